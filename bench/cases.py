@@ -1,0 +1,166 @@
+"""Locate the Go cases and read their manifest (``go_cases/cases.toml``).
+
+The manifest is the one source of truth for what a pair is about: its article
+section, title, what should escape, and the paragraph a report reader sees.
+The Go code holds the expectations per line (``// escape:`` annotations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MANIFEST = "cases.toml"
+CASES_PACKAGE = "./cases"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One escape/noescape pair: ``Benchmark<id>/variant=escape|noescape``."""
+
+    id: str
+    section: str
+    title: str
+    escape_func: str = ""
+    escape_var: str = ""
+    expected: str = "heap"
+    escape_funcs: tuple[str, ...] = ()
+    noescape_funcs: tuple[str, ...] = ()
+    parallel: bool = False
+    explanation: str = ""
+    note: str = ""
+
+    @property
+    def benchmark(self) -> str:
+        return f"Benchmark{self.id}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One concrete claim of the article and the cases that test it."""
+
+    id: str
+    section: str
+    quote: str
+    cases: tuple[str, ...] = ()
+    kind: str = "escape"
+    printed: str = ""
+    expect_text: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    cases: tuple[Case, ...] = ()
+    claims: tuple[Claim, ...] = ()
+
+    def case(self, case_id: str) -> Case | None:
+        return next((c for c in self.cases if c.id == case_id), None)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A Go module of pairs: its root, the package with the benchmarks, its manifest."""
+
+    root: Path
+    package: str = CASES_PACKAGE
+    manifest: Manifest | None = field(default=None, compare=False)
+
+    @property
+    def package_dir(self) -> Path:
+        return (self.root / self.package).resolve()
+
+
+def default_root() -> Path:
+    """``go_cases/`` from a checkout (editable install) or from the installed wheel."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "go_cases", here / "go_cases"):
+        if (cand / "go.mod").is_file():
+            return cand
+    try:
+        import go_cases  # type: ignore[import-not-found]  # shipped as package data
+
+        for loc in getattr(go_cases, "__path__", []):
+            if (Path(loc) / "go.mod").is_file():
+                return Path(loc)
+    except ImportError:
+        pass
+    raise InputError("cannot find the bundled go_cases/ directory: reinstall escapebench "
+                     "(pip install escapebench) or pass --module DIR")
+
+
+def load_module(root: str | Path | None = None) -> Module:
+    """The bundled cases, or a user's module (``--module DIR``) following our conventions.
+
+    A user's module may keep its benchmarks at the root or in ``./cases``; the
+    manifest is optional there (annotations alone are enough to verify).
+    """
+    base = Path(root).expanduser().resolve() if root is not None else default_root()
+    if not (base / "go.mod").is_file():
+        raise InputError(f"{base}: no go.mod here: pass --module the directory of a Go module")
+    package = CASES_PACKAGE if (base / "cases").is_dir() else "."
+    manifest = load_manifest(base / MANIFEST) if (base / MANIFEST).is_file() else None
+    return Module(root=base, package=package, manifest=manifest)
+
+
+def _tuple(v: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in v) if isinstance(v, list | tuple) else ((str(v),) if v else ())
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the manifest ({e}): check the file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{path}: not valid TOML ({e}): fix the manifest") from None
+    cases = []
+    for i, c in enumerate(data.get("case", []), 1):
+        if not isinstance(c, dict) or not c.get("id") or not re.fullmatch(r"\w+", str(c["id"])):
+            raise InputError(f"{path}: [[case]] #{i} needs an id made of letters, digits and _")
+        subj = c.get("escape_subject") or {}
+        cases.append(Case(
+            id=str(c["id"]), section=str(c.get("section", "")), title=str(c.get("title", "")),
+            escape_func=str(subj.get("func", "")), escape_var=str(subj.get("var", "")),
+            expected=str(c.get("expected", "heap")),
+            escape_funcs=_tuple(c.get("escape_funcs")),
+            noescape_funcs=_tuple(c.get("noescape_funcs")),
+            parallel=bool(c.get("parallel", False)), explanation=str(c.get("explanation", "")),
+            note=str(c.get("note", ""))))
+    ids = [c.id for c in cases]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise InputError(f"{path}: duplicate case ids {', '.join(dup)}: make each id unique")
+    claims = []
+    for i, c in enumerate(data.get("claim", []), 1):
+        if not isinstance(c, dict) or not c.get("id"):
+            raise InputError(f"{path}: [[claim]] #{i} needs an id")
+        claims.append(Claim(
+            id=str(c["id"]), section=str(c.get("section", "")), quote=str(c.get("quote", "")),
+            cases=_tuple(c.get("cases")), kind=str(c.get("kind", "escape")),
+            printed=str(c.get("printed", "")), expect_text=str(c.get("expect_text", ""))))
+    return Manifest(path=path, cases=tuple(cases), claims=tuple(claims))
+
+
+def source_hash(root: Path) -> str:
+    """A hash of every file that goes into the test binary (cache key for builds)."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and (p.suffix in {".go", ".s"} or p.name in {"go.mod", "go.sum"}):
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()[:16]

