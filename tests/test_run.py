@@ -95,7 +95,7 @@ def test_interleaved_round_order_is_seeded_and_complete() -> None:
     r2 = run.round_order(cells, seed=7, rnd=2)
     # variants of a pair are adjacent, and the first variant alternates between rounds
     for order in (r1, r2):
-        for a, b in zip(order[::2], order[1::2]):
+        for a, b in zip(order[::2], order[1::2], strict=True):
             assert a.pair == b.pair
     first1 = {c.pair: c.bench for c in r1[::2]}
     first2 = {c.pair: c.bench for c in r2[::2]}

