@@ -102,8 +102,14 @@ def cmd_run(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
                             order=args.order, seed=args.seed, gogc=args.gogc,
                             live_heap=args.live_heap, cpu=args.cpu, timeout=args.timeout,
                             module=args.module, argv=["bench", *argv])
-    group = matrix.run(req)
+    from bench.run import Interrupted
     from bench.summary import print_summary
+
+    try:
+        group = matrix.resume(args.results) if args.resume else matrix.run(req)
+    except Interrupted as e:
+        raise Interrupted(f"{e}; every finished sample is kept under {args.results}: continue "
+                          f"with `bench run --resume --results {args.results}`") from None
 
     print_summary(group, out)
     return 1 if group.plan and group.plan.failures else 0

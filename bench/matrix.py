@@ -8,6 +8,7 @@ leaves loadable results and a plan to resume from.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -15,7 +16,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,7 @@ def meta_for(tc: Toolchain, req: RunRequest, plan: Plan, module: Module, machine
     }
 
 
+@functools.lru_cache(maxsize=8)
 def _git_commit(path: Path) -> str:
     import subprocess
 
@@ -174,23 +176,12 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
     if not toolchains:
         raise BenchError(errors[0] if len(errors) == 1 else
                          "no toolchain of --go could be had: see the lines above")
-    builds: dict[str, Build] = {}
-    for tc in toolchains:
-        progress.show(f"building cases with {tc.version}")
-        try:
-            builds[tc.version] = build(tc, module)
-        except CommandError as e:
-            group.build_errors[tc.version] = str(e)
-            progress.message(f"bench: {e}")
-    if not builds:
-        raise BenchError("no toolchain could build the cases: see the lines above")
+    builds = _build_all(toolchains, module, group, progress)
     seed = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
     plan = Plan(order=req.order, count=count, benchtime=benchtime, seed=seed,
                 settings=settings, cpus=cpus, timeout=req.timeout)
     for version, msg in group.build_errors.items():
         plan.failures.append(Failure(f"{version} *", "build", msg))
-    machine_meta = machine.collect()
-    stamp = store.utc_stamp()
     runner = Runner()
     for tc_version, b in builds.items():
         for setting in settings:
@@ -212,61 +203,148 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
                         plan.calibration[cell.key] = iterations(sec, target_s)
     if not plan.cells:
         raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
-    sinks: dict[str, RawSink] = {}
+    group.plan = plan
+    ctx = _Context(req, module, builds, machine.collect(), store.utc_stamp(), runner, progress)
     for tc_version in builds:
-        d = store.new_run_dir(root, machine_meta["machine"], tc_version, stamp)
-        group.dirs[tc_version] = d
+        group.dirs[tc_version] = store.new_run_dir(root, ctx.machine_meta["machine"],
+                                                   tc_version, ctx.stamp)
+    return _execute(group, ctx, {}, started)
+
+
+def _build_all(toolchains: Sequence[Toolchain], module: Module, group: RunGroup,
+               progress: Progress) -> dict[str, Build]:
+    builds: dict[str, Build] = {}
+    for tc in toolchains:
+        progress.show(f"building cases with {tc.version}")
+        try:
+            builds[tc.version] = build(tc, module)
+        except CommandError as e:
+            group.build_errors[tc.version] = str(e)
+            progress.message(f"bench: {e}")
+    if not builds:
+        raise BenchError("no toolchain could build the cases: see the lines above")
+    return builds
+
+
+@dataclass
+class _Context:
+    """What every save needs to describe the run group."""
+
+    req: RunRequest
+    module: Module
+    builds: dict[str, Build]
+    machine_meta: dict[str, Any]
+    stamp: str
+    runner: Runner
+    progress: Progress
+
+
+def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: float) -> RunGroup:
+    assert group.plan is not None
+    plan = group.plan
+    sinks: dict[str, RawSink] = {}
+    for tc_version, d in group.dirs.items():
         header = store.raw_header({
-            "escapebench-version": __version__, "machine": machine_meta["machine"],
-            "go-version": tc_version, "cpu-model": machine_meta.get("cpu_model", ""),
+            "escapebench-version": __version__, "machine": ctx.machine_meta["machine"],
+            "go-version": tc_version, "cpu-model": ctx.machine_meta.get("cpu_model", ""),
             "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
             "escapebench-calibration": _calibration_line(plan, tc_version),
         })
         sinks[tc_version] = RawSink(d / store.RAW, header)
-    group.plan = plan
-    _save(group, builds, req, module, machine_meta, stamp, "running")
-
-    def after_round(_rnd: int) -> None:
-        _save(group, builds, req, module, machine_meta, stamp, "running")
-
+    _save(group, ctx, "running")
     try:
-        execute(plan, builds, sinks, module.root, runner=runner, progress=progress,
-                on_round=after_round)
+        execute(plan, ctx.builds, sinks, ctx.module.root, done=done, runner=ctx.runner,
+                progress=ctx.progress, on_round=lambda _r: _save(group, ctx, "running"))
     except Interrupted:
         group.status = "interrupted"
-        _finish(group, builds, req, module, machine_meta, stamp, sinks, started)
         raise
-    group.status = "complete"
-    _finish(group, builds, req, module, machine_meta, stamp, sinks, started)
+    else:
+        group.status = "complete"
+    finally:
+        for s in sinks.values():
+            s.close()
+        group.seconds += time.monotonic() - started
+        if group.status == "running":  # an unexpected error: keep what we have, resumable
+            group.status = "interrupted"
+        _save(group, ctx, group.status)
     return group
 
 
 def _calibration_line(plan: Plan, go: str) -> str:
     """Calibrated loops per cell as one config value (one key: benchstat keeps one table)."""
-    items = [f"{k.split(' ', 1)[1].replace(' ', ',')}={n}x" for k, n in
-             sorted(plan.calibration.items()) if k.startswith(go + " ")]
+    items = []
+    for c in plan.cells:
+        if c.go == go and c.key in plan.calibration:
+            where = "" if c.setting == Setting() else \
+                f"[gogc={c.setting.gogc},live-heap={c.setting.live_heap}]"
+            cpu = f"[cpu={c.cpu}]" if c.cpu else ""
+            items.append(f"{c.bench}{where}{cpu}={plan.calibration[c.key]}x")
     return " ".join(items) if items else plan.benchtime
 
 
-def _save(group: RunGroup, builds: dict[str, Build], req: RunRequest, module: Module,
-          machine_meta: dict[str, Any], stamp: str, status: str) -> None:
+def _save(group: RunGroup, ctx: _Context, status: str) -> None:
     assert group.plan is not None
     for version, d in group.dirs.items():
-        meta = meta_for(builds[version].toolchain, req, group.plan, module, machine_meta, stamp,
-                        status)
+        meta = meta_for(ctx.builds[version].toolchain, ctx.req, group.plan, ctx.module,
+                        ctx.machine_meta, ctx.stamp, status)
         meta["seconds"] = round(group.seconds, 3)
+        meta["request"] = {k: (str(v) if isinstance(v, Path) else v)
+                           for k, v in asdict(ctx.req).items() if k != "argv"}
+        meta["run_dirs"] = {v: p.name for v, p in group.dirs.items()}
         store.write_json(d / store.META, meta)
         if (d / store.RAW).exists():
             store.write_results_json(d, meta)
 
 
-def _finish(group: RunGroup, builds: dict[str, Build], req: RunRequest, module: Module,
-            machine_meta: dict[str, Any], stamp: str, sinks: dict[str, RawSink],
-            started: float) -> None:
-    for s in sinks.values():
-        s.close()
-    group.seconds = time.monotonic() - started
-    _save(group, builds, req, module, machine_meta, stamp, group.status)
+def resume(results: Path, progress: Progress | None = None) -> RunGroup:
+    """Continue the newest unfinished run group under ``results`` where it stopped.
+
+    The plan (cells, seed, calibration) comes from meta.json; how many samples
+    each cell already has is counted in raw.txt, which is the truth: a cell is
+    re-run in round r only if raw.txt holds fewer than r of its samples.
+    """
+    started = time.monotonic()
+    progress = progress or Progress()
+    metas = []
+    for d in store.find_runs(Path(results)):
+        if (d / store.META).is_file():
+            m = store.read_json(d / store.META, kind="meta")
+            if m.get("status") != "complete" and m.get("machine", {}).get("machine") == \
+                    machine.machine_id():
+                metas.append((m.get("group", ""), d, m))
+    if not metas:
+        raise BenchError(f"{results}: no unfinished run of this machine to resume: start one "
+                         "with `bench run`")
+    newest = max(g for g, _, _ in metas)
+    members = [(d, m) for g, d, m in metas if g == newest]
+    first = members[0][1]
+    req_d = dict(first.get("request", {}))
+    req = RunRequest(**{k: v for k, v in req_d.items() if k in RunRequest.__dataclass_fields__})
+    req.results = Path(results)
+    req.module = Path(first["module"])
+    module = load_module(req.module)
+    plan = Plan.from_json(first["plan"])
+    group = RunGroup(plan=plan)
+    toolchains = []
+    for d, m in members:
+        tc = m["toolchain"]
+        found, errors = find_all([tc["go"]])
+        if not found:
+            found, errors = find_all([tc["version"].removeprefix("go")])
+        if not found:
+            raise BenchError(f"{d}: its toolchain {tc['version']} is gone ({errors[0]}): "
+                             "reinstall it or start a new run")
+        toolchains.append(found[0])
+        group.dirs[found[0].version] = d
+    builds = _build_all(toolchains, module, group, progress)
+    done: dict[str, int] = {}
+    for version, d in group.dirs.items():
+        done.update(samples_in(d, version))
+    ctx = _Context(req, module, builds, first["machine"], newest, Runner(), progress)
+    todo = sum(max(0, plan.count - done.get(c.key, 0)) for c in plan.cells)
+    progress.message(f"resuming {newest}: {todo} samples left of "
+                     f"{plan.count * len(plan.cells)}")
+    return _execute(group, ctx, done, started)
 
 
 def samples_in(run_dir: Path, go: str) -> dict[str, int]:

@@ -256,6 +256,7 @@ class Runner:
 
     def run(self, binary: Path, args: Sequence[str], env: dict[str, str], cwd: Path,
             timeout: float) -> Outcome:
+        self.check()
         start = time.monotonic()
         argv = [str(binary), *args]
         try:
@@ -273,9 +274,13 @@ class Runner:
             timed_out = True
         rc = self._proc.returncode
         self._proc = None
+        self.check()
+        return Outcome(rc, out or "", timed_out, time.monotonic() - start)
+
+    def check(self) -> None:
+        """Raise ``Interrupted`` at a safe point if a signal arrived."""
         if self.interrupted is not None:
             raise Interrupted(f"interrupted by signal {self.interrupted}")
-        return Outcome(rc, out or "", timed_out, time.monotonic() - start)
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -287,10 +292,9 @@ class Runner:
         """Turn SIGINT/SIGTERM into ``Interrupted`` after killing the running benchmark."""
 
         def handler(signum: int, _frame: object) -> None:
+            # only flag and kill: raising here could cut a write in half
             self.interrupted = signum
             self._kill()
-            if self._proc is None:
-                raise Interrupted(f"interrupted by signal {signum}")
 
         old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:

@@ -122,3 +122,48 @@ def test_sequential_order_reproduces_plain_count_workflow(tiny: Path, tmp_path: 
     assert raw.count("goos: linux") == 1  # one invocation, like `go test -count=3`
     assert len(benchfmt.parse(raw, "raw").results) == 6
     assert matrix.RunRequest(quick=True).resolved_count() == run.QUICK_COUNT
+
+
+def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_path: Path
+                                                             ) -> None:
+    """Kill a run mid-way with SIGINT; the resumed run completes it without re-running."""
+    import os
+    import signal
+    import time
+
+    results = tmp_path / "r"
+    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "--module", str(tiny),
+                             "--cases", "Point", "--count", "40", "--benchtime", "20ms",
+                             "--results", str(results)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    raw = None
+    while time.monotonic() < deadline:
+        raws = list(results.rglob("raw.txt"))
+        if raws and len(benchfmt.parse(raws[0].read_text(), "r").results) >= 6:
+            raw = raws[0]
+            break
+        time.sleep(0.05)
+    assert raw is not None, "run produced no samples"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    before = benchfmt.parse(raw.read_text(), "r").results
+    meta = json.loads((raw.parent / "meta.json").read_text())
+    assert meta["status"] == "interrupted"
+    assert 6 <= len(before) < 80
+    pyperf.BenchmarkSuite.load(str(raw.parent / "results.json"))  # still loadable
+
+    import io
+
+    out, err2 = io.StringIO(), io.StringIO()
+    assert main(["run", "--resume", "--results", str(results)], out, err2) == 0, err2.getvalue()
+    after = benchfmt.parse(raw.read_text(), "r").results
+    assert after[: len(before)] == before  # nothing lost or rewritten
+    counts: dict[str, int] = {}
+    for r in after:
+        counts[r.name.full] = counts.get(r.name.full, 0) + 1
+    assert set(counts.values()) == {40}, counts  # each cell exactly --count samples
+    assert json.loads((raw.parent / "meta.json").read_text())["status"] == "complete"
+    assert os.listdir(results / meta["machine"]["machine"]) == [meta["toolchain"]["version"]]
