@@ -9,10 +9,12 @@ never leaves a broken binary that a later run would trust.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.cases import Module, source_hash
@@ -22,33 +24,93 @@ from bench.toolchain import Toolchain, cache_dir
 
 @dataclass(frozen=True)
 class Build:
-    """A test binary ready to run, and whether it came from the cache."""
+    """A test binary ready to run, and whether it came from the cache.
+
+    ``broken`` maps a benchmark (``Benchmark<Id>``) that had to be left out to
+    the compiler's first error lines: one case that does not compile on a Go
+    version must not cost the other cases on that version.
+    """
 
     binary: Path
     toolchain: Toolchain
     source_hash: str
     cached: bool
     seconds: float
+    broken: dict[str, str] = field(default_factory=dict)
 
 
 def build_dir() -> Path:
     return cache_dir() / "build"
 
 
+_ERROR_FILE = re.compile(r"^(?:\./)?([^\s:]+\.go):\d+(?::\d+)?: ")
+_BENCH_FUNC = re.compile(r"^func (Benchmark\w+)\(", re.M)
+_PACKAGE = re.compile(r"^package (\w+)", re.M)
+
+
 def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Build:
-    """``go test -c`` the module's case package, or return the cached binary."""
+    """``go test -c`` the module's case package, or return the cached binary.
+
+    If some files do not compile, they are replaced (with ``go build -overlay``)
+    by an empty file of the same package and the build is retried, so the rest
+    of the cases still run; their benchmarks are reported in ``Build.broken``.
+    """
     start = time.monotonic()
     digest = source_hash(module.root)
     key = f"{toolchain.version}-{toolchain.goos}-{toolchain.goarch}-{toolchain.goamd64}-{digest}"
     out_dir = build_dir() / key
     binary = out_dir / "cases.test"
+    broken_file = out_dir / "broken.json"
     if binary.is_file() and os.access(binary, os.X_OK):
-        return Build(binary, toolchain, digest, True, time.monotonic() - start)
+        broken = json.loads(broken_file.read_text()) if broken_file.is_file() else {}
+        return Build(binary, toolchain, digest, True, time.monotonic() - start, broken)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".cases.test.{os.getpid()}.tmp"
-    argv = [str(toolchain.go), "test", "-c", "-o", str(tmp), module.package]
+    overlay: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    first_error: CommandError | None = None
+    pkg_dir = module.package_dir
+    for _attempt in range(20):
+        argv = [str(toolchain.go), "test", "-c", "-o", str(tmp)]
+        if overlay:
+            ov = out_dir / f".overlay.{os.getpid()}.json"
+            ov.write_text(json.dumps({"Replace": overlay}))
+            argv.append(f"-overlay={ov}")
+        argv.append(module.package)
+        proc = _go(argv, module, toolchain, timeout, tmp)
+        if proc.returncode == 0 and tmp.is_file():
+            break
+        err = CommandError(f"{toolchain.version} cannot build {module.root}", argv,
+                           proc.returncode, proc.stderr + proc.stdout,
+                           "fix the Go code or leave this toolchain out of --go")
+        first_error = first_error or err
+        bad = _failing_files(proc.stderr + proc.stdout, module.root, pkg_dir)
+        bad = {f: msg for f, msg in bad.items() if str(f) not in overlay}
+        if not bad:
+            raise first_error
+        for f, msg in bad.items():
+            stub = out_dir / f".stub.{f.name}"
+            pkg = _PACKAGE.search(f.read_text(encoding="utf-8", errors="replace"))
+            stub.write_text(f"package {pkg.group(1) if pkg else 'cases'}\n")
+            overlay[str(f)] = str(stub)
+            for name in _BENCH_FUNC.findall(f.read_text(encoding="utf-8", errors="replace")):
+                broken[name] = msg
+    else:
+        raise first_error or CommandError("build kept failing", [], 1, "")
+    if not broken and first_error is not None:
+        raise first_error
+    with contextlib.suppress(OSError):
+        for p in out_dir.glob(".overlay.*"):
+            p.unlink()
+    broken_file.write_text(json.dumps(broken, indent=1))
+    os.replace(tmp, binary)
+    return Build(binary, toolchain, digest, False, time.monotonic() - start, broken)
+
+
+def _go(argv: list[str], module: Module, toolchain: Toolchain, timeout: float,
+        tmp: Path) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(argv, cwd=module.root, env=toolchain.env(), capture_output=True,
+        return subprocess.run(argv, cwd=module.root, env=toolchain.env(), capture_output=True,
                               text=True, errors="replace", timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
@@ -56,11 +118,18 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
         raise CommandError(f"building {module.root.name} with {toolchain.version} timed out",
                            argv, -1, "", "try again; if it persists, check `go env GOCACHE`") \
             from None
-    if proc.returncode != 0 or not tmp.is_file():
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise CommandError(f"{toolchain.version} cannot build {module.root}", argv,
-                           proc.returncode, proc.stderr + proc.stdout,
-                           "fix the Go code or leave this toolchain out of --go")
-    os.replace(tmp, binary)
-    return Build(binary, toolchain, digest, False, time.monotonic() - start)
+
+
+def _failing_files(output: str, root: Path, pkg_dir: Path) -> dict[Path, str]:
+    """Files of the case package named in compiler errors, with their first error lines."""
+    found: dict[Path, list[str]] = {}
+    for line in output.splitlines():
+        m = _ERROR_FILE.match(line.strip())
+        if not m:
+            continue
+        rel = Path(m.group(1))
+        cands = [rel] if rel.is_absolute() else [root / rel, pkg_dir / rel, pkg_dir / rel.name]
+        p = next((c.resolve() for c in cands if c.is_file()), None)
+        if p is not None and p.parent == pkg_dir:
+            found.setdefault(p, []).append(line.strip())
+    return {p: " | ".join(lines[:3]) for p, lines in found.items()}

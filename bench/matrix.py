@@ -182,6 +182,11 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
                 settings=settings, cpus=cpus, timeout=req.timeout)
     for version, msg in group.build_errors.items():
         plan.failures.append(Failure(f"{version} *", "build", msg))
+    for version, b in builds.items():
+        for name, msg in sorted(b.broken.items()):
+            plan.failures.append(Failure(f"{version} {name.removeprefix('Benchmark')}/*",
+                                         "build", msg))
+            progress.message(f"bench: {version}: {name} does not compile, left out: {msg}")
     runner = Runner()
     for tc_version, b in builds.items():
         for setting in settings:
