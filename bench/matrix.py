@@ -194,11 +194,15 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
                           "calibrating")
             if req.order == "sequential" and module.manifest is not None:
                 names = [f"{c.id}/variant={v}" for c in module.manifest.cases
-                         if re.search(req.cases or ".", c.id) for v in ("escape", "noescape")]
+                         if re.search(req.cases or ".", c.id) for v in ("escape", "noescape")
+                         if f"Benchmark{c.id}" not in b.broken]
                 per_op = dict.fromkeys(names, 0.0)
             else:
-                per_op, _ = pilot(runner, b, pattern, setting, target_s or 0.01, module.root,
-                                  req.timeout)
+                per_op, failed = pilot(runner, b, pattern, setting, target_s or 0.01,
+                                       module.root, req.timeout)
+                for f in failed:
+                    plan.failures.append(f)
+                    progress.message(f"bench: {f.cell}: {f.kind}: {f.message}")
             for name, sec in sorted(per_op.items()):
                 parallel = name.split("/")[0].endswith("Parallel")
                 for cpu in (cpus if parallel and cpus else [None]):

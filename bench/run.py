@@ -332,20 +332,46 @@ def _failure_text(out: Outcome) -> str:
 
 
 def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
-          benchtime_s: float, cwd: Path, timeout: float | None) -> tuple[dict[str, float], str]:
-    """Run everything once at a short benchtime: discovers cells and their time per op."""
+          benchtime_s: float, cwd: Path, timeout: float | None
+          ) -> tuple[dict[str, float], list[Failure]]:
+    """Run everything once at a short benchtime: discovers cells and their time per op.
+
+    If a benchmark panics or hangs, the process dies with it; the top-level
+    benchmarks that produced nothing are then piloted one by one, so one bad
+    case is reported as a failure and the others are still measured.
+    """
     secs = max(0.001, min(benchtime_s, 0.05))
-    args = bench_args(names_regex, f"{secs:g}s", 1)
-    out = runner.run(build.binary, args, build.toolchain.env(**setting.env()), cwd,
-                     timeout or 1800)
-    parsed = benchfmt.parse(out.output, "pilot")
-    if out.returncode != 0 and not parsed.results:
-        raise BenchError(f"{build.toolchain.version}: the benchmarks failed before measuring "
-                         f"anything ({_failure_text(out)}): run with --cases to leave the "
-                         "failing case out")
-    per_op = {r.name.without_procs: sec for r in parsed.results
-              if (sec := r.get("sec/op")) is not None}
-    return per_op, out.output
+    env = build.toolchain.env(**setting.env())
+    go = build.toolchain.version
+    out = runner.run(build.binary, bench_args(names_regex, f"{secs:g}s", 1), env, cwd,
+                     timeout or 300)
+    results = benchfmt.parse(out.output, "pilot").results
+    failures: list[Failure] = []
+    if out.returncode != 0 or out.timed_out:
+        listed = runner.run(build.binary, ["-test.list", names_regex.split("/")[0]], env, cwd,
+                            60)
+        tops = [ln.strip() for ln in listed.output.splitlines() if ln.startswith("Benchmark")]
+        seen = {r.name.base for r in results}
+        for top in tops:
+            if top.removeprefix("Benchmark") in seen:
+                continue
+            # our convention names the variants: try each alone, so the good one survives
+            for variant in ("escape", "noescape"):
+                cell = f"{top.removeprefix('Benchmark')}/variant={variant}"
+                alone = runner.run(build.binary, bench_args(bench_regex([cell]), f"{secs:g}s",
+                                                            1), env, cwd, timeout or 60)
+                got = benchfmt.parse(alone.output, "pilot").results
+                results.extend(got)
+                if alone.returncode != 0 or alone.timed_out:
+                    kind = "timeout" if alone.timed_out else "panic"
+                    failures.append(Failure(Cell(go, cell, setting).key, kind,
+                                            _failure_text(alone)))
+    if not results:
+        raise BenchError(f"{go}: the benchmarks failed before measuring anything "
+                         f"({_failure_text(out)}): run with --cases to leave the failing case "
+                         "out")
+    per_op = {r.name.without_procs: sec for r in results if (sec := r.get("sec/op")) is not None}
+    return per_op, failures
 
 
 def iterations(per_op_seconds: float, target_seconds: float) -> int:
@@ -455,9 +481,24 @@ def _sequential(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink],
             for c in cells:
                 if c.bench in got:
                     done[c.key] = plan.count
-                elif out.returncode != 0 or out.timed_out:
-                    kind = "timeout" if out.timed_out else "panic"
-                    plan.failures.append(Failure(c.key, kind, _failure_text(out)))
+            if out.returncode != 0 or out.timed_out:
+                # one bad benchmark killed the process: run the rest one by one
+                for c in cells:
+                    if c.bench in got:
+                        continue
+                    alone = runner.run(b.binary, bench_args(c.regex(), plan.benchtime,
+                                                            plan.count, cpu),
+                                       b.toolchain.env(**setting.env()), cwd,
+                                       plan.timeout or default_timeout(plan.count * (secs or 0.1)
+                                                                       * 2))
+                    results = benchfmt.parse(alone.output, "seq").results
+                    if alone.returncode == 0 and results:
+                        sinks[go].write_cell(setting, alone.output)
+                        done[c.key] = plan.count
+                    else:
+                        kind = "timeout" if alone.timed_out else "panic"
+                        plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
+                        progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
             progress.done_seconds += len(cells) * plan.count * (secs or 0.1)
     progress.done()
 
