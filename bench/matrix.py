@@ -8,6 +8,7 @@ leaves loadable results and a plan to resume from.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -252,30 +253,36 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
     assert group.plan is not None
     plan = group.plan
     sinks: dict[str, RawSink] = {}
-    for tc_version, d in group.dirs.items():
-        header = store.raw_header({
-            "escapebench-version": __version__, "machine": ctx.machine_meta["machine"],
-            "go-version": tc_version, "cpu-model": ctx.machine_meta.get("cpu_model", ""),
-            "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
-            "escapebench-calibration": _calibration_line(plan, tc_version),
-        })
-        sinks[tc_version] = RawSink(d / store.RAW, header)
-    _save(group, ctx, "running")
     try:
+        for tc_version, d in group.dirs.items():
+            header = store.raw_header({
+                "escapebench-version": __version__, "machine": ctx.machine_meta["machine"],
+                "go-version": tc_version, "cpu-model": ctx.machine_meta.get("cpu_model", ""),
+                "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
+                "escapebench-calibration": _calibration_line(plan, tc_version),
+            })
+            sinks[tc_version] = RawSink(d / store.RAW, header)
+        _save(group, ctx, "running")
         execute(plan, ctx.builds, sinks, ctx.module.root, done=done, runner=ctx.runner,
                 progress=ctx.progress, on_round=lambda _r: _save(group, ctx, "running"))
+        group.status = "complete"
     except Interrupted:
         group.status = "interrupted"
         raise
-    else:
-        group.status = "complete"
+    except OSError as e:  # disk full, results directory gone or read-only mid-run
+        group.status = "interrupted"
+        raise BenchError(f"cannot write results ({e.strerror or e}): free space or fix "
+                         f"permissions, then `bench run --resume --results {ctx.req.results}`"
+                         ) from None
     finally:
         for s in sinks.values():
-            s.close()
+            with contextlib.suppress(OSError):
+                s.close()
         group.seconds += time.monotonic() - started
         if group.status == "running":  # an unexpected error: keep what we have, resumable
             group.status = "interrupted"
-        _save(group, ctx, group.status)
+        with contextlib.suppress(OSError):  # a failed final save keeps the last good files
+            _save(group, ctx, group.status)
     return group
 
 

@@ -196,6 +196,15 @@ def write_results_json(run_dir: Path, meta: dict[str, Any]) -> int:
     try:
         os.unlink(tmp)
         suite.dump(tmp)
+        # pyperf ignores unknown top-level keys: stamp ours like every file we write
+        with open(tmp, encoding="utf-8") as f:
+            data = json.load(f)
+        data["schema"] = SCHEMA
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, sort_keys=True, separators=(",", ":"))
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -252,6 +261,10 @@ def _results_from_pyperf(path: Path, label: str) -> Any:
 
     from bench.model import Name, ParsedFile, Result, Value
 
+    data = read_json(path, kind="pyperf results")  # schema and JSON checks first
+    if "benchmarks" not in data:
+        raise InputError(f"{path}: not a pyperf results file (no 'benchmarks'): pass a raw Go "
+                         "benchmark text file or a run directory")
     try:
         suite = pyperf.BenchmarkSuite.load(str(path))
     except Exception as e:  # pyperf raises many kinds for bad files
