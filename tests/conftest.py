@@ -35,3 +35,45 @@ def go_new() -> toolchain.Toolchain:
 @pytest.fixture()
 def tiny() -> Path:
     return TINY
+
+
+# --- the fault-injection ledger (tests marked `faults`) ----------------------
+
+FAULTS = {"injected": 0, "survived": 0, "lost": 0}
+
+
+class FaultLedger:
+    """What a fault test found: results that existed before the fault and are now missing."""
+
+    def __init__(self) -> None:
+        self.lost = 0
+
+    def expect_kept(self, before: int, after: int) -> None:
+        """Record ``before - after`` lost results (never negative) and assert none were."""
+        self.lost += max(0, before - after)
+        assert after >= before, f"{before - after} results lost"
+
+
+@pytest.fixture()
+def fault_ledger(request: pytest.FixtureRequest) -> FaultLedger:
+    ledger = FaultLedger()
+    yield ledger  # type: ignore[misc]
+    FAULTS["lost"] += ledger.lost
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if item.get_closest_marker("faults") is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        FAULTS["injected"] += 1
+        FAULTS["survived"] += report.outcome == "passed"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if FAULTS["injected"]:
+        terminalreporter.write_line(
+            f"faults: {FAULTS['injected']} injected, {FAULTS['survived']} survived, "
+            f"{FAULTS['lost']} results lost")
