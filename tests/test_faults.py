@@ -25,7 +25,7 @@ import pytest
 
 from bench import benchfmt, store, toolchain
 from bench.cli import main
-from tests.conftest import DATA, OLD_GO, TINY, FaultLedger
+from tests.conftest import DATA, TINY, FaultLedger
 
 pytestmark = [pytest.mark.faults, pytest.mark.toolchain]
 
@@ -129,7 +129,7 @@ def test_case_that_does_not_compile_on_one_version(tmp_path: Path, go_bundled, g
     shutil.copytree(TINY, mod)
     # strings.Lines exists from Go 1.24 on: this file only compiles on newer toolchains
     (mod / "lines_test.go").write_text(LINES_GO)
-    code, out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--module", str(mod),
+    code, _out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--module", str(mod),
                            "--quick", "--results", str(tmp_path / "r"))
     assert code == 1 and "Traceback" not in err
     fails = failures(tmp_path / "r")
@@ -228,7 +228,7 @@ def test_hostile_names_stay_inside_results(tmp_path: Path, monkeypatch: pytest.M
                                           fault_ledger: FaultLedger) -> None:
     monkeypatch.setenv("ESCAPEBENCH_MACHINE", "../../evil box/<b>&é")
     results = tmp_path / "deep" / "r"
-    code, out, err = bench("run", "--module", str(DATA / "hostile_module"), "--quick",
+    code, _out, err = bench("run", "--module", str(DATA / "hostile_module"), "--quick",
                            "--results", str(results))
     assert code == 0, err
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
