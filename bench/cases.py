@@ -40,6 +40,12 @@ class Case:
     parallel: bool = False
     explanation: str = ""
     note: str = ""
+    #: heap-stack (the default: escape variant's data on the heap, noescape's on the
+    #: stack), alloc-count, alloc-size or copy (both sides may allocate; they differ
+    #: in how much): only heap-stack pairs must show a heap/stack annotation split.
+    pair_kind: str = "heap-stack"
+    #: Per-version verdicts in annotation syntax, e.g. "stack go<1.24; heap go>=1.24".
+    expected_by_go: str = ""
 
     @property
     def benchmark(self) -> str:
@@ -57,6 +63,9 @@ class Claim:
     kind: str = "escape"
     printed: str = ""
     expect_text: str = ""
+    variant: str = ""
+    metrics: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,8 @@ def load_manifest(path: str | Path) -> Manifest:
             escape_funcs=_tuple(c.get("escape_funcs")),
             noescape_funcs=_tuple(c.get("noescape_funcs")),
             parallel=bool(c.get("parallel", False)), explanation=str(c.get("explanation", "")),
-            note=str(c.get("note", ""))))
+            note=str(c.get("note", "")), pair_kind=str(c.get("pair_kind", "heap-stack")),
+            expected_by_go=str(c.get("expected_by_go", ""))))
     ids = [c.id for c in cases]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
@@ -150,7 +160,9 @@ def load_manifest(path: str | Path) -> Manifest:
         claims.append(Claim(
             id=str(c["id"]), section=str(c.get("section", "")), quote=str(c.get("quote", "")),
             cases=_tuple(c.get("cases")), kind=str(c.get("kind", "escape")),
-            printed=str(c.get("printed", "")), expect_text=str(c.get("expect_text", ""))))
+            printed=str(c.get("printed", "")), expect_text=str(c.get("expect_text", "")),
+            variant=str(c.get("variant", "")), metrics=_tuple(c.get("metrics")),
+            note=str(c.get("note", ""))))
     return Manifest(path=path, cases=tuple(cases), claims=tuple(claims))
 
 

@@ -104,7 +104,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, argv: Sequence[s
                             live_heap=args.live_heap, cpu=args.cpu, timeout=args.timeout,
                             module=args.module, argv=["bench", *argv])
     from bench.run import Interrupted
-    from bench.summary import print_summary
 
     try:
         progress = Progress(stream=err)
@@ -116,6 +115,23 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, argv: Sequence[s
 
     print_summary(group, out)
     return 1 if (group.plan and group.plan.failures) or group.toolchain_errors else 0
+
+
+def print_summary(group, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+    """The pair table of each run directory, then where the files are."""
+    from analysis import cost, pairs
+    from bench import store
+
+    for version, d in group.dirs.items():
+        (run,) = store.load_input(d)
+        costs = cost.escape_costs(run.parsed.results)
+        if costs:
+            out.write(pairs.text(costs))
+        out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")
+    if group.plan and group.plan.failures:
+        out.write(f"{len(group.plan.failures)} failed: "
+                  + "; ".join(f"{f.cell} ({f.kind})" for f in group.plan.failures[:5])
+                  + (" …" if len(group.plan.failures) > 5 else "") + "\n")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,

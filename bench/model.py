@@ -14,8 +14,11 @@ the unit a user wrote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+
+_NS = re.compile(r"(?<![A-Za-z])ns(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,17 @@ class Result:
     line: int = 0
 
     def get(self, unit: str) -> float | None:
-        """The value in ``unit`` (tidied unit, e.g. ``sec/op``, ``B/op``), or None."""
+        """The value in ``unit`` (tidied unit, e.g. ``sec/op``, ``B/op``), or None.
+
+        benchfmt keeps the written unit when tidying leaves the number unchanged,
+        so a zero ``gc-cpu-ns/op`` stays in ns; it is found as ``gc-cpu-sec/op`` too.
+        """
         for v in self.values:
             if v.unit == unit:
                 return v.value
+        for v in self.values:
+            if v.value == 0 and _NS.sub("sec", v.unit) == unit:
+                return 0.0
         return None
 
     @property

@@ -1,0 +1,3 @@
+module escapebench/go_cases
+
+go 1.21
