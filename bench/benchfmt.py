@@ -1,0 +1,856 @@
+"""Read and write the Go benchmark text format exactly as benchstat reads it.
+
+This is the ``parse`` step: ``bench.run`` appends raw ``go test -bench`` output
+to ``raw.txt``; this module turns such text into the frozen records of
+``bench.model`` that ``bench.store`` and ``analysis`` consume, and writes
+records back as text. It is a port of golang.org/x/perf's ``benchfmt``
+(``Reader``, ``Files``, ``Writer``) and ``benchunit.Tidy`` at commit 712aea8,
+the build that produced our benchstat oracle, because a result only means what
+benchstat says it means if both read the same bytes the same way. Quirks are
+kept on purpose, each marked ``Go:`` where it is not obvious:
+
+* a line starting with ``Benchmark`` is a result or a ``SyntaxErr``, never
+  ignored, except a bare name (``go test -v`` prints one when a benchmark
+  starts);
+* ``key: value`` lines set file configuration, ``key:`` deletes it, and a
+  deletion moves the last key into the deleted key's slot;
+* a value is tidied (``ns`` -> ``sec``, ``MB`` -> ``B``) only when tidying
+  changes the number, so ``0 ns/op`` stays ``ns/op``;
+* unit metadata (``Unit ns/op assume=exact``) is keyed by tidied unit and
+  carries across all inputs of one read;
+* numbers follow Go's ``strconv`` (hex floats, ``_`` separators, ``Inf``,
+  range errors), not Python's.
+
+A ``Result`` keeps two names for its input: ``file``/``line`` say where it
+was read (the path, as in error messages) and the internal ``.file``
+configuration, first in ``config``, holds the label benchstat groups by.
+
+The one deliberate difference: where Go's line scanner gives up on a line of
+64 KiB or more (UTF-8 bytes of the decoded text) and benchstat aborts, we
+record the same message as a ``SyntaxErr`` and stop reading that input only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeAlias
+
+from bench.errors import InputError
+from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
+
+__all__ = [
+    "Reader",
+    "Record",
+    "Writer",
+    "decode",
+    "format_config",
+    "format_float",
+    "format_records",
+    "format_result",
+    "format_unit_meta",
+    "is_config_key",
+    "iter_args",
+    "make_value",
+    "parse",
+    "parse_args",
+    "parse_file",
+    "parse_float",
+    "parse_int",
+    "split_label",
+    "split_name",
+    "tidy",
+    "tidy_unit",
+]
+
+#: Anything a read yields, in input order.
+Record: TypeAlias = Result | SyntaxErr | UnitMeta
+
+# Go's unicode.IsSpace (the White_Space property). Not str.isspace(), which
+# also splits on \x1c-\x1f.
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_GO_SPACE_SET = frozenset(_GO_SPACE)
+_SPLIT = re.compile("[" + re.escape(_GO_SPACE) + "]+").split
+# The separators str.split() adds to Go's (see Reader.read).
+_PY_ONLY_SPACE = re.compile("[\x1c-\x1f]").search
+_ASCII_KEY_BAD = re.compile(r"[A-Z\t\n\v\f\r ]").search
+# Unambiguous (backtracking-free) common decimal syntax; anything else takes
+# the slow, faithful path.
+_SIMPLE_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?").fullmatch
+
+_ERR_SYNTAX = "invalid syntax"
+_ERR_RANGE = "value out of range"
+_MAX_UINT64 = (1 << 64) - 1
+_INT64_CUTOFF = 1 << 63
+# bufio.Scanner's default MaxScanTokenSize: a line this long (in bytes,
+# without its newline) stops Go's reader.
+_MAX_LINE_BYTES = 64 * 1024
+_TOO_LONG = "bufio.Scanner: token too long"
+
+_BENCHMARK = "Benchmark"
+_CACHE_MAX = 1 << 16
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit_tokens(unit: str) -> Iterator[tuple[str, int, bool]]:
+    """Yield (token, offset, in_denominator) like benchunit's unit parser."""
+    n = len(unit)
+    i = 0
+    denom = False
+    while True:
+        while i < n:
+            c = unit[i]
+            if c == "*":
+                denom = False
+            elif c == "/":
+                denom = True
+            elif not (c == "-" or c in _GO_SPACE_SET):
+                break
+            i += 1
+        if i >= n:
+            return
+        start = i
+        while i < n:
+            c = unit[i]
+            if c in "*/-" or c in _GO_SPACE_SET:
+                break
+            i += 1
+        yield unit[start:i], start, denom
+
+
+_TIDY_CACHE: dict[str, tuple[str, float]] = {
+    "ns/op": ("sec/op", 1e-9),
+    "MB/s": ("B/s", 1e6),
+    "B/op": ("B/op", 1.0),
+    "allocs/op": ("allocs/op", 1.0),
+}
+
+
+def tidy_unit(unit: str) -> tuple[str, float]:
+    """The base unit for ``unit`` and the factor that converts values into it.
+
+    Like benchunit: every ``ns`` token outside the denominator becomes ``sec``
+    (÷1e9) and every ``MB`` becomes ``B`` (×1e6), so ``gc-cpu-ns/op`` is
+    ``gc-cpu-sec/op`` while ``op/ns`` is left alone.
+    """
+    hit = _TIDY_CACHE.get(unit)
+    if hit is not None:
+        return hit
+    if "ns" not in unit and "MB" not in unit:
+        return unit, 1.0
+    factor = 1.0
+    edits: list[tuple[int, int, str]] = []
+    for tok, pos, denom in _unit_tokens(unit):
+        if denom:
+            continue
+        if tok == "ns":
+            edits.append((pos, 2, "sec"))
+            factor /= 1e9
+        elif tok == "MB":
+            edits.append((pos, 2, "B"))
+            factor *= 1e6
+    tidied = unit
+    for pos, length, repl in reversed(edits):
+        tidied = tidied[:pos] + repl + tidied[pos + length:]
+    if len(_TIDY_CACHE) < 4096:
+        _TIDY_CACHE[unit] = (tidied, factor)
+    return tidied, factor
+
+
+def tidy(value: float, unit: str) -> tuple[float, str]:
+    """``value`` in ``unit`` rescaled to the base unit (benchunit.Tidy)."""
+    tidied, factor = tidy_unit(unit)
+    return value * factor, tidied
+
+
+def make_value(value: float, unit: str) -> Value:
+    """The ``Value`` the reader records for ``value unit`` as written.
+
+    Go: the original is kept only when tidying changed the number, so a zero
+    or infinite ``ns/op`` keeps its unit, and NaN always records an original.
+    """
+    tidied, factor = tidy_unit(unit)
+    scaled = value * factor
+    if scaled == value:
+        return Value(value, unit)
+    return Value(scaled, tidied, value, unit)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _underscore_ok(s: str) -> bool:
+    """Underscores only between digits (or after a base prefix), as strconv."""
+    saw = "^"
+    i = 0
+    if s and s[0] in "+-":
+        s = s[1:]
+    hexa = False
+    if len(s) >= 2 and s[0] == "0" and s[1] in "bBoOxX":
+        i = 2
+        saw = "0"
+        hexa = s[1] in "xX"
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if "0" <= c <= "9" or (hexa and c in "abcdefABCDEF"):
+            saw = "0"
+        elif c == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        else:
+            if saw == "_":
+                return False
+            saw = "!"
+        i += 1
+    return saw != "_"
+
+
+def parse_int(s: str) -> tuple[int, str | None]:
+    """Go's ``strconv.Atoi`` for a 64-bit int: (value, None) or (0, reason).
+
+    The reason is Go's error text (``invalid syntax`` / ``value out of range``).
+    """
+    if 0 < len(s) < 19:
+        body = s[1:] if s[0] in "+-" else s
+        if not body or not (body.isascii() and body.isdigit()):
+            return 0, _ERR_SYNTAX
+        n = int(body)
+        return (-n if s[0] == "-" else n), None
+    # Slow path: strconv.ParseInt(s, 10, 0), including where it reports a
+    # range error before reaching a bad character.
+    if not s:
+        return 0, _ERR_SYNTAX
+    neg = s[0] == "-"
+    body = s[1:] if s[0] in "+-" else s
+    if not body or not _underscore_ok(body):
+        return 0, _ERR_SYNTAX
+    n = 0
+    for c in body:
+        if not "0" <= c <= "9":
+            return 0, _ERR_SYNTAX
+        n = n * 10 + (ord(c) - 48)
+        if n > _MAX_UINT64:
+            return 0, _ERR_RANGE
+    if (not neg and n >= _INT64_CUTOFF) or (neg and n > _INT64_CUTOFF):
+        return 0, _ERR_RANGE
+    return (-n if neg else n), None
+
+
+_SPECIAL_FLOATS = {
+    "inf": math.inf,
+    "+inf": math.inf,
+    "infinity": math.inf,
+    "+infinity": math.inf,
+    "-inf": -math.inf,
+    "-infinity": -math.inf,
+    "nan": math.nan,
+}
+
+
+def _float_syntax(s: str) -> tuple[bool, bool]:
+    """(well_formed, is_hex) for an ASCII string, per strconv's readFloat."""
+    n = len(s)
+    i = 0
+    if i < n and s[i] in "+-":
+        i += 1
+    hexa = i + 2 < n and s[i] == "0" and s[i + 1] in "xX"
+    if hexa:
+        i += 2
+    digits = "0123456789abcdefABCDEF" if hexa else "0123456789"
+    sawdot = sawdigits = False
+    while i < n:
+        c = s[i]
+        if c == "_":
+            pass
+        elif c == ".":
+            if sawdot:
+                return False, hexa
+            sawdot = True
+        elif c in digits:
+            sawdigits = True
+        else:
+            break
+        i += 1
+    if not sawdigits:
+        return False, hexa
+    if i < n and s[i] in ("pP" if hexa else "eE"):
+        i += 1
+        if i >= n:
+            return False, hexa
+        if s[i] in "+-":
+            i += 1
+        if i >= n or not "0" <= s[i] <= "9":
+            return False, hexa
+        while i < n and ("0" <= s[i] <= "9" or s[i] == "_"):
+            i += 1
+    elif hexa:
+        return False, hexa  # Go: a hex float must have a p exponent.
+    return i == n, hexa
+
+
+def parse_float(s: str) -> tuple[float, str | None]:
+    """Go's ``strconv.ParseFloat(s, 64)``: (value, None) or (value, reason).
+
+    Accepts what Go accepts (``1_000``, ``0x1p-3``, ``+Inf``, ``nan``) and
+    nothing Python adds (``١``, ``-nan``, surrounding spaces); overflow is
+    ``value out of range`` rather than a silent infinity.
+    """
+    if s.isascii() and s.isdigit():
+        return float(s), None
+    if _SIMPLE_FLOAT(s):
+        v = float(s)
+        if math.isinf(v):
+            return v, _ERR_RANGE
+        return v, None
+    if not s.isascii() or not _underscore_ok(s):
+        return 0.0, _ERR_SYNTAX
+    special = _SPECIAL_FLOATS.get(s.lower())
+    if special is not None:
+        return special, None
+    ok, hexa = _float_syntax(s)
+    if not ok:
+        return 0.0, _ERR_SYNTAX
+    clean = s.replace("_", "")
+    if hexa:
+        try:
+            return float.fromhex(clean), None
+        except OverflowError:
+            return (-math.inf if clean[0] == "-" else math.inf), _ERR_RANGE
+    v = float(clean)
+    if math.isinf(v):
+        return v, _ERR_RANGE
+    return v, None
+
+
+def format_float(x: float) -> str:
+    """``x`` as Go's ``%v`` prints a float64 (strconv 'g', shortest).
+
+    Shortest round-trip digits, with an exponent when it is below -4 or at
+    least 6 (``1e+06``, ``1.25e-07``, ``123.4``), and ``+Inf``/``NaN``.
+    """
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "-0" if math.copysign(1.0, x) < 0 else "0"
+    r = repr(x)
+    sign = ""
+    if r[0] == "-":
+        sign, r = "-", r[1:]
+    mant, _, e = r.partition("e")
+    ipart, _, fpart = mant.partition(".")
+    digits = ipart + fpart
+    stripped = digits.lstrip("0")
+    dp = len(ipart) - (len(digits) - len(stripped)) + (int(e) if e else 0)
+    digits = stripped.rstrip("0")
+    exp = dp - 1
+    if exp < -4 or exp >= 6:
+        frac = "." + digits[1:] if len(digits) > 1 else ""
+        esign = "-" if exp < 0 else "+"
+        return f"{sign}{digits[0]}{frac}e{esign}{abs(exp):02d}"
+    if dp <= 0:
+        return f"{sign}0.{'0' * -dp}{digits}"
+    if dp >= len(digits):
+        return sign + digits + "0" * (dp - len(digits))
+    return f"{sign}{digits[:dp]}.{digits[dp:]}"
+
+
+# ---------------------------------------------------------------- names
+
+
+def split_name(full: str) -> Name:
+    """A ``Name`` split like benchfmt's ``Name.Parts``.
+
+    The ``-N`` GOMAXPROCS suffix is taken off first (only a final ``-`` and
+    digits), then the rest splits before each ``/``.
+    """
+    buf, procs = full, ""
+    i = len(full) - 1
+    while i >= 0:
+        c = full[i]
+        if c == "-" and i < len(full) - 1:
+            buf, procs = full[:i], full[i:]
+            break
+        if not "0" <= c <= "9":
+            break
+        i -= 1
+    pieces = buf.split("/")
+    parts = ["/" + p for p in pieces[1:]]
+    if procs:
+        parts.append(procs)
+    return Name(full, pieces[0], tuple(parts))
+
+
+# ---------------------------------------------------------------- reading
+
+
+# Go's unicode.IsLower/IsUpper are the Ll/Lu categories only; Python's
+# str.islower() also counts Other_Lowercase such as "ª".
+def _go_is_lower(c: str) -> bool:
+    return "a" <= c <= "z" if c < "\x80" else unicodedata.category(c) == "Ll"
+
+
+def _go_is_upper(c: str) -> bool:
+    return "A" <= c <= "Z" if c < "\x80" else unicodedata.category(c) == "Lu"
+
+
+def is_config_key(key: str) -> bool:
+    """Whether ``key: value`` is a file configuration line in the format.
+
+    A key starts with a lower-case letter and has no spaces, upper-case
+    letters or colons; keys that fail this (``.file``) are internal.
+    """
+    if not key or ":" in key or not _go_is_lower(key[0]):
+        return False
+    if key.isascii():
+        return _ASCII_KEY_BAD(key) is None
+    return not any(c in _GO_SPACE_SET or _go_is_upper(c) for c in key)
+
+
+def _key_value(line: str) -> tuple[str, str] | None:
+    """(key, value) of a configuration line, value "" to delete, else None."""
+    colon = line.find(":")
+    if colon <= 0:
+        return None
+    key = line[:colon]
+    if not is_config_key(key):
+        return None
+    val = line[colon + 1:]
+    if not val:
+        return key, ""
+    # Go: at least one space or tab after the colon; the value keeps any
+    # trailing blanks.
+    stripped = val.lstrip(" \t")
+    if len(stripped) == len(val):
+        return None
+    return key, stripped
+
+
+class _Config:
+    """File configuration in benchfmt's slot order (delete = swap with last)."""
+
+    __slots__ = ("_frozen", "keys", "pos", "vals")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.vals: list[str] = []
+        self.pos: dict[str, int] = {}
+        self._frozen: tuple[tuple[str, str], ...] | None = ()
+
+    def set(self, key: str, value: str) -> None:
+        if not value:
+            self.delete(key)
+            return
+        i = self.pos.get(key)
+        if i is None:
+            self.pos[key] = len(self.keys)
+            self.keys.append(key)
+            self.vals.append(value)
+        elif self.vals[i] == value:
+            return
+        else:
+            self.vals[i] = value
+        self._frozen = None
+
+    def delete(self, key: str) -> None:
+        i = self.pos.pop(key, None)
+        if i is None:
+            return
+        last = len(self.keys) - 1
+        if i != last:
+            self.keys[i] = self.keys[last]
+            self.vals[i] = self.vals[last]
+            self.pos[self.keys[i]] = i
+        self.keys.pop()
+        self.vals.pop()
+        self._frozen = None
+
+    def frozen(self) -> tuple[tuple[str, str], ...]:
+        if self._frozen is None:
+            self._frozen = tuple(zip(self.keys, self.vals, strict=True))
+        return self._frozen
+
+
+class Reader:
+    """Reads inputs one after another, like benchfmt's ``Reader``/``Files``.
+
+    Configuration starts afresh for every input; unit metadata accumulates
+    in ``units`` (keyed by tidied unit and key) across all inputs read by
+    one ``Reader``, so a conflicting ``Unit`` line in a later file is an error.
+    """
+
+    def __init__(self) -> None:
+        self.units: dict[tuple[str, str], UnitMeta] = {}
+        # Records are immutable, so equal names and "value unit" pairs can
+        # share one object; this halves the time for typical files.
+        self._names: dict[str, Name] = {}
+        self._values: dict[str, Value] = {}
+
+    def read(self, text: str, file: str, *, label: str | None = None) -> Iterator[Record]:
+        """Yield the records of ``text`` in order.
+
+        ``file`` names positions (``file:line: msg``); ``label`` (default
+        ``file``) becomes the internal ``.file`` configuration that benchstat
+        groups columns by. An empty label sets no ``.file``, like Go.
+        """
+        pos_name = file or "<unknown>"
+        cfg = _Config()
+        cfg.set(".file", file if label is None else label)
+        # Without \x1c-\x1f, str.split() splits exactly where Go does.
+        fast_split = _PY_ONLY_SPACE(text) is None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for lineno, line in enumerate(lines, 1):
+            if len(line) >= _MAX_LINE_BYTES // 4 and (
+                len(line.encode("utf-8", "surrogatepass")) >= _MAX_LINE_BYTES
+            ):
+                # Go reports the last line it did read.
+                yield SyntaxErr(pos_name, lineno - 1, _TOO_LONG)
+                return
+            if line and line[-1] == "\r":
+                line = line[:-1]
+            if line.startswith(_BENCHMARK):
+                rec = self._benchmark(line, pos_name, lineno, cfg, fast_split)
+                if rec is not None:
+                    yield rec
+                continue
+            if line and line[0] == "U":
+                fields = _SPLIT(line)
+                if fields[0] == "Unit":
+                    yield from self._unit(fields, pos_name, lineno)
+                    continue
+            kv = _key_value(line)
+            if kv is not None:
+                cfg.set(*kv)
+
+    def _benchmark(self, line: str, pos_name: str, lineno: int, cfg: _Config,
+                   fast_split: bool) -> Result | SyntaxErr | None:
+        rest = line[len(_BENCHMARK):]
+        if fast_split and rest and not rest[0].isspace():
+            fields = rest.split()
+            if len(fields) == 1 and not rest[-1].isspace():
+                return None  # Go: "go test -v" prints the bare name first.
+        else:
+            fields = _SPLIT(rest)
+            if len(fields) == 1:
+                return None
+            if fields[-1] == "":
+                fields.pop()
+        nf = len(fields)
+        if nf < 2:
+            return SyntaxErr(pos_name, lineno, "missing iteration count")
+        iters_s = fields[1]
+        if 0 < len(iters_s) < 19 and iters_s.isascii() and iters_s.isdigit():
+            iters = int(iters_s)
+        else:
+            iters, err = parse_int(iters_s)
+            if err is not None:
+                return SyntaxErr(pos_name, lineno, "parsing iteration count: " + err)
+        if nf < 3:
+            return SyntaxErr(pos_name, lineno, "missing measurements")
+        cache = self._values
+        values: list[Value] = []
+        for i in range(2, nf, 2):
+            vs = fields[i]
+            if i + 1 == nf:
+                val, err = parse_float(vs)
+                return SyntaxErr(pos_name, lineno, "parsing measurement: " + err
+                                 if err is not None else "missing units")
+            key = vs + " " + fields[i + 1]
+            v = cache.get(key)
+            if v is None:
+                val, err = parse_float(vs)
+                if err is not None:
+                    return SyntaxErr(pos_name, lineno, "parsing measurement: " + err)
+                v = make_value(val, fields[i + 1])
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[key] = v
+            values.append(v)
+        full = fields[0]
+        name = self._names.get(full)
+        if name is None:
+            if len(self._names) >= _CACHE_MAX:
+                self._names.clear()
+            name = self._names[full] = split_name(full)
+        return Result(name, iters, tuple(values), cfg.frozen(), pos_name, lineno)
+
+    def _unit(self, fields: list[str], pos_name: str, lineno: int) -> Iterator[Record]:
+        if fields[-1] == "":
+            fields.pop()
+        if len(fields) < 2:
+            yield SyntaxErr(pos_name, lineno, "missing unit")
+            return
+        unit = fields[1]
+        tidied, _ = tidy_unit(unit)
+        for f in fields[2:]:
+            eq = f.find("=")
+            if eq <= 0:
+                yield SyntaxErr(pos_name, lineno, "expected key=value")
+                continue
+            key, value = f[:eq], f[eq + 1:]
+            have = self.units.get((tidied, key))
+            if have is not None:
+                if have.value != value:
+                    yield SyntaxErr(pos_name, lineno,
+                                    f"metadata {key} of unit {unit} already set to {have.value}")
+                continue
+            meta = UnitMeta(tidied, key, value, unit, pos_name, lineno)
+            self.units[(tidied, key)] = meta
+            yield meta
+
+
+def _collect(path: str, records: Iterable[Record]) -> ParsedFile:
+    out = ParsedFile(path)
+    for rec in records:
+        if isinstance(rec, Result):
+            out.results.append(rec)
+        elif isinstance(rec, SyntaxErr):
+            out.errors.append(rec)
+        else:
+            out.units.append(rec)
+    return out
+
+
+def parse(text: str, file: str, *, label: str | None = None) -> ParsedFile:
+    """Parse one input's text; ``label`` (default ``file``) goes in ``.file``."""
+    return _collect(file, Reader().read(text, file, label=label))
+
+
+def _read_text(path: str, stdin: bool = False) -> str:
+    try:
+        if stdin:
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+    except OSError as e:
+        raise InputError(f"cannot read benchmark file {path}: {e.strerror or e}: "
+                         "check the path") from e
+    return decode(data)
+
+
+# Each undecodable byte (kept as a lone surrogate by surrogateescape) becomes
+# one U+FFFD, which is how Go shows a byte that is not UTF-8.
+_ESCAPED_TO_REPLACEMENT = {cp: "\ufffd" for cp in range(0xDC80, 0xDD00)}
+
+
+def decode(data: bytes) -> str:
+    """Text of benchmark output bytes; never fails.
+
+    Go reads bytes and does not care about bad UTF-8; here each byte that is
+    not UTF-8 becomes one U+FFFD, so the rest parses exactly as in Go.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_TO_REPLACEMENT)
+
+
+def parse_file(path: str | os.PathLike[str], label: str | None = None) -> ParsedFile:
+    """Parse a file; ``label`` (default: the path as given) goes in ``.file``.
+
+    Raises ``InputError`` when the file cannot be read.
+    """
+    p = os.fspath(path)
+    return parse(_read_text(p), p, label=p if label is None else label)
+
+
+def split_label(arg: str) -> tuple[str, str]:
+    """``(label, path)`` of a benchstat argument: ``label=path`` or ``path``."""
+    label, eq, path = arg.partition("=")
+    if not eq:
+        return arg, arg
+    return label, path
+
+
+def _inputs(args: Sequence[str], allow_labels: bool,
+            allow_stdin: bool) -> list[tuple[str, str, bool]]:
+    """(path, label, is_stdin) per input, with benchfmt.Files' ``path#N`` for repeats."""
+    inputs: list[tuple[str, str, bool]] = []
+    if allow_stdin and not args:
+        inputs.append(("-", "-", True))
+    counts: dict[str, int] = {}
+    for arg in args:
+        if allow_labels and "=" in arg:
+            label, path = split_label(arg)
+            inputs.append((path, label, True))
+        else:
+            counts[arg] = counts.get(arg, 0) + 1
+            inputs.append((arg, arg, False))
+    seen: dict[str, int] = {}
+    out: list[tuple[str, str, bool]] = []
+    for path, label, labeled in inputs:
+        if not labeled and counts.get(path, 0) > 1:
+            # Go: the same file twice would otherwise double its samples.
+            label = f"{path}#{seen.get(path, 0)}"
+            seen[path] = seen.get(path, 0) + 1
+        out.append((path, label, allow_stdin and path == "-"))
+    return out
+
+
+def _read_args(args: Sequence[str], allow_labels: bool,
+               allow_stdin: bool) -> Iterator[tuple[int, str, Record | None]]:
+    """(input index, path, record) in order; record None opens each input."""
+    reader = Reader()
+    for i, (path, label, stdin) in enumerate(_inputs(args, allow_labels, allow_stdin)):
+        text = _read_text(path, stdin)
+        yield i, path, None
+        for rec in reader.read(text, path, label=label):
+            yield i, path, rec
+
+
+def iter_args(args: Sequence[str], *, allow_labels: bool = True,
+              allow_stdin: bool = False) -> Iterator[Record]:
+    """Every record of benchstat's positional arguments, in order (benchfmt.Files).
+
+    ``label=path`` arguments set ``.file`` to the label; a path given twice
+    without labels becomes ``path#0``, ``path#1``. Unit metadata is shared
+    across the inputs. Raises ``InputError`` when an input cannot be read.
+    """
+    for _, _, rec in _read_args(args, allow_labels, allow_stdin):
+        if rec is not None:
+            yield rec
+
+
+def parse_args(args: Sequence[str], *, allow_labels: bool = True,
+               allow_stdin: bool = False) -> list[ParsedFile]:
+    """``iter_args`` grouped into one ``ParsedFile`` per argument."""
+    out: list[ParsedFile] = []
+    for i, path, rec in _read_args(args, allow_labels, allow_stdin):
+        if rec is None:
+            out.append(ParsedFile(path))
+            continue
+        pf = out[i]
+        if isinstance(rec, Result):
+            pf.results.append(rec)
+        elif isinstance(rec, SyntaxErr):
+            pf.errors.append(rec)
+        else:
+            pf.units.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def format_result(result: Result) -> str:
+    """The benchmark line for ``result`` (no newline), values as written.
+
+    Values that tidying changed are written in their original unit, so
+    reading the line back gives the same ``Value`` records.
+    """
+    parts = [f"{_BENCHMARK}{result.name.full} {result.iters}"]
+    for v in result.values:
+        if v.orig_unit:
+            parts.append(f"{format_float(v.orig_value if v.orig_value is not None else v.value)}"
+                         f" {v.orig_unit}")
+        else:
+            parts.append(f"{format_float(v.value)} {v.unit}")
+    return " ".join(parts)
+
+
+def format_unit_meta(meta: UnitMeta) -> str:
+    """The ``Unit`` line for ``meta`` (no newline), in the unit as written."""
+    return f"Unit {meta.orig_unit or meta.unit} {meta.key}={meta.value}"
+
+
+def format_config(config: Iterable[tuple[str, str]]) -> str:
+    """``key: value`` lines (each ending in a newline) for file configuration.
+
+    Internal keys such as ``.file`` are skipped; an empty value writes the
+    ``key:`` line that deletes the key. Raises ``ValueError`` for a key or
+    value that would not read back as the same configuration.
+    """
+    lines = []
+    for key, value in config:
+        if key.startswith("."):
+            continue
+        if not is_config_key(key):
+            raise ValueError(f"invalid configuration key {key!r}: must start with a "
+                             "lower-case letter and have no spaces, upper case or ':'")
+        if "\n" in value or value.endswith("\r") or value[:1] in (" ", "\t"):
+            raise ValueError(f"configuration value for {key!r} cannot be written: {value!r}")
+        lines.append(f"{key}: {value}\n" if value else f"{key}:\n")
+    return "".join(lines)
+
+
+class Writer:
+    """Writes records as benchmark text, like benchfmt's ``Writer``.
+
+    Before a result whose configuration differs from the last one it writes a
+    block of changed, deleted (``key:``) and new keys framed by blank lines;
+    internal keys (``.file``) are tracked but not written. Syntax errors
+    write nothing.
+    """
+
+    def __init__(self) -> None:
+        self._first = True
+        self._have: dict[str, str] = {}
+        self._order: list[str] = []
+
+    def write(self, rec: Record) -> str:
+        """The text for ``rec``, newline-terminated (empty for a ``SyntaxErr``)."""
+        if isinstance(rec, Result):
+            head = ""
+            cfg = rec.config
+            have = self._have
+            if len(have) != len(cfg) or any(have.get(k) != v for k, v in cfg):
+                head = self._config_block(cfg)
+            self._first = False
+            return head + format_result(rec) + "\n"
+        if isinstance(rec, UnitMeta):
+            return format_unit_meta(rec) + "\n"
+        if isinstance(rec, SyntaxErr):
+            return ""
+        raise TypeError(f"unknown record type {type(rec).__name__}")
+
+    def _config_block(self, cfg: tuple[tuple[str, str], ...]) -> str:
+        out = []
+        if not self._first:
+            out.append("\n")
+            self._first = True
+        cur = dict(cfg)
+        have, order = self._have, self._order
+        i = 0
+        while i < len(order):
+            key = order[i]
+            if key not in cur:
+                out.append(f"{key}:\n")  # Go writes this even for internal keys.
+                del have[key]
+                del order[i]
+                continue
+            if have[key] != cur[key]:
+                if is_config_key(key):
+                    out.append(f"{key}: {cur[key]}\n")
+                have[key] = cur[key]
+            i += 1
+        if len(have) != len(cfg):
+            for key, value in cfg:
+                if key in have:
+                    continue
+                if is_config_key(key):
+                    out.append(f"{key}: {value}\n")
+                have[key] = value
+                order.append(key)
+        out.append("\n")
+        return "".join(out)
+
+
+def format_records(records: Iterable[Record]) -> str:
+    """All ``records`` as one text, through a fresh ``Writer``."""
+    w = Writer()
+    return "".join(w.write(r) for r in records)
