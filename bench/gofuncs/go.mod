@@ -1,0 +1,3 @@
+module escapebench/gofuncs
+
+go 1.21

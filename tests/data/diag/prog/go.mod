@@ -1,0 +1,3 @@
+module escapebench/diagprog
+
+go 1.21

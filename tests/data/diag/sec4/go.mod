@@ -1,0 +1,3 @@
+module escapebench/sec4
+
+go 1.21

@@ -1,0 +1,3 @@
+module escapebench/wrongmodule
+
+go 1.21
