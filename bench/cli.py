@@ -52,6 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--module", type=Path)
     p = sub.add_parser("toolchains", help="list installed and installable Go toolchains")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p = sub.add_parser("verify", help="check the cases' escape: annotations against the "
+                       "compiler's -gcflags=-m diagnostics, per toolchain")
+    p.add_argument("--go", help="toolchain(s), as for `bench run` (comma-separated)")
+    p.add_argument("--module", type=Path, help="a Go module following our conventions")
+    p.add_argument("--results", type=Path, default=Path("results"),
+                   help="use measured allocs/op from the newest run of each toolchain here, "
+                   "and store escape.json beside it")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--no-fail", action="store_true", help="report only; exit 0 even when an "
+                   "annotation does not hold")
+    p = sub.add_parser("claims", help="the article's claims, judged per Go version")
+    p.add_argument("--go", action="append", help="toolchain(s) (repeatable or comma-separated); "
+                   "default: every toolchain with results, else the bundled one")
+    p.add_argument("--results", type=Path, default=Path("results"))
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     return ap
 
 
@@ -117,6 +132,79 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, argv: Sequence[s
     return 1 if (group.plan and group.plan.failures) or group.toolchain_errors else 0
 
 
+def _newest_runs(results: Path) -> dict[str, Path]:
+    """The newest run directory of this machine for each Go version under ``results``."""
+    from bench import machine, store
+
+    newest: dict[str, Path] = {}
+    base = results / machine.machine_id()
+    for d in store.find_runs(base) if base.is_dir() else []:
+        go = d.parent.name
+        if go not in newest or d.name > newest[go].name:
+            newest[go] = d
+    return newest
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bench import benchfmt, store, verify
+    from bench.cases import load_module
+    from bench.toolchain import find_all, split_specs
+
+    module = load_module(args.module)
+    toolchains, errors = find_all(split_specs(args.go))
+    for e in errors:
+        err.write(f"bench: {e}\n")
+    if not toolchains:
+        return 1
+    runs = _newest_runs(args.results) if args.module is None else {}
+    reports = []
+    for tc in toolchains:
+        run_dir = runs.get(tc.version)
+        results = benchfmt.parse_file(run_dir / store.RAW).results if run_dir else None
+        report = verify.verify(tc, module, results)
+        if run_dir is not None:
+            store.write_json(run_dir / store.ESCAPE, report.to_json())
+        reports.append(report)
+    out.write(verify.render(reports, args.format))
+    ok = all(r.ok for r in reports) and not errors
+    return 0 if ok or args.no_fail else 1
+
+
+def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analysis import claims
+    from bench import benchfmt, store, verify
+    from bench.cases import load_module
+    from bench.errors import BenchError
+    from bench.toolchain import find_all, split_specs
+
+    module = load_module()
+    if module.manifest is None:
+        raise BenchError(f"{module.root}: no cases.toml: the claims live in the manifest")
+    runs = _newest_runs(args.results)
+    specs = [s for g in (args.go or []) for s in split_specs(g)]
+    reports, results = [], {}
+    if specs:
+        toolchains, errors = find_all(specs)
+        for e in errors:
+            err.write(f"bench: {e}\n")
+    else:
+        toolchains = []
+    wanted = {tc.version for tc in toolchains}
+    for go, d in sorted(runs.items()):
+        if wanted and go not in wanted:
+            continue
+        if (d / store.ESCAPE).is_file():
+            reports.append(verify.load_escape_json(d / store.ESCAPE))
+            results[go] = benchfmt.parse_file(d / store.RAW).results
+            wanted.discard(go)
+    todo = [tc for tc in toolchains if tc.version in wanted] if specs else \
+        ([] if reports else find_all([None])[0])
+    for tc in todo:  # no stored verification for this toolchain: verify now, unmeasured
+        reports.append(verify.verify(tc, module))
+    out.write(claims.render(claims.ledger(module.manifest, reports, results), args.format))
+    return 0
+
+
 def print_summary(group, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     """The pair table of each run directory, then where the files are."""
     from analysis import cost, pairs
@@ -148,6 +236,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return cmd_cases(args, out)
         if args.command == "toolchains":
             return cmd_toolchains(args, out)
+        if args.command == "verify":
+            return cmd_verify(args, out, err)
+        if args.command == "claims":
+            return cmd_claims(args, out, err)
     except BenchError as e:
         from bench.run import Interrupted
 

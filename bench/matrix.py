@@ -85,6 +85,7 @@ class RunGroup:
     build_errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     status: str = "running"
+    verified: dict[str, Any] = field(default_factory=dict)  # go version -> VerifyReport
 
 
 def _settings(req: RunRequest) -> list[Setting]:
@@ -268,6 +269,7 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
         execute(plan, ctx.builds, sinks, ctx.module.root, done=done, runner=ctx.runner,
                 progress=ctx.progress, on_round=lambda _r: _save(group, ctx, "running"))
         group.status = "complete"
+        _verify(group, ctx)
     except Interrupted:
         group.status = "interrupted"
         raise
@@ -286,6 +288,27 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
         with contextlib.suppress(OSError):  # a failed final save keeps the last good files
             _save(group, ctx, group.status)
     return group
+
+
+def _verify(group: RunGroup, ctx: _Context) -> None:
+    """Check the compiler's escape decisions for each toolchain; store escape.json.
+
+    A verification problem (e.g. a malformed annotation in a user's module) is
+    reported but does not undo the measurements.
+    """
+    from bench import verify
+
+    for version, d in group.dirs.items():
+        ctx.progress.show(f"{version}: verifying escape decisions with -gcflags=-m")
+        try:
+            results = benchfmt.parse_file(d / store.RAW).results
+            report = verify.verify(ctx.builds[version].toolchain, ctx.module, results)
+        except BenchError as e:
+            ctx.progress.message(f"bench: {version}: verification skipped: {e}")
+            continue
+        store.write_json(d / store.ESCAPE, report.to_json())
+        group.verified[version] = report
+    ctx.progress.done()
 
 
 def _calibration_line(plan: Plan, go: str) -> str:
