@@ -62,6 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--no-fail", action="store_true", help="report only; exit 0 even when an "
                    "annotation does not hold")
+    p = sub.add_parser("compare", help="compare runs, Go versions, machines or variants "
+                       "(benchstat's statistics, plus multiple-comparison control)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="results directory, results.json "
+                   "or raw Go benchmark text (label=path to name a column)")
+    p.add_argument("--by", default=None, help="columns: go, machine, run, variant, gogc, "
+                   "live-heap or any benchstat projection (default: one column per input)")
+    p.add_argument("--filter", default="*", help="benchstat filter, or a plain regex on the "
+                   "benchmark name")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text")
+    p.add_argument("--fail-on", choices=["regression", "change"], help="exit 1 when a row "
+                   "changes significantly (after correction) beyond --threshold")
+    p.add_argument("--threshold", type=float, default=0.0, metavar="PCT")
+    p.add_argument("--benchstat", action="store_true", help="reproduce benchstat exactly "
+                   "(no Holm correction, no advice, benchstat's grouping)")
     p = sub.add_parser("claims", help="the article's claims, judged per Go version")
     p.add_argument("--go", action="append", help="toolchain(s) (repeatable or comma-separated); "
                    "default: every toolchain with results, else the bundled one")
@@ -205,6 +221,71 @@ def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+#: Config lines that differ from run to run by design; comparing runs must not split on them.
+RUN_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration",
+            "escapebench-order")
+MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
+
+
+def _filter_expr(text: str) -> str:
+    """A plain regex becomes a benchstat name filter; a benchstat expression stays as it is."""
+    import re
+
+    if text == "*" or ":" in text or text.startswith(("-", "(")):
+        return text
+    return ".name:/" + re.sub(r"([/\\])", r"\\\1", text) + "/"
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analysis import compare, table
+    from bench import benchfmt, store
+    from bench.errors import InputError
+
+    results = []
+    units = []
+    loaded = 0
+    for arg in args.inputs:
+        label, path = benchfmt.split_label(arg) if "=" in arg and not Path(arg).exists() \
+            else (None, arg)
+        try:
+            runs = store.load_input(path, label)
+        except InputError as e:
+            if len(args.inputs) == 1:
+                raise
+            err.write(f"bench: {e} (skipped)\n")
+            continue
+        for run in runs:
+            for e in run.parsed.errors:
+                err.write(f"bench: {e}\n")
+            results.extend(run.parsed.results)
+            units.extend(run.parsed.units)
+            loaded += 1
+    if not results:
+        raise InputError("no benchmark results in " + ", ".join(args.inputs)
+                         + ": pass results of `bench run` or `go test -bench` output")
+    by = args.by or ""
+    ignore = "" if args.benchstat else " ".join(RUN_KEYS + (MACHINE_KEYS if by == "machine"
+                                                            else ()))
+    try:
+        options = compare.CompareOptions(
+            col=compare.by_column(by) if by else ".file", ignore=ignore,
+            filter=_filter_expr(args.filter), alpha=args.alpha, confidence=args.confidence,
+            benchstat_compat=args.benchstat)
+        report = compare.compare(results, units, options)
+    except ValueError as e:  # QueryError and bad --alpha/--confidence
+        raise InputError(f"{e}: check --by/--filter/--alpha/--confidence") from None
+    text, warnings = table.render(report, args.format)
+    out.write(text)
+    if warnings:
+        err.write(warnings)
+    if args.fail_on:
+        hits = compare.gate(report, args.fail_on, args.threshold, units)
+        for h in hits:
+            err.write(f"bench: {h.row.key if hasattr(h.row, 'key') else h.row}: {h.message}\n")
+        return 1 if hits else 0
+    return 0
+
+
 def print_summary(group, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     """The pair table of each run directory, then where the files are."""
     from analysis import cost, pairs
@@ -238,6 +319,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return cmd_toolchains(args, out)
         if args.command == "verify":
             return cmd_verify(args, out, err)
+        if args.command == "compare":
+            return cmd_compare(args, out, err)
         if args.command == "claims":
             return cmd_claims(args, out, err)
     except BenchError as e:
