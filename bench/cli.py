@@ -281,7 +281,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.fail_on:
         hits = compare.gate(report, args.fail_on, args.threshold, units)
         for h in hits:
-            err.write(f"bench: {h.row.key if hasattr(h.row, 'key') else h.row}: {h.message}\n")
+            err.write(f"bench: {h.row.label}: {h.reason} (p={h.p_value:.3f}"
+                      + (f", adjusted {h.p_adjusted:.3f}" if h.p_adjusted is not None else "")
+                      + ")\n")
         return 1 if hits else 0
     return 0
 
