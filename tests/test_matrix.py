@@ -26,7 +26,7 @@ def bench(*argv: str) -> tuple[int, str, str]:
 def matrix(tmp_path_factory: pytest.TempPathFactory, go_old, go_bundled) -> Path:
     """Two toolchains × two GOGC values on two real cases, including a version-dependent one."""
     results = tmp_path_factory.mktemp("matrix") / "results"
-    code, out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--gogc", "50,400",
+    code, _out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--gogc", "50,400",
                            "--cases", "^(ReturnPointer|BigStruct)$", "--quick",
                            "--results", str(results))
     assert code == 0, err
