@@ -46,7 +46,7 @@ def test_run_writes_raw_results_and_meta(tiny: Path, tmp_path: Path) -> None:
     assert code == 0, err
     (run_dir,) = store.find_runs(tmp_path / "results")
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["meta.json", "raw.txt", "results.json"]
+    assert names == ["escape.json", "meta.json", "raw.txt", "results.json"]
     raw = (run_dir / "raw.txt").read_text()
     parsed = benchfmt.parse(raw, "raw.txt")
     assert not parsed.errors
