@@ -19,6 +19,13 @@ from bench import __version__
 from bench.errors import BenchError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line that says where to look."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"bench: {message}: see `{self.prog} --help`\n")
+
+
 def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="build and run the cases, store results, print a summary")
     p.add_argument("--go", help="toolchain(s): a path, 'system', a version (1.22.10) or line "
@@ -42,7 +49,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="bench", description="escapebench: what Go memory escape "
+    ap = _Parser(prog="bench", description="escapebench: what Go memory escape "
                                  "costs on this machine and toolchain, verified by the compiler")
     ap.add_argument("--version", action="version", version=f"escapebench {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
