@@ -1,0 +1,60 @@
+"""``bench verify`` and ``bench claims`` from the command line, with real toolchains."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.toolchain
+
+
+def bench(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_wrong_annotations_fail_with_evidence(go_new) -> None:
+    module = DATA / "wrong_module"
+    code, out, _ = bench("verify", "--go", str(go_new.go), "--module", str(module),
+                         "--format", "json")
+    assert code == 1
+    records = json.loads(out)
+    assert records and all({"file", "line", "expect", "go", "holds", "evidence"} <= set(r)
+                           for r in records)
+    wrong = [r for r in records if not r["holds"]]
+    assert wrong
+    # a heap annotation that does not hold has no heap line; a stack one shows the heap line
+    for r in wrong:
+        if r["expect"] == "stack":
+            assert any("heap" in e for e in r["evidence"])
+    code, _, _ = bench("verify", "--go", str(go_new.go), "--module", str(module), "--no-fail")
+    assert code == 0
+
+
+def test_verify_two_toolchains_text(go_old, go_new, tmp_path: Path) -> None:
+    code, out, err = bench("verify", "--go", f"{go_old.go},{go_new.go}",
+                           "--results", str(tmp_path))
+    assert code == 0, err
+    assert go_old.version in out and go_new.version in out
+    assert "hold, 0 do not hold" in out
+
+
+def test_claims_after_a_run(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    code, _, err = bench("run", "--quick", "--cases", "^(NewInt|EscapeInterface|LargeArray)$",
+                         "--results", str(results))
+    assert code == 0, err
+    code, out, err = bench("claims", "--results", str(results), "--format", "markdown")
+    assert code == 0, err
+    assert out.startswith("| Claim")
+    assert "moved to heap: i" in out  # the article's printed -m output is a claim of its own
+    code, out, _ = bench("claims", "--results", str(results), "--format", "json")
+    rows = json.loads(out)
+    assert any(r.get("printed") for r in rows)
