@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.0, metavar="PCT")
     p.add_argument("--benchstat", action="store_true", help="reproduce benchstat exactly "
                    "(no Holm correction, no advice, benchstat's grouping)")
+    p = sub.add_parser("report", help="charts and a publishable report (index.md + index.html)")
+    p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help="results trees, run directories or raw files (default: results/)")
+    p.add_argument("--out", type=Path, default=Path("docs/report"))
+    p.add_argument("--module", type=Path, help="the module whose manifest names the pairs")
     p = sub.add_parser("claims", help="the article's claims, judged per Go version")
     p.add_argument("--go", action="append", help="toolchain(s) (repeatable or comma-separated); "
                    "default: every toolchain with results, else the bundled one")
@@ -295,6 +300,24 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analysis.report import write_report
+    from bench import store
+    from bench.cases import load_module
+
+    runs = []
+    for arg in args.inputs or [Path("results")]:
+        for run in store.load_input(arg):
+            for e in run.parsed.errors:
+                err.write(f"bench: {e}\n")
+            runs.append(run)
+    store.check_writable(args.out)
+    summary = write_report(runs, args.out, load_module(args.module).manifest)
+    out.write(f"{summary.index_md} and {summary.index_html}: {summary.charts} charts, "
+              f"{summary.bytes // 1024} KiB, {summary.seconds:.1f}s\n")
+    return 0
+
+
 def print_summary(group, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     """The pair table of each run directory, then where the files are."""
     from analysis import cost, pairs
@@ -330,6 +353,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return cmd_verify(args, out, err)
         if args.command == "compare":
             return cmd_compare(args, out, err)
+        if args.command == "report":
+            return cmd_report(args, out, err)
         if args.command == "claims":
             return cmd_claims(args, out, err)
     except BenchError as e:
