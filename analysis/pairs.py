@@ -29,7 +29,7 @@ def fmt_time(sec: float | None) -> str:
 def fmt_count(x: float | None) -> str:
     if x is None:
         return "—"
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.3g}"
+    return f"{x:.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:.3g}"
 
 
 def fmt_ratio(c: EscapeCost) -> str:
@@ -68,6 +68,7 @@ def text(costs: Sequence[EscapeCost]) -> str:
         groups.setdefault(_setting(c), []).append(c)
     out: list[str] = []
     for setting, cs in groups.items():
+        cs = sorted(cs, key=lambda c: c.pair)
         rows = [HEADER, *(row(c) for c in cs)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
         n = max(c.time.n_a for c in cs)

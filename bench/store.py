@@ -41,9 +41,28 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def portable(obj: Any, home: str | None = None) -> Any:
+    """``obj`` with the user's home directory written as ``~`` in every string.
+
+    Results are meant to be copied between machines and published; paths under
+    the home directory say nothing useful elsewhere (and ``~`` still expands
+    where they are read back, e.g. by ``--resume``).
+    """
+    home = home if home is not None else os.path.expanduser("~")
+    if not home or home == "/":
+        return obj
+    if isinstance(obj, str):
+        return obj.replace(home + os.sep, "~" + os.sep) if home in obj else obj
+    if isinstance(obj, dict):
+        return {k: portable(v, home) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [portable(v, home) for v in obj]
+    return obj
+
+
 def write_json(path: str | Path, data: dict[str, Any]) -> None:
     """Atomically write a JSON object, stamping it with our ``schema`` version."""
-    payload = {"schema": SCHEMA, **{k: v for k, v in data.items() if k != "schema"}}
+    payload = {"schema": SCHEMA, **{k: v for k, v in portable(data).items() if k != "schema"}}
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False, ensure_ascii=False)
                       + "\n")
 
