@@ -17,6 +17,17 @@ OLD_GO = os.environ.get("ESCAPEBENCH_TEST_OLD_GO", "1.21.13")
 NEW_GO = os.environ.get("ESCAPEBENCH_TEST_NEW_GO", "1.27.3")
 
 
+def bench(*argv: str) -> tuple[int, str, str]:
+    """Run ``bench ARGV`` in-process: (exit status, stdout, stderr)."""
+    import io
+
+    from bench.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture(scope="session")
 def go_bundled() -> toolchain.Toolchain:
     return toolchain.find(None)

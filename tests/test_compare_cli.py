@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from tests.conftest import TINY, FaultLedger
+from tests.conftest import TINY, FaultLedger, bench
 
 ORACLE_OLDNEW = Path(__file__).resolve().parents[2] / "shared/oracle/benchstat/up_oldnew"
 
 
-def bench(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

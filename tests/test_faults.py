@@ -8,7 +8,6 @@ Run alone with ``python -m pytest -m faults``; the last line reads
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -24,16 +23,11 @@ import pyperf
 import pytest
 
 from bench import benchfmt, store, toolchain
-from bench.cli import main
-from tests.conftest import DATA, TINY, FaultLedger
+from tests.conftest import DATA, TINY, FaultLedger, bench
 
 pytestmark = [pytest.mark.faults, pytest.mark.toolchain]
 
 
-def bench(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def one_line(err: str) -> str:

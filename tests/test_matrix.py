@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -11,15 +10,11 @@ from pathlib import Path
 import pytest
 
 from bench import benchfmt, store
-from bench.cli import main
+from tests.conftest import bench
 
 pytestmark = pytest.mark.toolchain
 
 
-def bench(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

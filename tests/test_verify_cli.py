@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from tests.conftest import DATA
+from tests.conftest import DATA, bench
 
 pytestmark = pytest.mark.toolchain
 
 
-def bench(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_wrong_annotations_fail_with_evidence(go_new) -> None:
