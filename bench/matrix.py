@@ -67,6 +67,7 @@ class RunRequest:
     timeout: float | None = None
     module: Path | None = None
     argv: Sequence[str] = ()
+    samples_per_round: int = 1
 
     def resolved_count(self) -> int:
         return self.count or (QUICK_COUNT if self.quick else DEFAULT_COUNT)
@@ -161,14 +162,14 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
     started = time.monotonic()
     progress = progress or Progress()
     module = load_module(req.module)
-    pattern = _case_regex(module, req.cases)
+    _case_regex(module, req.cases)  # a bad --cases fails before anything is built
     settings = _settings(req)
     cpus = _cpus(req.cpu)
     count = req.resolved_count()
     if count < 1:
         raise BenchError(f"--count {count}: must be at least 1")
     benchtime = req.resolved_benchtime()
-    target_s, fixed_n = parse_benchtime(benchtime)
+    parse_benchtime(benchtime)  # a bad --benchtime fails before anything is built
     root = Path(req.results)
     store.check_writable(root)
     toolchains, errors = find_all(split_specs(req.go))
@@ -180,8 +181,11 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
                          "no toolchain of --go could be had: see the lines above")
     builds = _build_all(toolchains, module, group, progress)
     seed = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
+    if req.samples_per_round < 1:
+        raise BenchError(f"samples per round {req.samples_per_round}: must be at least 1")
     plan = Plan(order=req.order, count=count, benchtime=benchtime, seed=seed,
-                settings=settings, cpus=cpus, timeout=req.timeout)
+                settings=settings, cpus=cpus, timeout=req.timeout,
+                samples_per_round=req.samples_per_round)
     for msg in group.toolchain_errors:
         plan.failures.append(Failure(msg.split(":", 1)[0], "toolchain", msg))
     for version, msg in group.build_errors.items():
@@ -192,28 +196,7 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
                                          "build", msg))
             progress.message(f"bench: {version}: {name} does not compile, left out: {msg}")
     runner = Runner()
-    for tc_version, b in builds.items():
-        for setting in settings:
-            progress.show(f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: "
-                          "calibrating")
-            if req.order == "sequential" and module.manifest is not None:
-                names = [f"{c.id}/variant={v}" for c in module.manifest.cases
-                         if re.search(req.cases or ".", c.id) for v in ("escape", "noescape")
-                         if f"Benchmark{c.id}" not in b.broken]
-                per_op = dict.fromkeys(names, 0.0)
-            else:
-                per_op, failed = pilot(runner, b, pattern, setting, target_s or 0.01,
-                                       module.root, req.timeout)
-                for f in failed:
-                    plan.failures.append(f)
-                    progress.message(f"bench: {f.cell}: {f.kind}: {f.message}")
-            for name, sec in sorted(per_op.items()):
-                parallel = name.split("/")[0].endswith("Parallel")
-                for cpu in (cpus if parallel and cpus else [None]):
-                    cell = Cell(tc_version, name, setting, cpu)
-                    plan.cells.append(cell)
-                    if fixed_n is None and target_s is not None and req.order != "sequential":
-                        plan.calibration[cell.key] = iterations(sec, target_s)
+    plan_cells(plan, builds, module, req, runner, progress)
     if not plan.cells:
         raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
     group.plan = plan
@@ -222,6 +205,52 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
         group.dirs[tc_version] = store.new_run_dir(root, ctx.machine_meta["machine"],
                                                    tc_version, ctx.stamp)
     return _execute(group, ctx, {}, started)
+
+
+def plan_cells(plan: Plan, builds: dict[str, Build], module: Module, req: RunRequest,
+               runner: Runner, progress: Progress) -> None:
+    """Fill ``plan.cells`` and, interleaved, ``plan.calibration`` (one pilot per setting).
+
+    The sequential order needs no pilot (Go ramps b.N itself), so its cells
+    come from the manifest. Pilot failures go to ``plan.failures``.
+    """
+    pattern = _case_regex(module, req.cases)
+    target_s, fixed_n = parse_benchtime(plan.benchtime)
+    for tc_version, b in builds.items():
+        for setting in plan.settings:
+            progress.show(f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: "
+                          "calibrating")
+            if plan.order == "sequential" and module.manifest is not None:
+                names = [f"{c.id}/variant={v}" for c in module.manifest.cases
+                         if re.search(req.cases or ".", c.id) for v in ("escape", "noescape")
+                         if f"Benchmark{c.id}" not in b.broken]
+                per_op = dict.fromkeys(names, 0.0)
+            else:
+                per_op, failed = pilot(runner, b, pattern, setting, target_s or 0.01,
+                                       module.root, plan.timeout)
+                for f in failed:
+                    plan.failures.append(f)
+                    progress.message(f"bench: {f.cell}: {f.kind}: {f.message}")
+            for name, sec in sorted(per_op.items()):
+                parallel = name.split("/")[0].endswith("Parallel")
+                for cpu in (plan.cpus if parallel and plan.cpus else [None]):
+                    cell = Cell(tc_version, name, setting, cpu)
+                    plan.cells.append(cell)
+                    if fixed_n is None and target_s is not None and plan.order != "sequential":
+                        plan.calibration[cell.key] = iterations(sec, target_s)
+
+
+def raw_header(plan: Plan, machine_meta: dict[str, Any], go: str) -> str:
+    """The config lines that open a run's raw.txt (how it was measured, for benchstat too)."""
+    config = {
+        "escapebench-version": __version__, "machine": machine_meta["machine"],
+        "go-version": go, "cpu-model": machine_meta.get("cpu_model", ""),
+        "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
+        "escapebench-calibration": _calibration_line(plan, go),
+    }
+    if plan.order != "sequential" and plan.samples_per_round > 1:
+        config["escapebench-samples-per-round"] = str(plan.samples_per_round)
+    return store.raw_header(config)
 
 
 def _build_all(toolchains: Sequence[Toolchain], module: Module, group: RunGroup,
@@ -258,12 +287,7 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
     sinks: dict[str, RawSink] = {}
     try:
         for tc_version, d in group.dirs.items():
-            header = store.raw_header({
-                "escapebench-version": __version__, "machine": ctx.machine_meta["machine"],
-                "go-version": tc_version, "cpu-model": ctx.machine_meta.get("cpu_model", ""),
-                "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
-                "escapebench-calibration": _calibration_line(plan, tc_version),
-            })
+            header = raw_header(plan, ctx.machine_meta, tc_version)
             sinks[tc_version] = RawSink(d / store.RAW, header)
         _save(group, ctx, "running")
         execute(plan, ctx.builds, sinks, ctx.module.root, done=done, runner=ctx.runner,
@@ -382,9 +406,10 @@ def resume(results: Path, progress: Progress | None = None) -> RunGroup:
     for version, d in group.dirs.items():
         done.update(samples_in(d, version))
     ctx = _Context(req, module, builds, first["machine"], newest, Runner(), progress)
-    todo = sum(max(0, plan.count - done.get(c.key, 0)) for c in plan.cells)
+    per_cell = plan.count * (plan.samples_per_round if plan.order != "sequential" else 1)
+    todo = sum(max(0, per_cell - done.get(c.key, 0)) for c in plan.cells)
     progress.message(f"resuming {newest}: {todo} samples left of "
-                     f"{plan.count * len(plan.cells)}")
+                     f"{per_cell * len(plan.cells)}")
     return _execute(group, ctx, done, started)
 
 

@@ -4,13 +4,36 @@ Two orders (``--order``):
 
 * ``interleaved`` (default): a short pilot calibrates each cell's iteration
   count once (like pyperf calibrates loops); then ``--count`` rounds each run
-  every cell once with ``-test.benchtime=<N>x -test.count=1``. Within a round the
-  pairs are shuffled with a recorded seed, and the two variants of a pair run
-  back to back, escape first in even rounds and noescape first in odd ones, so
-  drift on a noisy machine spreads over all cells and mostly cancels within a
-  pair. Go's own b.N ramp-up is paid once, in the pilot.
+  every cell once, as its own process, with ``-test.benchtime=<N>x
+  -test.count=k`` (``k`` = ``samples_per_round``, 1 unless asked). Within a
+  round the pairs are shuffled with a recorded seed, and the two variants of a
+  pair run back to back, escape first in even rounds and noescape first in odd
+  ones, so drift on a noisy machine spreads over all cells and mostly cancels
+  within a pair. Go's own b.N ramp-up is paid once, in the pilot.
 * ``sequential``: the plain workflow, one ``-test.count=N -test.benchtime=D``
   invocation per toolchain and GC setting.
+
+Why one short process per cell and round rather than many samples per process
+(which would amortise the ~15-30 ms a process costs: exec, Go's init and the
+``runtime.GC()`` the testing package runs before every ``b.N`` loop): on a
+shared machine the noise is other processes taking the CPU, and it changes
+over hundreds of milliseconds, so samples taken back to back in one process
+share it and add little information. Measured on a 2-core shared VM with
+``benchmarks/harness.py`` (README, "Precision and overhead"), five samples per
+process brought the overhead ratio from 1.14-1.22 to 1.06-1.11 but widened
+the ratio intervals 1.2-1.5x at equal wall time. ``samples_per_round`` > 1 is
+for processes whose start is dear, e.g. with ``--live-heap``: a process with
+a 64 MiB ballast took about a second to start there.
+
+**The round of a sample is recoverable from raw.txt**: an interleaved run
+writes each cell's samples in round order, ``k`` per round (``k`` is the
+``escapebench-samples-per-round`` config line, absent when 1), and a process's
+output is written whole or not at all, so the *i*-th sample of a cell (in
+file order, counting from 0) belongs to round ``i // k``. A failed cell stops
+at a round boundary; a resumed run fills missing rounds in order (so the
+round an interruption cut has its two variants minutes apart). The escape and
+noescape samples of the same round were measured back to back, which is what
+``analysis.rounds`` resamples.
 
 A *cell* is one benchmark variant under one toolchain and one GC setting. A
 failed cell (panic, timeout) is recorded in the plan and skipped; the run goes
@@ -39,6 +62,8 @@ from bench.errors import BenchError
 
 DEFAULT_COUNT = 10
 DEFAULT_BENCHTIME = "100ms"
+#: Pilot samples per cell; the fastest sets the loop count (see :func:`pilot`).
+PILOT_COUNT = 2
 QUICK_COUNT = 6
 QUICK_BENCHTIME = "5ms"
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$")
@@ -144,6 +169,7 @@ class Plan:
     cells: list[Cell] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     timeout: float | None = None
+    samples_per_round: int = 1  # -test.count of each cell's process in a round (interleaved)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -161,7 +187,8 @@ class Plan:
                    seed=int(d["seed"]), settings=settings, cpus=list(d.get("cpus", [])),
                    calibration=dict(d.get("calibration", {})), cells=cells,
                    failures=[Failure(**f) for f in d.get("failures", [])],
-                   timeout=d.get("timeout"))
+                   timeout=d.get("timeout"),
+                   samples_per_round=int(d.get("samples_per_round", 1)))
 
 
 class Interrupted(BenchError):
@@ -334,7 +361,14 @@ def _failure_text(out: Outcome) -> str:
 def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
           benchtime_s: float, cwd: Path, timeout: float | None
           ) -> tuple[dict[str, float], list[Failure]]:
-    """Run everything once at a short benchtime: discovers cells and their time per op.
+    """Run everything at a short benchtime: discovers cells and their time per op.
+
+    Each cell is piloted :data:`PILOT_COUNT` times and its fastest sample is
+    kept: a single sample hit by a neighbour's burst would set a loop count
+    several times too small for the whole run (seen on a shared VM: 730
+    instead of 6600 loops), and a sample has fixed costs that then weigh on
+    every sample of that run (measured there: MakeAboveImplicitLimit's escape
+    variant took ~25 µs/op at 300 loops and ~20 µs/op at 3000).
 
     If a benchmark panics or hangs, the process dies with it; the top-level
     benchmarks that produced nothing are then piloted one by one, so one bad
@@ -343,8 +377,8 @@ def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
     secs = max(0.001, min(benchtime_s, 0.05))
     env = build.toolchain.env(**setting.env())
     go = build.toolchain.version
-    out = runner.run(build.binary, bench_args(names_regex, f"{secs:g}s", 1), env, cwd,
-                     timeout or 300)
+    out = runner.run(build.binary, bench_args(names_regex, f"{secs:g}s", PILOT_COUNT), env,
+                     cwd, timeout or 300)
     results = benchfmt.parse(out.output, "pilot").results
     failures: list[Failure] = []
     if out.returncode != 0 or out.timed_out:
@@ -370,15 +404,30 @@ def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
         raise BenchError(f"{go}: the benchmarks failed before measuring anything "
                          f"({_failure_text(out)}): run with --cases to leave the failing case "
                          "out")
-    per_op = {r.name.without_procs: sec for r in results if (sec := r.get("sec/op")) is not None}
+    per_op: dict[str, float] = {}
+    for r in results:
+        if (sec := r.get("sec/op")) is not None:
+            name = r.name.without_procs
+            per_op[name] = min(sec, per_op.get(name, math.inf))
     return per_op, failures
 
 
 def iterations(per_op_seconds: float, target_seconds: float) -> int:
-    """Loops per sample so that one sample lasts about ``target_seconds`` (at least 1)."""
+    """Loops per sample so that one sample lasts about ``target_seconds``: a power of two.
+
+    Powers of two, as pyperf calibrates loops: a pilot that is 30 % off
+    still gives the same count, so repeated runs on one machine measure the
+    same loop count — per-op time depends a little on it (a sample's fixed
+    costs are spread over its loops), and that must not differ between runs
+    by chance. Rounded in log scale, so a sample lasts between 0.71x and
+    1.41x the target.
+    """
     if per_op_seconds <= 0:
-        return 1_000_000
-    return max(1, min(2_000_000_000, math.ceil(target_seconds / per_op_seconds)))
+        return 1 << 20
+    want = target_seconds / per_op_seconds
+    if want <= 1:
+        return 1
+    return 1 << min(30, round(math.log2(want)))
 
 
 def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
@@ -404,8 +453,14 @@ def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
 def execute(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink], cwd: Path, *,
             done: dict[str, int] | None = None, runner: Runner | None = None,
             progress: Progress | None = None,
-            on_round: Callable[[int], None] | None = None) -> None:
-    """Run the plan's remaining samples; ``done`` counts samples already in raw.txt per cell."""
+            on_round: Callable[[int], None] | None = None,
+            stop: Callable[[], bool] | None = None) -> None:
+    """Run the plan's remaining samples; ``done`` counts samples already in raw.txt per cell.
+
+    ``stop`` is asked before each interleaved round; when it says so, the run
+    ends after the rounds done so far (a time budget: every cell then has the
+    same number of whole rounds, which a cut inside a round would break).
+    """
     runner = runner or Runner()
     progress = progress or Progress()
     done = dict(done or {})
@@ -416,24 +471,28 @@ def execute(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink], cwd
             on_round(plan.count)
         return
     _, fixed_n = parse_benchtime(plan.benchtime)
+    k = max(1, plan.samples_per_round)
     expected = {c.key: _expected_seconds(plan, c) for c in plan.cells}
-    progress.total_seconds = sum(expected.values()) * plan.count
-    progress.done_seconds = sum(expected[k] * min(v, plan.count) for k, v in done.items()
-                                if k in expected)
+    progress.total_seconds = sum(expected.values()) * plan.count * k
+    progress.done_seconds = sum(expected[c] * min(v, plan.count * k) for c, v in done.items()
+                                if c in expected)
     with runner.signals():
         for rnd in range(1, plan.count + 1):
+            if stop is not None and stop():
+                break
             for i, cell in enumerate(round_order(plan.cells, plan.seed, rnd)):
-                if cell.key in failed or done.get(cell.key, 0) >= rnd:
+                if cell.key in failed or done.get(cell.key, 0) >= rnd * k:
                     continue
                 progress.show(f"{cell.go} round {rnd}/{plan.count} · {i + 1}/{len(plan.cells)}"
                               f" · {cell.bench}")
                 n = fixed_n or plan.calibration.get(cell.key, 1)
-                timeout = plan.timeout or default_timeout(expected[cell.key])
+                timeout = plan.timeout or default_timeout(expected[cell.key] * k)
                 b = builds[cell.go]
-                out = runner.run(b.binary, bench_args(cell.regex(), f"{n}x", 1, cell.cpu),
+                out = runner.run(b.binary, bench_args(cell.regex(), f"{n}x", k, cell.cpu),
                                  b.toolchain.env(**cell.setting.env()), cwd, timeout)
                 results = benchfmt.parse(out.output, "cell").results
-                if out.returncode != 0 or out.timed_out or not results:
+                if out.returncode != 0 or out.timed_out or len(results) != k:
+                    # nothing of a failed process is kept: rounds stay whole (see module doc)
                     kind = "timeout" if out.timed_out else ("panic" if out.returncode else
                                                             "missing")
                     plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
@@ -441,8 +500,8 @@ def execute(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink], cwd
                     progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
                     continue
                 sinks[cell.go].write_cell(cell.setting, out.output)
-                done[cell.key] = done.get(cell.key, 0) + 1
-                progress.done_seconds += expected[cell.key]
+                done[cell.key] = done.get(cell.key, 0) + k
+                progress.done_seconds += expected[cell.key] * k
             if on_round:
                 on_round(rnd)
     progress.done()
