@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from analysis import stats
+from analysis import rounds, stats
 
 TIME_UNIT = "sec/op"
 ALLOCS_UNIT = "allocs/op"
@@ -230,15 +230,16 @@ def escape_cost(escape: Sequence[Any], noescape: Sequence[Any], *, pair: str = "
     if not te or not tn:
         raise ValueError(f"{pair or 'pair'}: both variants need {TIME_UNIT} values")
     warnings: list[str] = []
-    rounds_e = rounds_n = None
-    if paired_rounds:
-        if len(te) == len(tn):
-            rounds_e, rounds_n = list(range(len(te))), list(range(len(tn)))
-        else:
-            warnings.append(f"unequal sample counts ({len(te)} vs {len(tn)}): "
-                            "rounds not paired, values resampled independently")
-    ci = ratio_ci(te, tn, rounds_a=rounds_e, rounds_b=rounds_n, confidence=confidence,
-                  resamples=resamples, seed=seed)
+    if paired_rounds and rounds.is_interleaved([*escape, *noescape]):
+        # interleaved rounds: a block bootstrap over whole rounds (analysis.rounds)
+        rr = rounds.from_records(escape, noescape, confidence=confidence, resamples=resamples,
+                                 seed=seed)
+        ci = RatioCI(rr.ratio, rr.lo, rr.hi, confidence, "rounds", resamples, seed, len(te),
+                     len(tn), rr.rounds)
+        warnings.extend(rr.warnings)
+    else:
+        # sequential or plain `go test` output: no rounds, values resampled independently
+        ci = ratio_ci(te, tn, confidence=confidence, resamples=resamples, seed=seed)
     me, mn = stats.median(te), stats.median(tn)
     ae, an = _med(_values(escape, ALLOCS_UNIT)), _med(_values(noescape, ALLOCS_UNIT))
     be, bn = _med(_values(escape, BYTES_UNIT)), _med(_values(noescape, BYTES_UNIT))

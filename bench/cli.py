@@ -161,11 +161,16 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, argv: Sequence[s
 
 
 def _newest_runs(results: Path) -> dict[str, Path]:
-    """The newest run directory of this machine for each Go version under ``results``."""
+    """The newest run directory for each Go version under ``results``.
+
+    This machine's runs when it has any; otherwise every machine's (e.g. a
+    results tree copied from elsewhere, or the published one).
+    """
     from bench import machine, store
 
+    mine = results / machine.machine_id()
+    base = mine if mine.is_dir() else results
     newest: dict[str, Path] = {}
-    base = results / machine.machine_id()
     for d in store.find_runs(base) if base.is_dir() else []:
         go = d.parent.name
         if go not in newest or d.name > newest[go].name:
@@ -235,7 +240,7 @@ def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 #: Config lines that differ from run to run by design; comparing runs must not split on them.
 RUN_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration",
-            "escapebench-order")
+            "escapebench-order", "escapebench-samples-per-round")
 MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
 
 

@@ -79,13 +79,13 @@ def test_ratio_ci_rejects_bad_input() -> None:
 
 
 def _record(pair: str, variant: str, ns: float, allocs: float, gc_ns: float, label: str = "run",
-            procs: int = 8) -> Result:
+            procs: int = 8, order: str = "interleaved") -> Result:
     full = f"{pair}/variant={variant}-{procs}"
     values = (Value(ns * 1e-9, "sec/op", ns, "ns/op"), Value(16.0 * allocs, "B/op"),
               Value(allocs, "allocs/op"),
               Value(gc_ns * 1e-9, "gc-cpu-sec/op", gc_ns, "gc-cpu-ns/op"))
     return Result(Name(full, pair, (f"/variant={variant}", f"-{procs}")), 1000, values,
-                  (("go-version", "go1.26"),), label)
+                  (("go-version", "go1.26"), ("escapebench-order", order)), label)
 
 
 def test_escape_cost_from_records() -> None:
@@ -108,16 +108,22 @@ def test_escape_cost_from_records() -> None:
     assert lo <= c.extra_sec_per_alloc <= hi  # type: ignore[operator]
     assert c.extra_gc_cpu_sec_per_alloc == pytest.approx(1.5e-9)
     assert c.bytes_escape == 16 and c.bytes_noescape == 0
-    assert c.config == (("go-version", "go1.26"),)
+    assert c.config == (("go-version", "go1.26"), ("escapebench-order", "interleaved"))
 
 
 def test_escape_cost_warnings() -> None:
-    esc = [_record("P", "escape", 12.0 + i, 1, 0.0) for i in range(5)]
-    noe = [_record("P", "noescape", 10.0 + i, 1, 0.0) for i in range(4)]
+    # sequential output has no rounds: values are resampled independently
+    esc = [_record("P", "escape", 12.0 + i, 1, 0.0, order="sequential") for i in range(5)]
+    noe = [_record("P", "noescape", 10.0 + i, 1, 0.0, order="sequential") for i in range(4)]
     c = escape_cost(esc, noe, pair="P", resamples=200)
     assert c.time.method == "percentile"
     assert c.extra_sec_per_alloc is None
-    assert any("unequal sample counts" in w for w in c.warnings)
     assert any("same" in w for w in c.warnings)
+    # interleaved rounds with a sample missing: the unpaired one is left out, and said so
+    esc = [_record("P", "escape", 12.0 + i, 1, 0.0) for i in range(5)]
+    noe = [_record("P", "noescape", 10.0 + i, 1, 0.0) for i in range(4)]
+    c = escape_cost(esc, noe, pair="P", resamples=200)
+    assert c.time.method == "rounds" and c.time.rounds == 4
+    assert any("without a partner" in w for w in c.warnings)
     with pytest.raises(ValueError):
         escape_cost([], noe)
