@@ -281,8 +281,10 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("no benchmark results in " + ", ".join(args.inputs)
                          + ": pass results of `bench run` or `go test -bench` output")
     by = args.by or ""
-    ignore = "" if args.benchstat else " ".join(RUN_KEYS + (MACHINE_KEYS if by == "machine"
-                                                            else ()))
+    # keys that differ between the things put side by side must not split the table
+    apart = {"machine": MACHINE_KEYS, "go": (), "": (*MACHINE_KEYS, "go-version"),
+             "run": (*MACHINE_KEYS, "go-version")}.get(by, ())
+    ignore = "" if args.benchstat else " ".join(RUN_KEYS + apart)
     try:
         options = compare.CompareOptions(
             col=compare.by_column(by) if by else ".file", ignore=ignore,

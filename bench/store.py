@@ -338,6 +338,9 @@ def load_input(arg: str | Path, label: str | None = None) -> list[LoadedRun]:
 
 
 def _run_label(root: Path, run_dir: Path) -> str:
+    """``machine/go/stamp`` for a run of our tree (stamps alone repeat across toolchains)."""
+    if (run_dir / META).is_file() or len(run_dir.parts) >= 3:
+        return "/".join(run_dir.parts[-3:])
     try:
         rel = run_dir.relative_to(root)
     except ValueError:
