@@ -148,7 +148,7 @@ def _setting_key(c: Condition) -> tuple[Any, ...]:
 
 
 def _value(r: Any, *units: tuple[str, float]) -> float:
-    """A metric under its tidied or its original spelling (benchfmt keeps zeros untidied)."""
+    """A metric in the first of ``units`` the record has (``Result.get`` finds untidied zeros)."""
     for unit, factor in units:
         v = r.get(unit)
         if v is not None:
@@ -258,7 +258,7 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
                     "sec": _value(r, (cost.TIME_UNIT, 1.0)),
                     "allocs": _value(r, (cost.ALLOCS_UNIT, 1.0)),
                     "bytes": _value(r, (cost.BYTES_UNIT, 1.0)),
-                    "gc_cpu_sec": _value(r, ("gc-cpu-sec/op", 1.0), ("gc-cpu-ns/op", 1e-9)),
+                    "gc_cpu_sec": _value(r, (cost.GC_CPU_UNIT, 1.0)),
                     "gc_cycles": _value(r, ("gc-cycles/op", 1.0)),
                 })
         row = _cost_row(cond, name, section, order, g)
@@ -324,9 +324,13 @@ def _cost_row(cond: Condition, name: str, section: str, order: int,
     te = [_value(r, (cost.TIME_UNIT, 1.0)) for r in esc]
     tn = [_value(r, (cost.TIME_UNIT, 1.0)) for r in noe]
     paired = all(s.interleaved for v in g.values() for s in v)
-    ci = cost.ratio_ci(te, tn, rounds_a=[(s.run, s.round) for s in g["escape"]] if paired
-                       else None, rounds_b=[(s.run, s.round) for s in g["noescape"]]
-                       if paired else None)
+    if paired and len({s.run for v in g.values() for s in v}) == 1:
+        # one interleaved run: the same block bootstrap over rounds as `bench run` prints
+        ci = cost.escape_cost(esc, noe).time
+    else:  # pooled runs keep their own rounds; no rounds at all: values resampled alone
+        ci = cost.ratio_ci(te, tn, rounds_a=[(s.run, s.round) for s in g["escape"]] if paired
+                           else None, rounds_b=[(s.run, s.round) for s in g["noescape"]]
+                           if paired else None)
     se, sn = stats.summarize(te), stats.summarize(tn)
     cmp = stats.compare(tn, te, alpha=ALPHA)
 
@@ -338,7 +342,7 @@ def _cost_row(cond: Condition, name: str, section: str, order: int,
     if _finite(allocs_e) and _finite(allocs_n) and allocs_e > allocs_n:
         # analysis.cost's definition: the time difference per extra allocation.
         per_alloc = (se.center - sn.center) / (allocs_e - allocs_n) * 1e9
-    gc_cpu = (("gc-cpu-sec/op", 1.0), ("gc-cpu-ns/op", 1e-9))
+    gc_cpu = ((cost.GC_CPU_UNIT, 1.0),)
     return {
         "pair": name, "section": section, "order": order, "machine": cond.machine,
         "go": cond.go, "setting": cond.setting, "cond": cond,
