@@ -179,8 +179,9 @@ def _interleaved(run: LoadedRun, r: Any) -> bool:
 
 def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
     """Samples and per-pair costs of every condition; half pairs and other names set aside."""
-    runs = sorted(runs, key=lambda r: (str(r.machine), _version_key(r.go), str(r.label),
-                                       str(r.path)))
+    runs = sorted(
+        runs, key=lambda r: (str(r.machine), _version_key(r.go), str(r.label), str(r.path))
+    )
     case_order = {c.id: i for i, c in enumerate(manifest.cases)} if manifest else {}
     raw: list[_Sample] = []
     unpaired: dict[tuple[int, str], list[Any]] = {}  # (run index, full name) -> records
@@ -192,9 +193,15 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
         m = _machine_of(run, first)
         if m not in machines or not machines[m].get("cpu"):
             machines[m] = {
-                "cpu": str(_meta(run, "machine", "cpu_model") or
-                           (first.config_value("cpu-model") or first.config_value("cpu")
-                            if first is not None else "") or ""),
+                "cpu": str(
+                    _meta(run, "machine", "cpu_model")
+                    or (
+                        first.config_value("cpu-model") or first.config_value("cpu")
+                        if first is not None
+                        else ""
+                    )
+                    or ""
+                ),
                 "cores": str(_meta(run, "machine", "cpu_count") or ""),
             }
         gogc_env = str(_meta(run, "machine", "gogc_env") or "") or DEFAULT_GOGC
@@ -204,17 +211,28 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
             if variant not in ("escape", "noescape") or r.get(cost.TIME_UNIT) is None:
                 unpaired.setdefault((ri, r.name.full), []).append(r)
                 continue
-            cond = Condition(_machine_of(run, r), _go_of(run, r),
-                             r.config_value("gogc") or gogc_env,
-                             r.config_value("live-heap") or DEFAULT_LIVE_HEAP)
+            cond = Condition(
+                _machine_of(run, r),
+                _go_of(run, r),
+                r.config_value("gogc") or gogc_env,
+                r.config_value("live-heap") or DEFAULT_LIVE_HEAP,
+            )
             if ri not in run_ids[cond]:
                 run_ids[cond].append(ri)
             k = (r.name.full, cond.gogc, cond.live_heap)
             counts[k] += 1
             procs_seen[r.name.pair].add(r.name.procs)
-            raw.append(_Sample(cond, r.name.pair, variant,
-                               run_ids[cond].index(ri), counts[k], r,
-                               _interleaved(run, r)))
+            raw.append(
+                _Sample(
+                    cond,
+                    r.name.pair,
+                    variant,
+                    run_ids[cond].index(ri),
+                    counts[k],
+                    r,
+                    _interleaved(run, r),
+                )
+            )
     cases = {c.id: c for c in manifest.cases} if manifest else {}
 
     def display(s: _Sample) -> str:
@@ -223,13 +241,11 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
 
     groups: dict[tuple[Condition, str], dict[str, list[_Sample]]] = {}
     for s in raw:
-        groups.setdefault((s.cond, display(s)), {"escape": [], "noescape": []})[s.variant] \
-            .append(s)
+        groups.setdefault((s.cond, display(s)), {"escape": [], "noescape": []})[s.variant].append(s)
     for (cond, name), g in list(groups.items()):
         if not g["escape"] or not g["noescape"]:  # half a pair: show it with the others
             for s in g["escape"] + g["noescape"]:
-                unpaired.setdefault((run_ids[cond][s.run], s.record.name.full), []) \
-                    .append(s.record)
+                unpaired.setdefault((run_ids[cond][s.run], s.record.name.full), []).append(s.record)
             del groups[(cond, name)]
 
     names = sorted({name for _, name in groups})
@@ -242,8 +258,9 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
     sample_rows = []
     cost_rows = []
     by_cond: dict[Condition, list[dict[str, Any]]] = defaultdict(list)
-    for (cond, name), g in sorted(groups.items(), key=lambda kv: (kv[0][0], order_of(kv[0][1]),
-                                                                  kv[0][1])):
+    for (cond, name), g in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], order_of(kv[0][1]), kv[0][1])
+    ):
         cid = _case_id(name, cases)
         section = cases[cid].section if cid is not None else ""
         order = order_of(name)
@@ -251,16 +268,25 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
             g[variant].sort(key=lambda s: (s.run, s.round))
             for s in g[variant]:
                 r = s.record
-                sample_rows.append({
-                    "pair": name, "section": section, "order": order, "variant": variant,
-                    "machine": cond.machine, "go": cond.go, "setting": cond.setting,
-                    "cond": cond, "run": s.run, "round": s.round,
-                    "sec": _value(r, (cost.TIME_UNIT, 1.0)),
-                    "allocs": _value(r, (cost.ALLOCS_UNIT, 1.0)),
-                    "bytes": _value(r, (cost.BYTES_UNIT, 1.0)),
-                    "gc_cpu_sec": _value(r, (cost.GC_CPU_UNIT, 1.0)),
-                    "gc_cycles": _value(r, ("gc-cycles/op", 1.0)),
-                })
+                sample_rows.append(
+                    {
+                        "pair": name,
+                        "section": section,
+                        "order": order,
+                        "variant": variant,
+                        "machine": cond.machine,
+                        "go": cond.go,
+                        "setting": cond.setting,
+                        "cond": cond,
+                        "run": s.run,
+                        "round": s.round,
+                        "sec": _value(r, (cost.TIME_UNIT, 1.0)),
+                        "allocs": _value(r, (cost.ALLOCS_UNIT, 1.0)),
+                        "bytes": _value(r, (cost.BYTES_UNIT, 1.0)),
+                        "gc_cpu_sec": _value(r, (cost.GC_CPU_UNIT, 1.0)),
+                        "gc_cycles": _value(r, ("gc-cycles/op", 1.0)),
+                    }
+                )
         row = _cost_row(cond, name, section, order, g)
         by_cond[cond].append(row)
         cost_rows.append(row)
@@ -270,24 +296,77 @@ def _collect(runs: Sequence[LoadedRun], manifest: Manifest | None) -> _Data:
         adj = stats.holm([ps[i] for i in finite])
         for i, a in zip(finite, adj, strict=True):
             rows[i]["p_holm"] = a
-    samples = pd.DataFrame(sample_rows, columns=[
-        "pair", "section", "order", "variant", "machine", "go", "setting", "cond", "run",
-        "round", "sec", "allocs", "bytes", "gc_cpu_sec", "gc_cycles"])
+    samples = pd.DataFrame(
+        sample_rows,
+        columns=[
+            "pair",
+            "section",
+            "order",
+            "variant",
+            "machine",
+            "go",
+            "setting",
+            "cond",
+            "run",
+            "round",
+            "sec",
+            "allocs",
+            "bytes",
+            "gc_cpu_sec",
+            "gc_cycles",
+        ],
+    )
     costs = pd.DataFrame(cost_rows, columns=_COST_COLUMNS)
     conditions = sorted(by_cond, key=lambda c: (c.machine, _version_key(c.go), _setting_key(c)))
-    data = _Data(list(runs), samples, costs,
-                 [(runs[ri].label, name, recs) for (ri, name), recs in sorted(unpaired.items())],
-                 conditions, machines, manifest)
+    data = _Data(
+        list(runs),
+        samples,
+        costs,
+        [(runs[ri].label, name, recs) for (ri, name), recs in sorted(unpaired.items())],
+        conditions,
+        machines,
+        manifest,
+    )
     data.primary = _primary(data)
     return data
 
 
 _COST_COLUMNS = [
-    "pair", "section", "order", "machine", "go", "setting", "cond", "runs", "ratio", "lo",
-    "hi", "method", "n_escape", "n_noescape", "escape_sec", "noescape_sec", "escape_lo",
-    "escape_hi", "noescape_lo", "noescape_hi", "cv_escape", "cv_noescape", "allocs_escape",
-    "allocs_noescape", "bytes_escape", "bytes_noescape", "gc_cpu_escape", "gc_cpu_noescape",
-    "gc_cycles_escape", "gc_cycles_noescape", "extra_ns_per_alloc", "p", "p_holm", "warnings"]
+    "pair",
+    "section",
+    "order",
+    "machine",
+    "go",
+    "setting",
+    "cond",
+    "runs",
+    "ratio",
+    "lo",
+    "hi",
+    "method",
+    "n_escape",
+    "n_noescape",
+    "escape_sec",
+    "noescape_sec",
+    "escape_lo",
+    "escape_hi",
+    "noescape_lo",
+    "noescape_hi",
+    "cv_escape",
+    "cv_noescape",
+    "allocs_escape",
+    "allocs_noescape",
+    "bytes_escape",
+    "bytes_noescape",
+    "gc_cpu_escape",
+    "gc_cpu_noescape",
+    "gc_cycles_escape",
+    "gc_cycles_noescape",
+    "extra_ns_per_alloc",
+    "p",
+    "p_holm",
+    "warnings",
+]
 
 
 def _case_id(name: str, cases: Mapping[str, Any]) -> str | None:
@@ -309,8 +388,9 @@ def _median(xs: Iterable[float]) -> float:
     return stats.median(vals) if vals else math.nan
 
 
-def _cost_row(cond: Condition, name: str, section: str, order: int,
-              g: Mapping[str, list[_Sample]]) -> dict[str, Any]:
+def _cost_row(
+    cond: Condition, name: str, section: str, order: int, g: Mapping[str, list[_Sample]]
+) -> dict[str, Any]:
     """One pair under one condition: the ratio with its interval and every per-op median.
 
     Rounds are labelled (run, k): pooled runs keep their own rounds, and a
@@ -328,9 +408,12 @@ def _cost_row(cond: Condition, name: str, section: str, order: int,
         # one interleaved run: the same block bootstrap over rounds as `bench run` prints
         ci = cost.escape_cost(esc, noe).time
     else:  # pooled runs keep their own rounds; no rounds at all: values resampled alone
-        ci = cost.ratio_ci(te, tn, rounds_a=[(s.run, s.round) for s in g["escape"]] if paired
-                           else None, rounds_b=[(s.run, s.round) for s in g["noescape"]]
-                           if paired else None)
+        ci = cost.ratio_ci(
+            te,
+            tn,
+            rounds_a=[(s.run, s.round) for s in g["escape"]] if paired else None,
+            rounds_b=[(s.run, s.round) for s in g["noescape"]] if paired else None,
+        )
     se, sn = stats.summarize(te), stats.summarize(tn)
     cmp = stats.compare(tn, te, alpha=ALPHA)
 
@@ -344,22 +427,39 @@ def _cost_row(cond: Condition, name: str, section: str, order: int,
         per_alloc = (se.center - sn.center) / (allocs_e - allocs_n) * 1e9
     gc_cpu = ((cost.GC_CPU_UNIT, 1.0),)
     return {
-        "pair": name, "section": section, "order": order, "machine": cond.machine,
-        "go": cond.go, "setting": cond.setting, "cond": cond,
+        "pair": name,
+        "section": section,
+        "order": order,
+        "machine": cond.machine,
+        "go": cond.go,
+        "setting": cond.setting,
+        "cond": cond,
         "runs": len({s.run for v in g.values() for s in v}),
-        "ratio": ci.ratio, "lo": ci.lo, "hi": ci.hi, "method": ci.method,
-        "n_escape": len(te), "n_noescape": len(tn),
-        "escape_sec": se.center, "noescape_sec": sn.center,
-        "escape_lo": se.lo, "escape_hi": se.hi, "noescape_lo": sn.lo, "noescape_hi": sn.hi,
-        "cv_escape": se.cv, "cv_noescape": sn.cv,
-        "allocs_escape": allocs_e, "allocs_noescape": allocs_n,
+        "ratio": ci.ratio,
+        "lo": ci.lo,
+        "hi": ci.hi,
+        "method": ci.method,
+        "n_escape": len(te),
+        "n_noescape": len(tn),
+        "escape_sec": se.center,
+        "noescape_sec": sn.center,
+        "escape_lo": se.lo,
+        "escape_hi": se.hi,
+        "noescape_lo": sn.lo,
+        "noescape_hi": sn.hi,
+        "cv_escape": se.cv,
+        "cv_noescape": sn.cv,
+        "allocs_escape": allocs_e,
+        "allocs_noescape": allocs_n,
         "bytes_escape": med(esc, (cost.BYTES_UNIT, 1.0)),
         "bytes_noescape": med(noe, (cost.BYTES_UNIT, 1.0)),
-        "gc_cpu_escape": med(esc, *gc_cpu), "gc_cpu_noescape": med(noe, *gc_cpu),
+        "gc_cpu_escape": med(esc, *gc_cpu),
+        "gc_cpu_noescape": med(noe, *gc_cpu),
         "gc_cycles_escape": med(esc, ("gc-cycles/op", 1.0)),
         "gc_cycles_noescape": med(noe, ("gc-cycles/op", 1.0)),
         "extra_ns_per_alloc": per_alloc,
-        "p": cmp.p_value, "p_holm": math.nan,
+        "p": cmp.p_value,
+        "p_holm": math.nan,
         "warnings": tuple(dict.fromkeys((*se.warnings, *sn.warnings, *cmp.warnings))),
     }
 
@@ -475,15 +575,18 @@ def render_markdown(blocks: Sequence[Block]) -> str:
             out.append("\n".join("- " + _md_inline(item) for item in b[1]))
         elif kind == "table":
             head, rows = b[1], b[2]
-            lines = ["| " + " | ".join(_md_inline(h) for h in head) + " |",
-                     "|" + "|".join("---" for _ in head) + "|"]
-            lines += ["| " + " | ".join(_md_inline(c) or " " for c in row) + " |"
-                      for row in rows]
+            lines = [
+                "| " + " | ".join(_md_inline(h) for h in head) + " |",
+                "|" + "|".join("---" for _ in head) + "|",
+            ]
+            lines += ["| " + " | ".join(_md_inline(c) or " " for c in row) + " |" for row in rows]
             out.append("\n".join(lines))
         elif kind == "img":
             _, png, svg, alt, caption = b
-            out.append(f"![{md_escape(alt)}]({png})\n\n"
-                       + _md_inline([*caption, txt(" "), link("SVG", svg)]))
+            out.append(
+                f"![{md_escape(alt)}]({png})\n\n"
+                + _md_inline([*caption, txt(" "), link("SVG", svg)])
+            )
         elif kind == "md":
             out.append(b[1].strip())
     return "\n\n".join(out) + "\n"
@@ -522,20 +625,26 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
             body.append(f"<ul>{items}</ul>")
         elif kind == "table":
             head = "".join(f"<th>{_html_inline(h)}</th>" for h in b[1])
-            rows = "".join("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row)
-                           + "</tr>" for row in b[2])
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>"
+                for row in b[2]
+            )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif kind == "img":
             _, png, svg, alt, caption = b
-            body.append(f'<figure><a href="{html.escape(svg)}"><img src="{html.escape(png)}" '
-                        f'alt="{html.escape(alt, quote=True)}" loading="eager"></a>'
-                        f"<figcaption>{_html_inline(caption)}</figcaption></figure>")
+            body.append(
+                f'<figure><a href="{html.escape(svg)}"><img src="{html.escape(png)}" '
+                f'alt="{html.escape(alt, quote=True)}" loading="eager"></a>'
+                f"<figcaption>{_html_inline(caption)}</figcaption></figure>"
+            )
         elif kind == "md":
             body.append(markdown_to_html(b[1]))
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n"
-            "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n"
+        "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
 
 
 # --- a little Markdown for the claims ledger ------------------------------------------------------
@@ -563,10 +672,10 @@ def _inline_md_to_html(text: str) -> str:
             run = len(text[i:]) - len(text[i:].lstrip("`"))
             end = text.find("`" * run, i + run)
             if end < 0:
-                out.append(html.escape(text[i:i + run]))
+                out.append(html.escape(text[i : i + run]))
                 i += run
                 continue
-            out.append(f"<code>{html.escape(text[i + run:end].strip())}</code>")
+            out.append(f"<code>{html.escape(text[i + run : end].strip())}</code>")
             i = end + run
         elif text.startswith("**", i):
             out.append("</strong>" if bold else "<strong>")
@@ -599,7 +708,7 @@ def _split_row(line: str) -> list[str]:
     cells, cur, i = [], [], 0
     while i < len(line):
         if line[i] == "\\" and i + 1 < len(line):
-            cur.append(line[i:i + 2])
+            cur.append(line[i : i + 2])
             i += 2
             continue
         if line[i] == "|":
@@ -632,11 +741,19 @@ def markdown_to_html(md: str) -> str:
             head, body = (rows[0], rows[2:]) if sep else ([], rows)
             t = ["<table>"]
             if head:
-                t.append("<thead><tr>" + "".join(f"<th>{_inline_md_to_html(c)}</th>"
-                                                 for c in head) + "</tr></thead>")
-            t.append("<tbody>" + "".join(
-                "<tr>" + "".join(f"<td>{_inline_md_to_html(c)}</td>" for c in r) + "</tr>"
-                for r in body) + "</tbody></table>")
+                t.append(
+                    "<thead><tr>"
+                    + "".join(f"<th>{_inline_md_to_html(c)}</th>" for c in head)
+                    + "</tr></thead>"
+                )
+            t.append(
+                "<tbody>"
+                + "".join(
+                    "<tr>" + "".join(f"<td>{_inline_md_to_html(c)}</td>" for c in r) + "</tr>"
+                    for r in body
+                )
+                + "</tbody></table>"
+            )
             out.append("".join(t))
             continue
         if m := re.match(r"^(#{1,6})\s+(.*)$", line):
@@ -649,12 +766,17 @@ def markdown_to_html(md: str) -> str:
             while i < len(lines) and re.match(r"^\s*[-*]\s+", lines[i]):
                 items.append(re.sub(r"^\s*[-*]\s+", "", lines[i]))
                 i += 1
-            out.append("<ul>" + "".join(f"<li>{_inline_md_to_html(x)}</li>" for x in items)
-                       + "</ul>")
+            out.append(
+                "<ul>" + "".join(f"<li>{_inline_md_to_html(x)}</li>" for x in items) + "</ul>"
+            )
             continue
         para = []
-        while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith("|") \
-                and not re.match(r"^(#{1,6})\s", lines[i]):
+        while (
+            i < len(lines)
+            and lines[i].strip()
+            and not lines[i].lstrip().startswith("|")
+            and not re.match(r"^(#{1,6})\s", lines[i])
+        ):
             para.append(lines[i].strip())
             i += 1
         out.append(f"<p>{_inline_md_to_html(' '.join(para))}</p>")
@@ -677,8 +799,9 @@ def _range_text(values: Iterable[Any]) -> str:
 
 def _machine_text(data: _Data, machine: str) -> str:
     info = data.machines.get(machine, {})
-    bits = [b for b in (info.get("cpu", ""), f"{info['cores']} CPUs" if info.get("cores")
-                        else "") if b]
+    bits = [
+        b for b in (info.get("cpu", ""), f"{info['cores']} CPUs" if info.get("cores") else "") if b
+    ]
     return f"{machine} ({', '.join(bits)})" if bits else machine
 
 
@@ -689,21 +812,26 @@ def _samples_text(costs: pd.DataFrame) -> str:
     return f"n = {n} samples per variant{pooled}"
 
 
-def _footer(data: _Data, costs: pd.DataFrame, machines: Sequence[str] | None = None,
-            gos: Sequence[str] | None = None, settings: Sequence[str] | None = None) -> str:
+def _footer(
+    data: _Data,
+    costs: pd.DataFrame,
+    machines: Sequence[str] | None = None,
+    gos: Sequence[str] | None = None,
+    settings: Sequence[str] | None = None,
+) -> str:
     machines = machines or sorted(set(costs["machine"]))
     gos = gos or sorted(set(costs["go"]), key=_version_key)
     settings = settings or sorted(set(costs["setting"]))
     m = "; ".join(_machine_text(data, x) for x in machines)
-    return (f"machine {m} · {', '.join(gos)} · {', '.join(settings)} · "
-            f"{_samples_text(costs)}")
+    return f"machine {m} · {', '.join(gos)} · {', '.join(settings)} · {_samples_text(costs)}"
 
 
 def _status_cell(p: Mapping[str, Any]) -> Inline:
     status = str(p.get("status", ""))
     e, n = p.get("allocs_escape"), p.get("allocs_noescape")
-    allocs = f" ({plots.fmt_num(e)} → {plots.fmt_num(n)} allocs)" if _finite(e) and \
-        _finite(n) else ""
+    allocs = (
+        f" ({plots.fmt_num(e)} → {plots.fmt_num(n)} allocs)" if _finite(e) and _finite(n) else ""
+    )
     compiler = "" if p.get("compiler_holds", True) else ", compiler disagrees"
     return [bold(status) if status == "finding" else txt(status), txt(compiler + allocs)]
 
@@ -726,35 +854,59 @@ class _Doc:
     blocks: list[Block] = field(default_factory=list)
     charts: list[_Chart] = field(default_factory=list)
 
-    def chart(self, stem: str, title: str, alt: str, caption: str,
-              draw: Callable[[], Any]) -> None:
+    def chart(self, stem: str, title: str, alt: str, caption: str, draw: Callable[[], Any]) -> None:
         ch = _Chart(stem, title, alt, caption, draw)
         self.charts.append(ch)
-        self.blocks.append(("img", f"{CHARTS_DIR}/{stem}.png", f"{CHARTS_DIR}/{stem}.svg", alt,
-                            [txt(caption)]))
+        self.blocks.append(
+            ("img", f"{CHARTS_DIR}/{stem}.png", f"{CHARTS_DIR}/{stem}.svg", alt, [txt(caption)])
+        )
 
 
 def _pair_table(costs: pd.DataFrame, cases: Mapping[str, Any]) -> Block:
-    head = [[txt("§")], [txt("pair")], [txt("escape")], [txt("noescape")], [txt("ratio [95 % CI]")],
-            [txt("p (Holm)")], [txt("B/op")], [txt("allocs/op")], [txt("extra time/alloc")],
-            [txt("GC CPU/op")], [txt("n")]]
+    head = [
+        [txt("§")],
+        [txt("pair")],
+        [txt("escape")],
+        [txt("noescape")],
+        [txt("ratio [95 % CI]")],
+        [txt("p (Holm)")],
+        [txt("B/op")],
+        [txt("allocs/op")],
+        [txt("extra time/alloc")],
+        [txt("GC CPU/op")],
+        [txt("n")],
+    ]
     rows = []
     for c in costs.sort_values(["order", "pair"], kind="mergesort").itertuples(index=False):
         title = getattr(cases.get(_case_id(c.pair, cases) or ""), "title", "")
         p = c.p_holm if _finite(c.p_holm) else c.p
-        rows.append([
-            [txt(c.section)], [bold(c.pair)] + ([txt(" — " + title)] if title else []),
-            [txt(plots.fmt_time(c.escape_sec))], [txt(plots.fmt_time(c.noescape_sec))],
-            [txt(f"{plots.fmt_ratio(c.ratio)} [{plots.fmt_num(c.lo)}, {plots.fmt_num(c.hi)}]")],
-            [txt(f"{p:.3f}" if _finite(p) else "–")],
-            [txt(f"{plots.fmt_bytes(c.bytes_escape)} → {plots.fmt_bytes(c.bytes_noescape)}")],
-            [txt(f"{plots.fmt_num(c.allocs_escape)} → {plots.fmt_num(c.allocs_noescape)}")],
-            [txt(plots.fmt_time(c.extra_ns_per_alloc * 1e-9) if _finite(c.extra_ns_per_alloc)
-               else "–")],
-            [txt(f"{plots.fmt_time(c.gc_cpu_escape)} → {plots.fmt_time(c.gc_cpu_noescape)}")],
-            [txt(f"{c.n_escape}+{c.n_noescape}" if c.n_escape != c.n_noescape
-               else str(c.n_escape))],
-        ])
+        rows.append(
+            [
+                [txt(c.section)],
+                [bold(c.pair)] + ([txt(" — " + title)] if title else []),
+                [txt(plots.fmt_time(c.escape_sec))],
+                [txt(plots.fmt_time(c.noescape_sec))],
+                [txt(f"{plots.fmt_ratio(c.ratio)} [{plots.fmt_num(c.lo)}, {plots.fmt_num(c.hi)}]")],
+                [txt(f"{p:.3f}" if _finite(p) else "–")],
+                [txt(f"{plots.fmt_bytes(c.bytes_escape)} → {plots.fmt_bytes(c.bytes_noescape)}")],
+                [txt(f"{plots.fmt_num(c.allocs_escape)} → {plots.fmt_num(c.allocs_noescape)}")],
+                [
+                    txt(
+                        plots.fmt_time(c.extra_ns_per_alloc * 1e-9)
+                        if _finite(c.extra_ns_per_alloc)
+                        else "–"
+                    )
+                ],
+                [txt(f"{plots.fmt_time(c.gc_cpu_escape)} → {plots.fmt_time(c.gc_cpu_noescape)}")],
+                [
+                    txt(
+                        f"{c.n_escape}+{c.n_noescape}"
+                        if c.n_escape != c.n_noescape
+                        else str(c.n_escape)
+                    )
+                ],
+            ]
+        )
     return ("table", head, rows)
 
 
@@ -768,16 +920,33 @@ def _build(data: _Data, claims_markdown: str | None, docs_links: bool) -> _Doc:
     gos = sorted({_go_of(run, r) for run, r in firsts}, key=_version_key)
     machines = sorted({_machine_of(run, r) for run, r in firsts})
     n_samples = len(samples) + sum(len(recs) for _, _, recs in data.unpaired)
-    add(("p", [txt(f"What moving a variable from the stack to the heap costs, measured by "
-                 f"escapebench {__version__}: {_plural(costs['pair'].nunique(), 'pair')} on "
-                 f"{_plural(len(machines), 'machine')} ({', '.join(machines) or 'none'}) "
-                 f"with {', '.join(gos) or 'no toolchain'}, "
-                 f"{_plural(n_samples, 'sample')} from {_plural(len(data.runs), 'run')}.")]))
+    add(
+        (
+            "p",
+            [
+                txt(
+                    f"What moving a variable from the stack to the heap costs, measured by "
+                    f"escapebench {__version__}: {_plural(costs['pair'].nunique(), 'pair')} on "
+                    f"{_plural(len(machines), 'machine')} ({', '.join(machines) or 'none'}) "
+                    f"with {', '.join(gos) or 'no toolchain'}, "
+                    f"{_plural(n_samples, 'sample')} from {_plural(len(data.runs), 'run')}."
+                )
+            ],
+        )
+    )
     if docs_links:  # Markdown only: the standalone HTML has no site around it
-        add(("p-md", [txt("How to read the charts: "),
-                   link("Reading the charts", "../reading-charts.md"),
-                   txt("; how the numbers are made: "), link("Method", "../method.md"),
-                   txt(".")]))
+        add(
+            (
+                "p-md",
+                [
+                    txt("How to read the charts: "),
+                    link("Reading the charts", "../reading-charts.md"),
+                    txt("; how the numbers are made: "),
+                    link("Method", "../method.md"),
+                    txt("."),
+                ],
+            )
+        )
 
     primary = data.primary
     if primary is None:
@@ -792,13 +961,23 @@ def _build(data: _Data, claims_markdown: str | None, docs_links: bool) -> _Doc:
     _unpaired_section(doc, data)
     _environment_section(doc, data)
     _failures_section(doc, data)
-    add(("p", [txt(f"Generated by escapebench {__version__} from the runs listed above; "
-                 "regenerate with "), code("bench report"), txt(".")]))
+    add(
+        (
+            "p",
+            [
+                txt(
+                    f"Generated by escapebench {__version__} from the runs listed above; "
+                    "regenerate with "
+                ),
+                code("bench report"),
+                txt("."),
+            ],
+        )
+    )
     return doc
 
 
-def _primary_sections(doc: _Doc, data: _Data, primary: Condition,
-                      cases: Mapping[str, Any]) -> None:
+def _primary_sections(doc: _Doc, data: _Data, primary: Condition, cases: Mapping[str, Any]) -> None:
     add = doc.blocks.append
     pc = data.costs[data.costs["cond"] == primary]
     ps = data.samples[data.samples["cond"] == primary]
@@ -811,39 +990,75 @@ def _primary_sections(doc: _Doc, data: _Data, primary: Condition,
 
     add(("h", 2, [txt("Summary")]))
     items: list[Inline] = [
-        [txt("Shown below unless a chart says otherwise: machine "),
-         bold(_machine_text(data, primary.machine)), txt(", "), bold(primary.go), txt(", "),
-         bold(primary.setting), txt(f", {_samples_text(pc)}.")],
-        [txt(f"Escaping is slower in {slower} of {len(pc)} pairs, faster in {faster}, and not "
-           f"clearly different in {len(pc) - slower - faster} (95 % bootstrap interval of the "
-           "time ratio above, below or around ×1).")],
+        [
+            txt("Shown below unless a chart says otherwise: machine "),
+            bold(_machine_text(data, primary.machine)),
+            txt(", "),
+            bold(primary.go),
+            txt(", "),
+            bold(primary.setting),
+            txt(f", {_samples_text(pc)}."),
+        ],
+        [
+            txt(
+                f"Escaping is slower in {slower} of {len(pc)} pairs, faster in {faster}, and not "
+                f"clearly different in {len(pc) - slower - faster} (95 % bootstrap interval of the "
+                "time ratio above, below or around ×1)."
+            )
+        ],
     ]
     if _finite(geo):
         items.append([txt(f"Geometric mean of the time ratios: {plots.fmt_ratio(geo)}.")])
     if len(top):
         t = top.iloc[0]
-        items.append([txt("Largest ratio: "), bold(t["pair"]),
-                      txt(f" {plots.fmt_ratio(t['ratio'])} ({plots.fmt_time(t['escape_sec'])} vs "
-                        f"{plots.fmt_time(t['noescape_sec'])} per op).")])
+        items.append(
+            [
+                txt("Largest ratio: "),
+                bold(t["pair"]),
+                txt(
+                    f" {plots.fmt_ratio(t['ratio'])} ({plots.fmt_time(t['escape_sec'])} vs "
+                    f"{plots.fmt_time(t['noescape_sec'])} per op)."
+                ),
+            ]
+        )
     add(("ul", items))
 
     add(("h", 2, [txt("Escape cost of every pair")]))
-    doc.chart("ratio", "Escape cost of every pair",
-              f"Time ratio escape/noescape with 95 % CI for {len(pc)} pairs, {footer}",
-              "Median time per op of the escape variant divided by the noescape variant's, "
-              "with its 95 % bootstrap interval (whole rounds resampled), grouped by article "
-              "section and sorted; log scale, ×1 = no difference.",
-              partial(plots.ratio_overview, pc,
-                      title="Escape cost: time ratio escape / noescape", footer=footer))
+    doc.chart(
+        "ratio",
+        "Escape cost of every pair",
+        f"Time ratio escape/noescape with 95 % CI for {len(pc)} pairs, {footer}",
+        "Median time per op of the escape variant divided by the noescape variant's, "
+        "with its 95 % bootstrap interval (whole rounds resampled), grouped by article "
+        "section and sorted; log scale, ×1 = no difference.",
+        partial(
+            plots.ratio_overview,
+            pc,
+            title="Escape cost: time ratio escape / noescape",
+            footer=footer,
+        ),
+    )
     add(_pair_table(pc, cases))
-    add(("p", [txt("escape and noescape are median time per op; ratio is their quotient with a "
-                 "95 % bootstrap interval (whole rounds resampled when the run interleaved "
-                 "them); p is the two-sided Mann–Whitney U test of the two "
-                 "samples, Holm-adjusted over the pairs of this table; extra time/alloc is the "
-                 "time difference per additional allocation of the escape variant; GC CPU/op "
-                 "is the collector's CPU time per op (median).")]))
-    notes = [[bold(c.pair), txt(": " + "; ".join(c.warnings))]
-             for c in pc.sort_values(["order", "pair"]).itertuples(index=False) if c.warnings]
+    add(
+        (
+            "p",
+            [
+                txt(
+                    "escape and noescape are median time per op; ratio is their quotient with a "
+                    "95 % bootstrap interval (whole rounds resampled when the run interleaved "
+                    "them); p is the two-sided Mann–Whitney U test of the two "
+                    "samples, Holm-adjusted over the pairs of this table; extra time/alloc is the "
+                    "time difference per additional allocation of the escape variant; GC CPU/op "
+                    "is the collector's CPU time per op (median)."
+                )
+            ],
+        )
+    )
+    notes = [
+        [bold(c.pair), txt(": " + "; ".join(c.warnings))]
+        for c in pc.sort_values(["order", "pair"]).itertuples(index=False)
+        if c.warnings
+    ]
     if notes:
         add(("p", [txt("Statistical caveats:")]))
         add(("ul", notes))
@@ -854,22 +1069,30 @@ def _primary_sections(doc: _Doc, data: _Data, primary: Condition,
         ss = ps[ps["section"] == section]
         label = f"§{section}" if section else "Other pairs"
         add(("h", 3, [txt(label)]))
-        doc.chart(f"pairs-{i + 1:02d}-{plots.slug(section or 'other')}",
-                  f"{label}: escape vs noescape",
-                  f"Time per op of escape and noescape for {len(sc)} pairs of {label}, "
-                  f"{_footer(data, sc)}",
-                  "Every sample (dots), the median (diamond) and its 95 % confidence interval "
-                  "(whiskers) of each variant; allocations and bytes per op under each label.",
-                  partial(plots.pair_grid, ss, sc,
-                          title=f"{label}: escape vs noescape time per op",
-                          footer=_footer(data, sc)))
+        doc.chart(
+            f"pairs-{i + 1:02d}-{plots.slug(section or 'other')}",
+            f"{label}: escape vs noescape",
+            f"Time per op of escape and noescape for {len(sc)} pairs of {label}, "
+            f"{_footer(data, sc)}",
+            "Every sample (dots), the median (diamond) and its 95 % confidence interval "
+            "(whiskers) of each variant; allocations and bytes per op under each label.",
+            partial(
+                plots.pair_grid,
+                ss,
+                sc,
+                title=f"{label}: escape vs noescape time per op",
+                footer=_footer(data, sc),
+            ),
+        )
         items = []
         for c in sc.sort_values(["order", "pair"]).itertuples(index=False):
             case = cases.get(_case_id(c.pair, cases) or "")
             item: Inline = [bold(c.pair)]
             if case is not None:
-                item += [txt(f" — {case.title}. " if case.title else " "),
-                         txt(" ".join(case.explanation.split()))]
+                item += [
+                    txt(f" — {case.title}. " if case.title else " "),
+                    txt(" ".join(case.explanation.split())),
+                ]
                 if case.note:
                     item += [txt(" Note: " + " ".join(case.note.split()))]
             items.append(item)
@@ -878,16 +1101,27 @@ def _primary_sections(doc: _Doc, data: _Data, primary: Condition,
     add(("h", 2, [txt("GC cost")]))
     gc_cols = ["gc_cpu_escape", "gc_cpu_noescape", "gc_cycles_escape", "gc_cycles_noescape"]
     if pc[gc_cols].fillna(0).gt(0).any(axis=None):
-        doc.chart("gc-cost", "GC cost per op",
-                  f"GC CPU time and GC cycles per op, escape vs noescape, {footer}",
-                  "Median GC CPU time per op (gc-cpu-sec/op) and GC cycles per op "
-                  "(gc-cycles/op) of each variant, for the pairs that caused any GC work; "
-                  "hollow markers at 0 mean none.",
-                  partial(plots.gc_cost, pc, title="GC cost: CPU time and cycles per op",
-                          footer=footer))
+        doc.chart(
+            "gc-cost",
+            "GC cost per op",
+            f"GC CPU time and GC cycles per op, escape vs noescape, {footer}",
+            "Median GC CPU time per op (gc-cpu-sec/op) and GC cycles per op "
+            "(gc-cycles/op) of each variant, for the pairs that caused any GC work; "
+            "hollow markers at 0 mean none.",
+            partial(plots.gc_cost, pc, title="GC cost: CPU time and cycles per op", footer=footer),
+        )
     else:
-        add(("p", [txt("No GC metrics (gc-cpu-sec/op, gc-cycles/op) in these results, or no "
-                     "GC work at all.")]))
+        add(
+            (
+                "p",
+                [
+                    txt(
+                        "No GC metrics (gc-cpu-sec/op, gc-cycles/op) in these results, or no "
+                        "GC work at all."
+                    )
+                ],
+            )
+        )
 
 
 def _dimension_sections(doc: _Doc, data: _Data, primary: Condition) -> None:
@@ -896,62 +1130,98 @@ def _dimension_sections(doc: _Doc, data: _Data, primary: Condition) -> None:
     same_setting = costs[(costs["setting"] == primary.setting)]
 
     # Go versions: the machine with the most toolchains at the primary setting.
-    per_machine = {m: sorted(set(g["go"]), key=_version_key)
-                   for m, g in same_setting.groupby("machine")}
-    m_best = sorted(per_machine, key=lambda m: (-len(per_machine[m]), m != primary.machine,
-                                                m))[0] if per_machine else None
+    per_machine = {
+        m: sorted(set(g["go"]), key=_version_key) for m, g in same_setting.groupby("machine")
+    }
+    m_best = (
+        sorted(per_machine, key=lambda m: (-len(per_machine[m]), m != primary.machine, m))[0]
+        if per_machine
+        else None
+    )
     if m_best is not None and len(per_machine[m_best]) > 1:
         gos = per_machine[m_best]
         part = same_setting[same_setting["machine"] == m_best]
         footer = _footer(data, part, [m_best], gos, [primary.setting])
         add(("h", 2, [txt("Go versions")]))
-        doc.chart("go-versions", "Escape cost by Go version",
-                  f"Heatmap of the time ratio and extra allocs/op per pair and Go version, "
-                  f"{footer}",
-                  "Left: time ratio escape/noescape per pair and toolchain (colour on a log "
-                  "scale, blue below ×1, red above). Right: allocations per op the escape "
-                  "variant makes beyond the noescape one; a change along a row is the compiler "
-                  "or runtime treating the pair differently.",
-                  partial(plots.version_heatmap, part, columns=gos,
-                          title="Escape cost by Go version", footer=footer))
+        doc.chart(
+            "go-versions",
+            "Escape cost by Go version",
+            f"Heatmap of the time ratio and extra allocs/op per pair and Go version, {footer}",
+            "Left: time ratio escape/noescape per pair and toolchain (colour on a log "
+            "scale, blue below ×1, red above). Right: allocations per op the escape "
+            "variant makes beyond the noescape one; a change along a row is the compiler "
+            "or runtime treating the pair differently.",
+            partial(
+                plots.version_heatmap,
+                part,
+                columns=gos,
+                title="Escape cost by Go version",
+                footer=footer,
+            ),
+        )
 
     # Machines: the toolchain with the most machines at the primary setting.
     per_go = {g: sorted(set(x["machine"])) for g, x in same_setting.groupby("go")}
-    g_best = sorted(per_go, key=lambda g: (-len(per_go[g]), g != primary.go,
-                                           _version_key(g)))[0] if per_go else None
+    g_best = (
+        sorted(per_go, key=lambda g: (-len(per_go[g]), g != primary.go, _version_key(g)))[0]
+        if per_go
+        else None
+    )
     if g_best is not None and len(per_go[g_best]) > 1:
         ms = per_go[g_best]
         part = same_setting[same_setting["go"] == g_best]
         footer = _footer(data, part, ms, [g_best], [primary.setting])
         add(("h", 2, [txt("Machines")]))
-        doc.chart("machines", "Escape cost by machine",
-                  f"Time ratio and extra ns per allocation per pair on {len(ms)} machines, "
-                  f"{footer}",
-                  f"The same toolchain ({g_best}) on different machines: time ratio with 95 % "
-                  "interval (left) and the extra time per escaped allocation (right).",
-                  partial(plots.machine_comparison, part, machines=ms,
-                          legend_labels={m: _machine_text(data, m) for m in ms},
-                          title="Escape cost by machine", footer=footer))
+        doc.chart(
+            "machines",
+            "Escape cost by machine",
+            f"Time ratio and extra ns per allocation per pair on {len(ms)} machines, {footer}",
+            f"The same toolchain ({g_best}) on different machines: time ratio with 95 % "
+            "interval (left) and the extra time per escaped allocation (right).",
+            partial(
+                plots.machine_comparison,
+                part,
+                machines=ms,
+                legend_labels={m: _machine_text(data, m) for m in ms},
+                title="Escape cost by machine",
+                footer=footer,
+            ),
+        )
 
     # GC pressure: the machine × toolchain with the most GC settings.
     per_mg: dict[tuple[str, str], list[Condition]] = defaultdict(list)
     for c in data.conditions:
         per_mg[(c.machine, c.go)].append(c)
-    mg = sorted(per_mg, key=lambda k: (-len(per_mg[k]), k != (primary.machine, primary.go),
-                                       k[0], _version_key(k[1])))[0]
+    mg = sorted(
+        per_mg,
+        key=lambda k: (
+            -len(per_mg[k]),
+            k != (primary.machine, primary.go),
+            k[0],
+            _version_key(k[1]),
+        ),
+    )[0]
     if len(per_mg[mg]) > 1:
         conds = sorted(per_mg[mg], key=_setting_key)
         settings = [c.setting for c in conds]
         part = costs[(costs["machine"] == mg[0]) & (costs["go"] == mg[1])]
         footer = _footer(data, part, [mg[0]], [mg[1]], settings)
         add(("h", 2, [txt("GC pressure")]))
-        doc.chart("gc-pressure", "Escape cost under GC pressure",
-                  f"Heatmap of the time ratio and the escape variant's GC CPU per op per GC "
-                  f"setting, {footer}",
-                  "How the time ratio (left) and the escape variant's GC CPU time per op "
-                  "(right) change with GOGC and the live heap kept reachable during the run.",
-                  partial(plots.gc_pressure, part, settings=settings,
-                          title="Escape cost under GC pressure", footer=footer))
+        doc.chart(
+            "gc-pressure",
+            "Escape cost under GC pressure",
+            f"Heatmap of the time ratio and the escape variant's GC CPU per op per GC "
+            f"setting, {footer}",
+            "How the time ratio (left) and the escape variant's GC CPU time per op "
+            "(right) change with GOGC and the live heap kept reachable during the run.",
+            partial(
+                plots.gc_pressure,
+                part,
+                settings=settings,
+                title="Escape cost under GC pressure",
+                footer=footer,
+            ),
+        )
 
 
 def _noise_section(doc: _Doc, data: _Data, primary: Condition) -> None:
@@ -960,20 +1230,27 @@ def _noise_section(doc: _Doc, data: _Data, primary: Condition) -> None:
     if ok.empty:
         return
     width = np.log(ok["hi"] / ok["lo"])
-    pick = ok.assign(_w=width).sort_values(["_w", "pair"], ascending=[False, True],
-                                           kind="mergesort").head(NOISE_PAIRS)
+    pick = (
+        ok.assign(_w=width)
+        .sort_values(["_w", "pair"], ascending=[False, True], kind="mergesort")
+        .head(NOISE_PAIRS)
+    )
     ps = data.samples[(data.samples["cond"] == primary) & data.samples["pair"].isin(pick["pair"])]
     footer = _footer(data, pick)
     doc.blocks.append(("h", 2, [txt("Noise")]))
-    doc.chart("noise", "The noisiest pairs",
-              f"Samples in measurement order for the {len(pick)} pairs with the widest "
-              f"intervals, {footer}",
-              "The pairs with the widest ratio intervals: each sample's deviation from its "
-              "variant's median, in measurement order (dotted lines separate runs). Both lines "
-              "moving together is drift of the machine, which the rounds bootstrap cancels; a "
-              "single spike is an outlier; CV is the coefficient of variation.",
-              partial(plots.noise, ps, pick, title="Noise: the pairs with the widest intervals",
-                      footer=footer))
+    doc.chart(
+        "noise",
+        "The noisiest pairs",
+        f"Samples in measurement order for the {len(pick)} pairs with the widest "
+        f"intervals, {footer}",
+        "The pairs with the widest ratio intervals: each sample's deviation from its "
+        "variant's median, in measurement order (dotted lines separate runs). Both lines "
+        "moving together is drift of the machine, which the rounds bootstrap cancels; a "
+        "single spike is an outlier; CV is the coefficient of variation.",
+        partial(
+            plots.noise, ps, pick, title="Noise: the pairs with the widest intervals", footer=footer
+        ),
+    )
 
 
 def _conditions_table(doc: _Doc, data: _Data) -> None:
@@ -981,8 +1258,17 @@ def _conditions_table(doc: _Doc, data: _Data) -> None:
         return
     add = doc.blocks.append
     add(("h", 2, [txt("Every condition")]))
-    add(("p", [txt("Time ratio escape/noescape with its 95 % interval for every machine × "
-                 "toolchain × GC setting measured.")]))
+    add(
+        (
+            "p",
+            [
+                txt(
+                    "Time ratio escape/noescape with its 95 % interval for every machine × "
+                    "toolchain × GC setting measured."
+                )
+            ],
+        )
+    )
     conds = data.conditions
     head = [[txt("pair")]] + [[txt(f"{c.machine} · {c.go} · {c.setting}")] for c in conds]
     by = {(r.pair, r.cond): r for r in data.costs.itertuples(index=False)}
@@ -992,8 +1278,15 @@ def _conditions_table(doc: _Doc, data: _Data) -> None:
         row: list[Inline] = [[bold(pair)]]
         for c in conds:
             r = by.get((pair, c))
-            row.append([txt(f"{plots.fmt_ratio(r.ratio)} [{plots.fmt_num(r.lo)}, "
-                          f"{plots.fmt_num(r.hi)}]" if r is not None else "")])
+            row.append(
+                [
+                    txt(
+                        f"{plots.fmt_ratio(r.ratio)} [{plots.fmt_num(r.lo)}, {plots.fmt_num(r.hi)}]"
+                        if r is not None
+                        else ""
+                    )
+                ]
+            )
         rows.append(row)
     add(("table", head, rows))
 
@@ -1002,8 +1295,9 @@ def _escape_reports(data: _Data) -> dict[str, tuple[LoadedRun, Mapping[str, Any]
     """One escape.json per Go version: the primary machine's if it has one, else the first."""
     out: dict[str, tuple[LoadedRun, Mapping[str, Any]]] = {}
     primary_machine = data.primary.machine if data.primary else ""
-    for run in sorted(data.runs, key=lambda r: (r.machine != primary_machine, str(r.machine),
-                                                str(r.label))):
+    for run in sorted(
+        data.runs, key=lambda r: (r.machine != primary_machine, str(r.machine), str(r.label))
+    ):
         if run.escape:
             go = str(run.escape.get("go") or run.go)
             out.setdefault(go, (run, run.escape))
@@ -1015,28 +1309,62 @@ def _verification_section(doc: _Doc, data: _Data) -> None:
     add(("h", 2, [txt("Compiler verification")]))
     reports = _escape_reports(data)
     if not reports:
-        add(("p", [txt("No compiler verification in these results: no escape.json beside the "
-                       "runs ("), code("bench run"), txt(" writes one per toolchain).")]))
+        add(
+            (
+                "p",
+                [
+                    txt(
+                        "No compiler verification in these results: no escape.json beside the "
+                        "runs ("
+                    ),
+                    code("bench run"),
+                    txt(" writes one per toolchain)."),
+                ],
+            )
+        )
         return
-    add(("p", [txt("Each pair checked with the compiler's own escape analysis ("),
-               code("-gcflags=-m"), txt(") against the "), code("// escape:"),
-               txt(" annotations in the Go source, and with the measured allocs/op: "),
-               bold("verified"), txt(" = both agree with the expectation, "), bold("finding"),
-               txt(" = the compiler or the runtime did something else (explained below), "
-                 "unmeasured = no allocs/op to compare.")]))
+    add(
+        (
+            "p",
+            [
+                txt("Each pair checked with the compiler's own escape analysis ("),
+                code("-gcflags=-m"),
+                txt(") against the "),
+                code("// escape:"),
+                txt(" annotations in the Go source, and with the measured allocs/op: "),
+                bold("verified"),
+                txt(" = both agree with the expectation, "),
+                bold("finding"),
+                txt(
+                    " = the compiler or the runtime did something else (explained below), "
+                    "unmeasured = no allocs/op to compare."
+                ),
+            ],
+        )
+    )
     gos = list(reports)
     ann_items: list[Inline] = []
     for go, (run, rep) in reports.items():
         anns = list(rep.get("annotations") or ())
         held = sum(1 for a in anns if a.get("holds"))
-        ann_items.append([bold(go), txt(f": {held} of {_plural(len(anns), 'annotation')} hold "
-                                   f"(from run {run.label}).")])
+        ann_items.append(
+            [
+                bold(go),
+                txt(f": {held} of {_plural(len(anns), 'annotation')} hold (from run {run.label})."),
+            ]
+        )
         for a in anns:
             if not a.get("holds"):
                 cond = f" {a.get('condition')}" if a.get("condition") else ""
                 ev = "; ".join(map(str, a.get("evidence") or ())) or "no escape diagnostic"
-                ann_items.append([txt(f"{go}: {a.get('file')}:{a.get('line')} expects "
-                                    f"escape:{a.get('expect')}{cond}, compiler says: {ev}")])
+                ann_items.append(
+                    [
+                        txt(
+                            f"{go}: {a.get('file')}:{a.get('line')} expects "
+                            f"escape:{a.get('expect')}{cond}, compiler says: {ev}"
+                        )
+                    ]
+                )
     add(("ul", ann_items))
     pairs: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
     for go, (_run, rep) in reports.items():
@@ -1068,8 +1396,17 @@ def _claims_section(doc: _Doc, data: _Data, claims_markdown: str | None) -> None
     if claims_markdown is None:
         claims_markdown = _claims_markdown(data)
     if not claims_markdown:
-        add(("p", [txt("No claims ledger: it needs the manifest's claims and an escape.json "
-                     "(compiler verification) of the manifest's cases in the results.")]))
+        add(
+            (
+                "p",
+                [
+                    txt(
+                        "No claims ledger: it needs the manifest's claims and an escape.json "
+                        "(compiler verification) of the manifest's cases in the results."
+                    )
+                ],
+            )
+        )
         return
     add(("md", claims_markdown))
 
@@ -1080,8 +1417,9 @@ def _claims_markdown(data: _Data) -> str | None:
     if data.manifest is None or not data.manifest.claims or not reports:
         return None
     ids = {c.id for c in data.manifest.cases}
-    if not any(str(p.get("case")) in ids for _, rep in reports.values()
-               for p in rep.get("pairs") or ()):
+    if not any(
+        str(p.get("case")) in ids for _, rep in reports.values() for p in rep.get("pairs") or ()
+    ):
         return None  # results of another module: every claim would be "n/a"
     from analysis import claims
 
@@ -1090,11 +1428,14 @@ def _claims_markdown(data: _Data) -> str | None:
         # Timing claims compare samples of one machine and the default GC setting, pooled
         # over that machine's runs of this toolchain like every table of the report.
         machine = run.machine
-        results[go] = [r for x in data.runs if x.machine == machine and x.go == run.go
-                       for r in x.parsed.results
-                       if (r.config_value("gogc") or DEFAULT_GOGC) == DEFAULT_GOGC
-                       and (r.config_value("live-heap") or DEFAULT_LIVE_HEAP)
-                       == DEFAULT_LIVE_HEAP]
+        results[go] = [
+            r
+            for x in data.runs
+            if x.machine == machine and x.go == run.go
+            for r in x.parsed.results
+            if (r.config_value("gogc") or DEFAULT_GOGC) == DEFAULT_GOGC
+            and (r.config_value("live-heap") or DEFAULT_LIVE_HEAP) == DEFAULT_LIVE_HEAP
+        ]
     rows = claims.ledger(data.manifest, [rep for _, rep in reports.values()], results)
     return claims.render_markdown(rows)
 
@@ -1104,50 +1445,115 @@ def _unpaired_section(doc: _Doc, data: _Data) -> None:
         return
     add = doc.blocks.append
     add(("h", 2, [txt("Benchmarks outside the pair convention")]))
-    add(("p", [txt("These results have no "), code("variant=escape"), txt("/"),
-               code("variant=noescape"), txt(" partner, so they have no ratio; medians per op.")]))
+    add(
+        (
+            "p",
+            [
+                txt("These results have no "),
+                code("variant=escape"),
+                txt("/"),
+                code("variant=noescape"),
+                txt(" partner, so they have no ratio; medians per op."),
+            ],
+        )
+    )
     rows = []
     for label, name, recs in data.unpaired:
-        rows.append([[txt(label)], [txt(name)], [txt(str(len(recs)))],
-                     [txt(plots.fmt_time(_median(_value(r, (cost.TIME_UNIT, 1.0))
-                                               for r in recs)))],
-                     [txt(plots.fmt_bytes(_median(_value(r, (cost.BYTES_UNIT, 1.0))
-                                                for r in recs)))],
-                     [txt(plots.fmt_num(_median(_value(r, (cost.ALLOCS_UNIT, 1.0))
-                                              for r in recs)))]])
-    add(("table", [[txt("run")], [txt("benchmark")], [txt("n")], [txt("time/op")], [txt("B/op")],
-                   [txt("allocs/op")]], rows))
+        rows.append(
+            [
+                [txt(label)],
+                [txt(name)],
+                [txt(str(len(recs)))],
+                [txt(plots.fmt_time(_median(_value(r, (cost.TIME_UNIT, 1.0)) for r in recs)))],
+                [txt(plots.fmt_bytes(_median(_value(r, (cost.BYTES_UNIT, 1.0)) for r in recs)))],
+                [txt(plots.fmt_num(_median(_value(r, (cost.ALLOCS_UNIT, 1.0)) for r in recs)))],
+            ]
+        )
+    add(
+        (
+            "table",
+            [
+                [txt("run")],
+                [txt("benchmark")],
+                [txt("n")],
+                [txt("time/op")],
+                [txt("B/op")],
+                [txt("allocs/op")],
+            ],
+            rows,
+        )
+    )
 
 
 def _run_settings(run: LoadedRun, key: str, default: str) -> str:
-    vals = sorted({r.config_value(key) or default for r in run.parsed.results},
-                  key=_size_key if key == "live-heap" else _gogc_key)
+    vals = sorted(
+        {r.config_value(key) or default for r in run.parsed.results},
+        key=_size_key if key == "live-heap" else _gogc_key,
+    )
     return ", ".join(vals) or default
 
 
 def _environment_section(doc: _Doc, data: _Data) -> None:
     add = doc.blocks.append
     add(("h", 2, [txt("Runs and their environment")]))
-    head = [[txt(h)] for h in ("run", "machine", "CPU", "cores", "OS", "Go", "GOGC", "live heap",
-                             "GOMAXPROCS", "date", "status", "samples")]
+    head = [
+        [txt(h)]
+        for h in (
+            "run",
+            "machine",
+            "CPU",
+            "cores",
+            "OS",
+            "Go",
+            "GOGC",
+            "live heap",
+            "GOMAXPROCS",
+            "date",
+            "status",
+            "samples",
+        )
+    ]
     rows = []
     commands: list[Inline] = []
     for run in data.runs:
         first = run.parsed.results[0] if run.parsed.results else None
         info = data.machines.get(_machine_of(run, first), {})
-        osname = " ".join(str(x) for x in (_meta(run, "machine", "os"),
-                                           _meta(run, "machine", "kernel"),
-                                           _meta(run, "machine", "arch")) if x)
+        osname = " ".join(
+            str(x)
+            for x in (
+                _meta(run, "machine", "os"),
+                _meta(run, "machine", "kernel"),
+                _meta(run, "machine", "arch"),
+            )
+            if x
+        )
         goamd64 = _meta(run, "toolchain", "goamd64")
         go = _go_of(run, first) + (f" (GOAMD64={goamd64})" if goamd64 else "")
         procs = _meta(run, "gomaxprocs") or (first.name.procs if first is not None else "")
-        rows.append([[txt(run.label)], [txt(_machine_of(run, first))], [txt(info.get("cpu", ""))],
-                     [txt(info.get("cores", ""))], [txt(osname)], [txt(go)],
-                     [txt(_run_settings(run, "gogc", str(_meta(run, "machine", "gogc_env") or "")
-                                      or DEFAULT_GOGC))],
-                     [txt(_run_settings(run, "live-heap", DEFAULT_LIVE_HEAP))],
-                     [txt(procs or "")], [txt(_meta(run, "date") or "")],
-                     [txt(_meta(run, "status") or "")], [txt(str(len(run.parsed.results)))]])
+        rows.append(
+            [
+                [txt(run.label)],
+                [txt(_machine_of(run, first))],
+                [txt(info.get("cpu", ""))],
+                [txt(info.get("cores", ""))],
+                [txt(osname)],
+                [txt(go)],
+                [
+                    txt(
+                        _run_settings(
+                            run,
+                            "gogc",
+                            str(_meta(run, "machine", "gogc_env") or "") or DEFAULT_GOGC,
+                        )
+                    )
+                ],
+                [txt(_run_settings(run, "live-heap", DEFAULT_LIVE_HEAP))],
+                [txt(procs or "")],
+                [txt(_meta(run, "date") or "")],
+                [txt(_meta(run, "status") or "")],
+                [txt(str(len(run.parsed.results)))],
+            ]
+        )
         if _meta(run, "command_line"):
             commands.append([txt(f"{run.label}: "), txt(str(_meta(run, "command_line")))])
     add(("table", head, rows))
@@ -1163,11 +1569,23 @@ def _failures_section(doc: _Doc, data: _Data) -> None:
     for run in data.runs:
         for f in _meta(run, "plan", "failures") or ():
             if isinstance(f, Mapping):
-                rows.append([[txt(run.label)], [txt(f.get("cell", ""))], [txt(f.get("kind", ""))],
-                             [txt(f.get("message", ""))]])
+                rows.append(
+                    [
+                        [txt(run.label)],
+                        [txt(f.get("cell", ""))],
+                        [txt(f.get("kind", ""))],
+                        [txt(f.get("message", ""))],
+                    ]
+                )
         for e in getattr(run.parsed, "errors", ()) or ():
-            rows.append([[txt(run.label)], [txt(f"{Path(e.file).name}:{e.line}")],
-                         [txt("parse")], [txt(e.msg)]])
+            rows.append(
+                [
+                    [txt(run.label)],
+                    [txt(f"{Path(e.file).name}:{e.line}")],
+                    [txt("parse")],
+                    [txt(e.msg)],
+                ]
+            )
     if rows:
         add(("table", [[txt("run")], [txt("cell")], [txt("kind")], [txt("message")]], rows))
     else:
@@ -1177,8 +1595,12 @@ def _failures_section(doc: _Doc, data: _Data) -> None:
 # --- writing --------------------------------------------------------------------------------------
 
 
-def write_report(runs: Sequence[LoadedRun], out: Path, manifest: Manifest | None = None,
-                 claims_markdown: str | None = None) -> ReportSummary:
+def write_report(
+    runs: Sequence[LoadedRun],
+    out: Path,
+    manifest: Manifest | None = None,
+    claims_markdown: str | None = None,
+) -> ReportSummary:
     """Write ``out/index.md``, ``out/index.html`` and ``out/charts/*.{png,svg}``.
 
     ``manifest`` gives the pairs' article sections, titles and explanations
@@ -1192,8 +1614,9 @@ def write_report(runs: Sequence[LoadedRun], out: Path, manifest: Manifest | None
     out = Path(out)
     charts_dir = out / CHARTS_DIR
     data = _collect(runs, manifest)
-    docs_links = (out.parent / "reading-charts.md").is_file() and \
-        (out.parent / "method.md").is_file()
+    docs_links = (out.parent / "reading-charts.md").is_file() and (
+        out.parent / "method.md"
+    ).is_file()
     doc = _build(data, claims_markdown, docs_links)
     written: list[Path] = []
     with plots.style():
@@ -1210,11 +1633,26 @@ def write_report(runs: Sequence[LoadedRun], out: Path, manifest: Manifest | None
     write_text_atomic(md_path, render_markdown(doc.blocks))
     write_text_atomic(html_path, render_html(doc.blocks, "escapebench: escape cost report"))
     written += [md_path, html_path]
-    return ReportSummary(out=out, index_md=md_path, index_html=html_path, paths=tuple(written),
-                         charts=len(doc.charts), seconds=time.perf_counter() - started,
-                         runs=len(data.runs), pairs=int(data.costs["pair"].nunique()),
-                         samples=len(data.samples))
+    return ReportSummary(
+        out=out,
+        index_md=md_path,
+        index_html=html_path,
+        paths=tuple(written),
+        charts=len(doc.charts),
+        seconds=time.perf_counter() - started,
+        runs=len(data.runs),
+        pairs=int(data.costs["pair"].nunique()),
+        samples=len(data.samples),
+    )
 
 
-__all__ = ["CHARTS_DIR", "Condition", "ReportSummary", "markdown_to_html", "md_escape",
-           "render_html", "render_markdown", "write_report"]
+__all__ = [
+    "CHARTS_DIR",
+    "Condition",
+    "ReportSummary",
+    "markdown_to_html",
+    "md_escape",
+    "render_html",
+    "render_markdown",
+    "write_report",
+]
