@@ -14,8 +14,8 @@ kept on purpose, each marked ``Go:`` where it is not obvious:
   starts);
 * ``key: value`` lines set file configuration, ``key:`` deletes it, and a
   deletion moves the last key into the deleted key's slot;
-* a value is tidied (``ns`` -> ``sec``, ``MB`` -> ``B``) only when tidying
-  changes the number, so ``0 ns/op`` stays ``ns/op``;
+* with ``benchstat=True`` a value is tidied (``ns`` -> ``sec``, ``MB`` -> ``B``)
+  only when tidying changes the number, so ``0 ns/op`` stays ``ns/op``;
 * unit metadata (``Unit ns/op assume=exact``) is keyed by tidied unit and
   carries across all inputs of one read;
 * numbers follow Go's ``strconv`` (hex floats, ``_`` separators, ``Inf``,
@@ -25,9 +25,17 @@ A ``Result`` keeps two names for its input: ``file``/``line`` say where it
 was read (the path, as in error messages) and the internal ``.file``
 configuration, first in ``config``, holds the label benchstat groups by.
 
-The one deliberate difference: where Go's line scanner gives up on a line of
-64 KiB or more (UTF-8 bytes of the decoded text) and benchstat aborts, we
-record the same message as a ``SyntaxErr`` and stop reading that input only.
+Two deliberate differences:
+
+* by default every value is tidied whatever its number, so ``0 gc-cpu-ns/op``
+  is ``0 gc-cpu-sec/op`` like its non-zero neighbours and one metric is one
+  table (issue: a zero kept its unit and split ``gc-cpu`` into two tables).
+  The written unit is kept beside it (``orig_unit``), so writing gives back the
+  text read. ``benchstat=True`` (``bench compare --benchstat``, the parser
+  parity tests) restores Go's rule, under which a zero keeps its unit;
+* where Go's line scanner gives up on a line of 64 KiB or more (UTF-8 bytes of
+  the decoded text) and benchstat aborts, we record the same message as a
+  ``SyntaxErr`` and stop reading that input only.
 """
 
 from __future__ import annotations
@@ -160,7 +168,7 @@ def tidy_unit(unit: str) -> tuple[str, float]:
             factor *= 1e6
     tidied = unit
     for pos, length, repl in reversed(edits):
-        tidied = tidied[:pos] + repl + tidied[pos + length:]
+        tidied = tidied[:pos] + repl + tidied[pos + length :]
     if len(_TIDY_CACHE) < 4096:
         _TIDY_CACHE[unit] = (tidied, factor)
     return tidied, factor
@@ -172,15 +180,18 @@ def tidy(value: float, unit: str) -> tuple[float, str]:
     return value * factor, tidied
 
 
-def make_value(value: float, unit: str) -> Value:
+def make_value(value: float, unit: str, *, benchstat: bool = False) -> Value:
     """The ``Value`` the reader records for ``value unit`` as written.
 
-    Go: the original is kept only when tidying changed the number, so a zero
-    or infinite ``ns/op`` keeps its unit, and NaN always records an original.
+    The original is kept whenever tidying changed the number or the unit, so a
+    zero ``ns/op`` is ``0 sec/op`` (written back as ``0 ns/op``). Go's rule,
+    under ``benchstat=True``: the original is kept only when tidying changed
+    the number, so a zero or infinite ``ns/op`` keeps its unit. NaN always
+    records an original (NaN != NaN), in both modes.
     """
     tidied, factor = tidy_unit(unit)
     scaled = value * factor
-    if scaled == value:
+    if scaled == value and (benchstat or tidied == unit):
         return Value(value, unit)
     return Value(scaled, tidied, value, unit)
 
@@ -427,7 +438,7 @@ def _key_value(line: str) -> tuple[str, str] | None:
     key = line[:colon]
     if not is_config_key(key):
         return None
-    val = line[colon + 1:]
+    val = line[colon + 1 :]
     if not val:
         return key, ""
     # Go: at least one space or tab after the colon; the value keeps any
@@ -491,7 +502,9 @@ class Reader:
     one ``Reader``, so a conflicting ``Unit`` line in a later file is an error.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, benchstat: bool = False) -> None:
+        #: Go's tidying rule (a zero keeps its unit), for benchstat parity.
+        self.benchstat = benchstat
         self.units: dict[tuple[str, str], UnitMeta] = {}
         # Records are immutable, so equal names and "value unit" pairs can
         # share one object; this halves the time for typical files.
@@ -536,9 +549,10 @@ class Reader:
             if kv is not None:
                 cfg.set(*kv)
 
-    def _benchmark(self, line: str, pos_name: str, lineno: int, cfg: _Config,
-                   fast_split: bool) -> Result | SyntaxErr | None:
-        rest = line[len(_BENCHMARK):]
+    def _benchmark(
+        self, line: str, pos_name: str, lineno: int, cfg: _Config, fast_split: bool
+    ) -> Result | SyntaxErr | None:
+        rest = line[len(_BENCHMARK) :]
         if fast_split and rest and not rest[0].isspace():
             fields = rest.split()
             if len(fields) == 1 and not rest[-1].isspace():
@@ -567,15 +581,18 @@ class Reader:
             vs = fields[i]
             if i + 1 == nf:
                 val, err = parse_float(vs)
-                return SyntaxErr(pos_name, lineno, "parsing measurement: " + err
-                                 if err is not None else "missing units")
+                return SyntaxErr(
+                    pos_name,
+                    lineno,
+                    "parsing measurement: " + err if err is not None else "missing units",
+                )
             key = vs + " " + fields[i + 1]
             v = cache.get(key)
             if v is None:
                 val, err = parse_float(vs)
                 if err is not None:
                     return SyntaxErr(pos_name, lineno, "parsing measurement: " + err)
-                v = make_value(val, fields[i + 1])
+                v = make_value(val, fields[i + 1], benchstat=self.benchstat)
                 if len(cache) >= _CACHE_MAX:
                     cache.clear()
                 cache[key] = v
@@ -601,12 +618,15 @@ class Reader:
             if eq <= 0:
                 yield SyntaxErr(pos_name, lineno, "expected key=value")
                 continue
-            key, value = f[:eq], f[eq + 1:]
+            key, value = f[:eq], f[eq + 1 :]
             have = self.units.get((tidied, key))
             if have is not None:
                 if have.value != value:
-                    yield SyntaxErr(pos_name, lineno,
-                                    f"metadata {key} of unit {unit} already set to {have.value}")
+                    yield SyntaxErr(
+                        pos_name,
+                        lineno,
+                        f"metadata {key} of unit {unit} already set to {have.value}",
+                    )
                 continue
             meta = UnitMeta(tidied, key, value, unit, pos_name, lineno)
             self.units[(tidied, key)] = meta
@@ -625,9 +645,9 @@ def _collect(path: str, records: Iterable[Record]) -> ParsedFile:
     return out
 
 
-def parse(text: str, file: str, *, label: str | None = None) -> ParsedFile:
+def parse(text: str, file: str, *, label: str | None = None, benchstat: bool = False) -> ParsedFile:
     """Parse one input's text; ``label`` (default ``file``) goes in ``.file``."""
-    return _collect(file, Reader().read(text, file, label=label))
+    return _collect(file, Reader(benchstat=benchstat).read(text, file, label=label))
 
 
 def _read_text(path: str, stdin: bool = False) -> str:
@@ -638,8 +658,9 @@ def _read_text(path: str, stdin: bool = False) -> str:
             with open(path, "rb") as f:
                 data = f.read()
     except OSError as e:
-        raise InputError(f"cannot read benchmark file {path}: {e.strerror or e}: "
-                         "check the path") from e
+        raise InputError(
+            f"cannot read benchmark file {path}: {e.strerror or e}: check the path"
+        ) from e
     return decode(data)
 
 
@@ -660,13 +681,15 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_TO_REPLACEMENT)
 
 
-def parse_file(path: str | os.PathLike[str], label: str | None = None) -> ParsedFile:
+def parse_file(
+    path: str | os.PathLike[str], label: str | None = None, *, benchstat: bool = False
+) -> ParsedFile:
     """Parse a file; ``label`` (default: the path as given) goes in ``.file``.
 
     Raises ``InputError`` when the file cannot be read.
     """
     p = os.fspath(path)
-    return parse(_read_text(p), p, label=p if label is None else label)
+    return parse(_read_text(p), p, label=p if label is None else label, benchstat=benchstat)
 
 
 def split_label(arg: str) -> tuple[str, str]:
@@ -677,8 +700,9 @@ def split_label(arg: str) -> tuple[str, str]:
     return label, path
 
 
-def _inputs(args: Sequence[str], allow_labels: bool,
-            allow_stdin: bool) -> list[tuple[str, str, bool]]:
+def _inputs(
+    args: Sequence[str], allow_labels: bool, allow_stdin: bool
+) -> list[tuple[str, str, bool]]:
     """(path, label, is_stdin) per input, with benchfmt.Files' ``path#N`` for repeats."""
     inputs: list[tuple[str, str, bool]] = []
     if allow_stdin and not args:
@@ -702,10 +726,11 @@ def _inputs(args: Sequence[str], allow_labels: bool,
     return out
 
 
-def _read_args(args: Sequence[str], allow_labels: bool,
-               allow_stdin: bool) -> Iterator[tuple[int, str, Record | None]]:
+def _read_args(
+    args: Sequence[str], allow_labels: bool, allow_stdin: bool, benchstat: bool
+) -> Iterator[tuple[int, str, Record | None]]:
     """(input index, path, record) in order; record None opens each input."""
-    reader = Reader()
+    reader = Reader(benchstat=benchstat)
     for i, (path, label, stdin) in enumerate(_inputs(args, allow_labels, allow_stdin)):
         text = _read_text(path, stdin)
         yield i, path, None
@@ -713,24 +738,34 @@ def _read_args(args: Sequence[str], allow_labels: bool,
             yield i, path, rec
 
 
-def iter_args(args: Sequence[str], *, allow_labels: bool = True,
-              allow_stdin: bool = False) -> Iterator[Record]:
+def iter_args(
+    args: Sequence[str],
+    *,
+    allow_labels: bool = True,
+    allow_stdin: bool = False,
+    benchstat: bool = False,
+) -> Iterator[Record]:
     """Every record of benchstat's positional arguments, in order (benchfmt.Files).
 
     ``label=path`` arguments set ``.file`` to the label; a path given twice
     without labels becomes ``path#0``, ``path#1``. Unit metadata is shared
     across the inputs. Raises ``InputError`` when an input cannot be read.
     """
-    for _, _, rec in _read_args(args, allow_labels, allow_stdin):
+    for _, _, rec in _read_args(args, allow_labels, allow_stdin, benchstat):
         if rec is not None:
             yield rec
 
 
-def parse_args(args: Sequence[str], *, allow_labels: bool = True,
-               allow_stdin: bool = False) -> list[ParsedFile]:
+def parse_args(
+    args: Sequence[str],
+    *,
+    allow_labels: bool = True,
+    allow_stdin: bool = False,
+    benchstat: bool = False,
+) -> list[ParsedFile]:
     """``iter_args`` grouped into one ``ParsedFile`` per argument."""
     out: list[ParsedFile] = []
-    for i, path, rec in _read_args(args, allow_labels, allow_stdin):
+    for i, path, rec in _read_args(args, allow_labels, allow_stdin, benchstat):
         if rec is None:
             out.append(ParsedFile(path))
             continue
@@ -756,8 +791,10 @@ def format_result(result: Result) -> str:
     parts = [f"{_BENCHMARK}{result.name.full} {result.iters}"]
     for v in result.values:
         if v.orig_unit:
-            parts.append(f"{format_float(v.orig_value if v.orig_value is not None else v.value)}"
-                         f" {v.orig_unit}")
+            parts.append(
+                f"{format_float(v.orig_value if v.orig_value is not None else v.value)}"
+                f" {v.orig_unit}"
+            )
         else:
             parts.append(f"{format_float(v.value)} {v.unit}")
     return " ".join(parts)
@@ -780,8 +817,10 @@ def format_config(config: Iterable[tuple[str, str]]) -> str:
         if key.startswith("."):
             continue
         if not is_config_key(key):
-            raise ValueError(f"invalid configuration key {key!r}: must start with a "
-                             "lower-case letter and have no spaces, upper case or ':'")
+            raise ValueError(
+                f"invalid configuration key {key!r}: must start with a "
+                "lower-case letter and have no spaces, upper case or ':'"
+            )
         if "\n" in value or value.endswith("\r") or value[:1] in (" ", "\t"):
             raise ValueError(f"configuration value for {key!r} cannot be written: {value!r}")
         lines.append(f"{key}: {value}\n" if value else f"{key}:\n")

@@ -5,20 +5,23 @@ These mirror golang.org/x/perf/benchfmt (``Result``, ``Name``, ``Value``,
 means exactly what benchstat reads. They are frozen: a record is a fact about
 one line of one file and never changes after parsing.
 
-Note: values are stored *tidied* like benchstat does (``ns/op`` becomes
-``sec/op`` scaled by 1e-9, ``MB/s`` becomes ``B/s`` scaled by 1e6, any unit
-with an ``ns`` component becomes ``sec``), with the original kept beside, so
-statistics never need to know about unit spellings and tables can still show
-the unit a user wrote.
+Note: values are stored *tidied* (``ns/op`` becomes ``sec/op`` scaled by
+1e-9, ``MB/s`` becomes ``B/s`` scaled by 1e6, any unit with an ``ns``
+component becomes ``sec``), whatever the value, with the original kept
+beside, so statistics never need to know about unit spellings, one metric is
+one unit, and the writer can write back what it read.
+
+``LoadedRun`` (one input as loaded by ``bench.store``) is data only and lives
+here so that ``analysis`` can type what it is given without importing the
+store.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-
-_NS = re.compile(r"(?<![A-Za-z])ns(?![A-Za-z])")
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Name:
         prefix = f"/{key}="
         for p in self.parts:
             if p.startswith(prefix):
-                return p[len(prefix):]
+                return p[len(prefix) :]
         return None
 
     @property
@@ -78,8 +81,12 @@ class Name:
     @property
     def pair(self) -> str:
         """The benchmark name with the ``/variant=`` part removed (and no procs suffix)."""
-        parts = [p for p in self.parts if not p.startswith("/variant=") and not
-                 (p.startswith("-") and p is self.parts[-1] and self.procs is not None)]
+        parts = [
+            p
+            for p in self.parts
+            if not p.startswith("/variant=")
+            and not (p.startswith("-") and p is self.parts[-1] and self.procs is not None)
+        ]
         return self.base + "".join(parts)
 
 
@@ -97,17 +104,10 @@ class Result:
     line: int = 0
 
     def get(self, unit: str) -> float | None:
-        """The value in ``unit`` (tidied unit, e.g. ``sec/op``, ``B/op``), or None.
-
-        benchfmt keeps the written unit when tidying leaves the number unchanged,
-        so a zero ``gc-cpu-ns/op`` stays in ns; it is found as ``gc-cpu-sec/op`` too.
-        """
+        """The value in ``unit`` (tidied unit, e.g. ``sec/op``, ``B/op``), or None."""
         for v in self.values:
             if v.unit == unit:
                 return v.value
-        for v in self.values:
-            if v.value == 0 and _NS.sub("sec", v.unit) == unit:
-                return 0.0
         return None
 
     @property
@@ -156,3 +156,40 @@ class ParsedFile:
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self.results)
+
+
+@dataclass
+class LoadedRun:
+    """One input as the analysis sees it: parsed records plus whatever metadata exists.
+
+    ``warnings`` holds one line per damaged derived file (``results.json``,
+    ``meta.json``, ``escape.json``) naming the file and what was used instead;
+    the loader never prints, the CLI does, once.
+    """
+
+    path: Path
+    label: str
+    parsed: ParsedFile
+    meta: Mapping[str, Any] | None = None
+    escape: Mapping[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: True for the project's published runs (``results/published/``).
+    published: bool = False
+
+    @property
+    def go(self) -> str:
+        if self.meta:
+            return str(self.meta.get("toolchain", {}).get("version", ""))
+        return self._config("go-version")
+
+    @property
+    def machine(self) -> str:
+        if self.meta:
+            return str(self.meta.get("machine", {}).get("machine", ""))
+        return self._config("machine")
+
+    def _config(self, key: str) -> str:
+        return next((r.config_value(key) or "" for r in self.parsed.results), "")
+
+    def __repr__(self) -> str:
+        return f"LoadedRun({self.path!s}, {len(self.parsed.results)} results)"
