@@ -64,20 +64,34 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from analysis.format import fmt_bytes, fmt_num, fmt_ratio, fmt_time, time_unit
+
 # --- palette and style ----------------------------------------------------------------------------
 
 #: Okabe–Ito colours, by name.
 OKABE_ITO: Mapping[str, str] = {
-    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
 }
 ESCAPE_COLOR = OKABE_ITO["vermillion"]
 NOESCAPE_COLOR = OKABE_ITO["blue"]
 NEUTRAL_COLOR = "#8C8C8C"
 VARIANT_COLORS: Mapping[str, str] = {"escape": ESCAPE_COLOR, "noescape": NOESCAPE_COLOR}
 #: Colours for machines, toolchains or settings: Okabe–Ito without the two variant colours.
-SERIES_COLORS: tuple[str, ...] = (OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["purple"],
-                                  OKABE_ITO["sky"], OKABE_ITO["black"], OKABE_ITO["yellow"])
+SERIES_COLORS: tuple[str, ...] = (
+    OKABE_ITO["orange"],
+    OKABE_ITO["green"],
+    OKABE_ITO["purple"],
+    OKABE_ITO["sky"],
+    OKABE_ITO["black"],
+    OKABE_ITO["yellow"],
+)
 
 #: Width of a full-width chart, inches; PNGs are written at ``DPI``.
 WIDTH = 10.0
@@ -124,8 +138,7 @@ def style() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         warnings.filterwarnings("ignore", message=r".*not have a glyph.*")
         # seaborn 0.13's heatmap calls a colormap method matplotlib plans to deprecate.
-        warnings.filterwarnings("ignore", category=PendingDeprecationWarning,
-                                module=r"seaborn\.")
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module=r"seaborn\.")
         with mpl.rc_context(rc):
             yield
 
@@ -165,55 +178,13 @@ def _header(fig: Figure, title: str, footer: str) -> None:
     fig.suptitle(title, x=0.01, ha="left")
     if footer:
         width = int(fig.get_figwidth() * 14.5)  # characters of 8.5 pt DejaVu Sans per line
-        fig.supxlabel(textwrap.fill(footer, width, break_on_hyphens=False), x=0.01, ha="left",
-                      color="#555555", linespacing=1.35)
-
-
-# --- number formatting ----------------------------------------------------------------------------
-
-_TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
-
-
-def time_unit(seconds: float) -> tuple[float, str]:
-    """Scale factor and unit (``ns``…``s``) that show ``seconds`` with 1–3 integer digits."""
-    for base, unit in _TIME_UNITS:
-        if abs(seconds) >= base:
-            return 1 / base, unit
-    return 1e9, "ns"
-
-
-def fmt_time(seconds: float | None) -> str:
-    """``59.6 ns``, ``3.43 ms``; ``0`` for zero, ``–`` when unknown."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    if seconds == 0:
-        return "0"
-    f, unit = time_unit(seconds)
-    return f"{seconds * f:.3g} {unit}"
-
-
-def fmt_bytes(b: float | None) -> str:
-    """Bytes with binary prefixes: ``24 B``, ``72 KiB``, ``2 MiB``."""
-    if b is None or (isinstance(b, float) and math.isnan(b)):
-        return "–"
-    for unit, k in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if abs(b) >= k:
-            return f"{b / k:.3g} {unit}"
-    return f"{b:.3g} B"
-
-
-def fmt_num(x: float | None) -> str:
-    """Three significant digits (``2.5``, ``0.000237``, ``1.2e+04``); ``–`` when unknown."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:.3g}"
-
-
-def fmt_ratio(r: float | None) -> str:
-    """``×13.2``; ``–`` when undefined."""
-    if r is None or not math.isfinite(r):
-        return "–"
-    return f"×{r:.3g}"
+        fig.supxlabel(
+            textwrap.fill(footer, width, break_on_hyphens=False),
+            x=0.01,
+            ha="left",
+            color="#555555",
+            linespacing=1.35,
+        )
 
 
 def _plural(n: float, word: str) -> str:
@@ -273,20 +244,30 @@ def _verdict_color(row: Any) -> str:
     return NEUTRAL_COLOR
 
 
-def _band_sections(ax: Axes, spans: Sequence[tuple[str, float, float]], *, label: bool = True
-                   ) -> None:
+def _band_sections(
+    ax: Axes, spans: Sequence[tuple[str, float, float]], *, label: bool = True
+) -> None:
     """Alternate shading per article section and its label in the right margin."""
     trans = ax.get_yaxis_transform()
     for i, (section, y0, y1) in enumerate(spans):
         if i % 2 == 0:
             ax.axhspan(y0, y1, color="#F2F2F2", zorder=0, lw=0)
         if label:
-            ax.text(1.01, (y0 + y1) / 2, _section_label(section), transform=trans,
-                    ha="left", va="center", fontsize=8.5, color="#555555")
+            ax.text(
+                1.01,
+                (y0 + y1) / 2,
+                _section_label(section),
+                transform=trans,
+                ha="left",
+                va="center",
+                fontsize=8.5,
+                color="#555555",
+            )
 
 
-def _rows_with_sections(costs: pd.DataFrame, key: str | None = None, gap: float = 0.5
-                        ) -> tuple[list[tuple[Any, float]], list[tuple[str, float, float]]]:
+def _rows_with_sections(
+    costs: pd.DataFrame, key: str | None = None, gap: float = 0.5
+) -> tuple[list[tuple[Any, float]], list[tuple[str, float, float]]]:
     """Y positions for pairs grouped by section (sorted by ``key`` descending inside one)."""
     rows: list[tuple[Any, float]] = []
     spans: list[tuple[str, float, float]] = []
@@ -295,8 +276,12 @@ def _rows_with_sections(costs: pd.DataFrame, key: str | None = None, gap: float 
     for section in _sections(ordered):
         part = ordered[ordered["section"] == section]
         if key is not None:
-            part = part.sort_values([key, "order", "pair"], ascending=[False, True, True],
-                                    kind="mergesort", na_position="last")
+            part = part.sort_values(
+                [key, "order", "pair"],
+                ascending=[False, True, True],
+                kind="mergesort",
+                na_position="last",
+            )
         start = y - 0.5
         for row in part.itertuples(index=False):
             rows.append((row, y))
@@ -309,8 +294,9 @@ def _rows_with_sections(costs: pd.DataFrame, key: str | None = None, gap: float 
 # --- 1. a pair's escape vs noescape time per op ---------------------------------------------------
 
 
-def pair_grid(samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer: str,
-              ncols: int = 2) -> Figure:
+def pair_grid(
+    samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer: str, ncols: int = 2
+) -> Figure:
     """Small multiples, one facet per pair: every sample, the median and its CI, per variant.
 
     Each facet has its own time axis (pairs differ by orders of magnitude)
@@ -326,26 +312,52 @@ def pair_grid(samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer:
         ax.set_axis_off()
     for ax, c in zip(axes.flat, pairs, strict=False):
         s = samples[samples["pair"] == c.pair]
-        top = np.nanmax([s["sec"].max(), c.escape_hi if _finite(c.escape_hi) else 0,
-                         c.noescape_hi if _finite(c.noescape_hi) else 0])
+        top = np.nanmax(
+            [
+                s["sec"].max(),
+                c.escape_hi if _finite(c.escape_hi) else 0,
+                c.noescape_hi if _finite(c.noescape_hi) else 0,
+            ]
+        )
         f, unit = time_unit(float(top) if _finite(top) else 1e-9)
         labels = []
         for yi, variant in enumerate(("escape", "noescape")):
             v = s[s["variant"] == variant]
             color = VARIANT_COLORS[variant]
             xs = v["sec"].to_numpy() * f
-            sns.scatterplot(x=xs, y=yi + _jitter(len(xs), 0.62), ax=ax, color=color, s=18,
-                            alpha=0.6, linewidth=0, legend=False, zorder=3)
+            sns.scatterplot(
+                x=xs,
+                y=yi + _jitter(len(xs), 0.62),
+                ax=ax,
+                color=color,
+                s=18,
+                alpha=0.6,
+                linewidth=0,
+                legend=False,
+                zorder=3,
+            )
             med = getattr(c, f"{variant}_sec") * f
             lo, hi = getattr(c, f"{variant}_lo"), getattr(c, f"{variant}_hi")
             if _finite(lo) and _finite(hi):
-                ax.errorbar(med, yi, xerr=[[med - lo * f], [hi * f - med]], fmt="none",
-                            ecolor=color, elinewidth=1.6, capsize=4, capthick=1.6, zorder=4)
+                ax.errorbar(
+                    med,
+                    yi,
+                    xerr=[[med - lo * f], [hi * f - med]],
+                    fmt="none",
+                    ecolor=color,
+                    elinewidth=1.6,
+                    capsize=4,
+                    capthick=1.6,
+                    zorder=4,
+                )
             ax.plot(med, yi, marker="D", ms=6.5, color=color, mec="white", mew=0.8, zorder=5)
             allocs = getattr(c, f"allocs_{variant}")
             nbytes = getattr(c, f"bytes_{variant}")
-            labels.append(f"{variant}\n{fmt_bytes(nbytes)} · {_plural(allocs, 'alloc')}"
-                          if _finite(allocs) else variant)
+            labels.append(
+                f"{variant}\n{fmt_bytes(nbytes)} · {_plural(allocs, 'alloc')}"
+                if _finite(allocs)
+                else variant
+            )
         ax.set_yticks([0, 1], labels)
         for tl, variant in zip(ax.get_yticklabels(), ("escape", "noescape"), strict=True):
             tl.set_color(VARIANT_COLORS[variant])
@@ -353,11 +365,17 @@ def pair_grid(samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer:
         ax.set_xlim(left=0, right=float(top) * f * 1.08 if _finite(top) and top > 0 else 1)
         ax.set_xlabel(f"time per op ({unit})", fontsize=8.5, labelpad=2)
         ax.grid(axis="y", visible=False)
-        right = f"{fmt_ratio(c.ratio)} [{fmt_num(c.lo)}, {fmt_num(c.hi)}]" \
-            if _finite(c.ratio) else ""
+        right = (
+            f"{fmt_ratio(c.ratio)} [{fmt_num(c.lo)}, {fmt_num(c.hi)}]" if _finite(c.ratio) else ""
+        )
         _facet_titles(ax, c.pair, right, width_in=WIDTH / ncols - 1.3)
-    fig.legend(handles=_variant_handles(with_ci=True), loc="outside upper right", ncols=3,
-               frameon=False, fontsize=8.5)
+    fig.legend(
+        handles=_variant_handles(with_ci=True),
+        loc="outside upper right",
+        ncols=3,
+        frameon=False,
+        fontsize=8.5,
+    )
     _header(fig, title, footer)
     return fig
 
@@ -380,11 +398,23 @@ def _facet_titles(ax: Axes, left: str, right: str, *, width_in: float) -> None:
 
 
 def _variant_handles(*, with_ci: bool = False) -> list[Line2D]:
-    h = [Line2D([], [], marker="D", ls="none", color=VARIANT_COLORS[v], label=v)
-         for v in ("escape", "noescape")]
+    h = [
+        Line2D([], [], marker="D", ls="none", color=VARIANT_COLORS[v], label=v)
+        for v in ("escape", "noescape")
+    ]
     if with_ci:
-        h.append(Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR, alpha=0.6, ms=4,
-                        label="one sample; ◆ median, ├┤ 95 % CI"))
+        h.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="none",
+                color=NEUTRAL_COLOR,
+                alpha=0.6,
+                ms=4,
+                label="one sample; ◆ median, ├┤ 95 % CI",
+            )
+        )
     return h
 
 
@@ -408,22 +438,43 @@ def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     for c, y in rows:
         color = _verdict_color(c)
         if _finite(c.lo) and _finite(c.hi):
-            ax.errorbar(c.ratio, y, xerr=[[c.ratio - c.lo], [c.hi - c.ratio]], fmt="none",
-                        ecolor=color, elinewidth=1.8, capsize=2.5, zorder=3)
+            ax.errorbar(
+                c.ratio,
+                y,
+                xerr=[[c.ratio - c.lo], [c.hi - c.ratio]],
+                fmt="none",
+                ecolor=color,
+                elinewidth=1.8,
+                capsize=2.5,
+                zorder=3,
+            )
         ax.plot(c.ratio, y, "o", color=color, ms=6, zorder=4)
         right = c.hi if _finite(c.hi) else c.ratio
-        ax.text(right * 1.1, y, fmt_ratio(c.ratio), va="center", ha="left", fontsize=8,
-                color="#333333")
+        ax.text(
+            right * 1.1, y, fmt_ratio(c.ratio), va="center", ha="left", fontsize=8, color="#333333"
+        )
     ax.set_yticks([y for _, y in rows], [c.pair for c, _ in rows])
     ax.set_ylim(rows[-1][1] + 0.8 if rows else 1, -0.8)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("escape / noescape median time per op (log scale; 95 % bootstrap CI)")
-    ax.legend(handles=[
-        Line2D([], [], marker="o", ls="none", color=ESCAPE_COLOR, label="escape slower"),
-        Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR,
-               label="no clear difference (CI includes ×1)"),
-        Line2D([], [], marker="o", ls="none", color=NOESCAPE_COLOR, label="escape faster"),
-    ], loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
+    ax.legend(
+        handles=[
+            Line2D([], [], marker="o", ls="none", color=ESCAPE_COLOR, label="escape slower"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="none",
+                color=NEUTRAL_COLOR,
+                label="no clear difference (CI includes ×1)",
+            ),
+            Line2D([], [], marker="o", ls="none", color=NOESCAPE_COLOR, label="escape faster"),
+        ],
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=3,
+        frameon=False,
+    )
     _header(fig, title, footer)
     return fig
 
@@ -448,30 +499,53 @@ def _log2_heatmap(ax: Axes, ratio: pd.DataFrame, *, cbar_label: str) -> None:
     # The 95th percentile, not the maximum: one ×100 pair must not wash out the ×3s.
     m = max(1.0, math.ceil(float(np.percentile(finite, 95)))) if finite.size else 1.0
     annot = ratio.map(lambda r: fmt_ratio(r).removeprefix("×") if _finite(r) else "")
-    sns.heatmap(logv, ax=ax, cmap="vlag", center=0, vmin=-m, vmax=m, annot=annot, fmt="",
-                annot_kws={"fontsize": 7.5}, linewidths=0.5, linecolor="white",
-                cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02})
+    sns.heatmap(
+        logv,
+        ax=ax,
+        cmap="vlag",
+        center=0,
+        vmin=-m,
+        vmax=m,
+        annot=annot,
+        fmt="",
+        annot_kws={"fontsize": 7.5},
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02},
+    )
     cbar = ax.collections[0].colorbar
     if cbar is not None:
         step = max(1, math.ceil(m / 4))
         ticks = list(range(-int(m), int(m) + 1, step))
-        cbar.set_ticks(ticks, labels=[f"×{2 ** t}" if t >= 0 else f"×1/{2 ** -t}"
-                                      for t in ticks])
+        cbar.set_ticks(ticks, labels=[f"×{2**t}" if t >= 0 else f"×1/{2**-t}" for t in ticks])
 
 
-def _diff_heatmap(ax: Axes, diff: pd.DataFrame, *, cbar_label: str, cmap: str = "PuOr_r",
-                  formatter: Any = fmt_num) -> None:
+def _diff_heatmap(
+    ax: Axes, diff: pd.DataFrame, *, cbar_label: str, cmap: str = "PuOr_r", formatter: Any = fmt_num
+) -> None:
     vals = diff.astype(float)
     finite = np.abs(vals.to_numpy()[np.isfinite(vals.to_numpy())])
     m = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     annot = vals.map(lambda v: formatter(v) if _finite(v) else "")
-    sns.heatmap(vals, ax=ax, cmap=cmap, center=0, vmin=-m, vmax=m, annot=annot, fmt="",
-                annot_kws={"fontsize": 7.5}, linewidths=0.5, linecolor="white",
-                cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02})
+    sns.heatmap(
+        vals,
+        ax=ax,
+        cmap=cmap,
+        center=0,
+        vmin=-m,
+        vmax=m,
+        annot=annot,
+        fmt="",
+        annot_kws={"fontsize": 7.5},
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02},
+    )
 
 
-def version_heatmap(costs: pd.DataFrame, *, columns: Sequence[str], title: str, footer: str,
-                    column_key: str = "go") -> Figure:
+def version_heatmap(
+    costs: pd.DataFrame, *, columns: Sequence[str], title: str, footer: str, column_key: str = "go"
+) -> Figure:
     """Pair × toolchain: the time ratio (left) and extra allocs/op of escape (right).
 
     A cell that changes colour along a row is a pair the compiler (or the
@@ -483,8 +557,9 @@ def version_heatmap(costs: pd.DataFrame, *, columns: Sequence[str], title: str, 
 
     def pivot(values: pd.Series) -> pd.DataFrame:
         frame = costs.assign(_v=values, _row=costs["pair"].map(lab_of))
-        table = frame.pivot_table(index="_row", columns=column_key, values="_v",
-                                  aggfunc="first", dropna=False)
+        table = frame.pivot_table(
+            index="_row", columns=column_key, values="_v", aggfunc="first", dropna=False
+        )
         return table.reindex(index=index, columns=list(columns))
 
     ratio = pivot(costs["ratio"])
@@ -511,8 +586,14 @@ def version_heatmap(costs: pd.DataFrame, *, columns: Sequence[str], title: str, 
 # --- 4. machines for one toolchain ----------------------------------------------------------------
 
 
-def machine_comparison(costs: pd.DataFrame, *, machines: Sequence[str],
-                       legend_labels: Mapping[str, str], title: str, footer: str) -> Figure:
+def machine_comparison(
+    costs: pd.DataFrame,
+    *,
+    machines: Sequence[str],
+    legend_labels: Mapping[str, str],
+    title: str,
+    footer: str,
+) -> Figure:
     """Per pair, one point per machine: the time ratio (left), extra ns per allocation (right).
 
     The ratio says whether escaping matters relatively more on one CPU; the
@@ -536,13 +617,22 @@ def machine_comparison(costs: pd.DataFrame, *, machines: Sequence[str],
         y = ypos[c.pair] + offsets[c.machine]
         col = colors[c.machine]
         if _finite(c.lo) and _finite(c.hi):
-            ax1.errorbar(c.ratio, y, xerr=[[c.ratio - c.lo], [c.hi - c.ratio]], fmt="none",
-                         ecolor=col, elinewidth=1.5, capsize=2, zorder=3)
+            ax1.errorbar(
+                c.ratio,
+                y,
+                xerr=[[c.ratio - c.lo], [c.hi - c.ratio]],
+                fmt="none",
+                ecolor=col,
+                elinewidth=1.5,
+                capsize=2,
+                zorder=3,
+            )
         ax1.plot(c.ratio, y, "o", color=col, ms=5, zorder=4)
     for c, v in zip(costs.itertuples(index=False), per_alloc, strict=True):
         if _finite(v):
-            ax2.plot(v, ypos[c.pair] + offsets[c.machine], "o", color=colors[c.machine],
-                     ms=5, zorder=4)
+            ax2.plot(
+                v, ypos[c.pair] + offsets[c.machine], "o", color=colors[c.machine], ms=5, zorder=4
+            )
     if per_alloc.notna().any():
         ax2.set_xscale("log")
         ax2.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: fmt_time(v * 1e-9)))
@@ -558,10 +648,23 @@ def machine_comparison(costs: pd.DataFrame, *, machines: Sequence[str],
     # "outside" figure legends the same top margin, so they would overlap.
     # One column, and labels shortened: constrained layout counts an axes legend as part
     # of the axes, so a legend wider than ax1 would squeeze both panels.
-    ax1.legend(handles=[Line2D([], [], marker="o", ls="none", color=colors[m],
-                               label=_legend_text(_shorten(legend_labels.get(m, m), 60)))
-                        for m in machines],
-               loc="lower left", bbox_to_anchor=(0, 1.0), ncols=1, frameon=False)
+    ax1.legend(
+        handles=[
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="none",
+                color=colors[m],
+                label=_legend_text(_shorten(legend_labels.get(m, m), 60)),
+            )
+            for m in machines
+        ],
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=1,
+        frameon=False,
+    )
     _header(fig, title, footer)
     return fig
 
@@ -577,11 +680,12 @@ def _zero_floor_axis(ax: Axes, values: np.ndarray, formatter: ticker.Formatter) 
     hi_dec = max(hi_dec, lo_dec + 1)
     floor = 10.0 ** (lo_dec - 1)
     ax.set_xscale("log")
-    ax.set_xlim(floor / 2.2, 10.0 ** hi_dec * 1.3)
-    ticks = [floor] + [10.0 ** d for d in range(lo_dec, hi_dec + 1)]
+    ax.set_xlim(floor / 2.2, 10.0**hi_dec * 1.3)
+    ticks = [floor] + [10.0**d for d in range(lo_dec, hi_dec + 1)]
     ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(
-        lambda v, p: "0" if math.isclose(v, floor) else formatter(v, p)))
+    ax.xaxis.set_major_formatter(
+        ticker.FuncFormatter(lambda v, p: "0" if math.isclose(v, floor) else formatter(v, p))
+    )
     ax.xaxis.set_minor_locator(ticker.NullLocator())
     ax.axvline(floor * 1.9, color="#BBBBBB", lw=0.8, ls=":")
     return floor
@@ -599,10 +703,20 @@ def gc_cost(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     rows, spans = _rows_with_sections(data, key="gc_cpu_escape")
     fig = new_figure(WIDTH, 0.27 * len(rows) + 0.3 * len(spans) + 1.9)
     ax1, ax2 = fig.subplots(1, 2, sharey=True)
-    panels = ((ax1, "gc_cpu", "GC CPU time per op (gc-cpu-sec/op, log scale)",
-               ticker.EngFormatter(unit="s", sep=" ")),
-              (ax2, "gc_cycles", "GC cycles per op (gc-cycles/op, log scale)",
-               ticker.FuncFormatter(lambda v, _p: _pow10(v))))
+    panels = (
+        (
+            ax1,
+            "gc_cpu",
+            "GC CPU time per op (gc-cpu-sec/op, log scale)",
+            ticker.EngFormatter(unit="s", sep=" "),
+        ),
+        (
+            ax2,
+            "gc_cycles",
+            "GC cycles per op (gc-cycles/op, log scale)",
+            ticker.FuncFormatter(lambda v, _p: _pow10(v)),
+        ),
+    )
     for ax, key, label, fmt in panels:
         vals = data[[f"{key}_escape", f"{key}_noescape"]].to_numpy(dtype=float).ravel()
         floor = _zero_floor_axis(ax, vals, fmt)
@@ -613,18 +727,35 @@ def gc_cost(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
                 if not _finite(v):
                     continue
                 zero = v <= 0
-                ax.plot(floor if zero else v, y + dy, marker, ms=5.5,
-                        color=VARIANT_COLORS[variant], mfc="white" if zero else
-                        VARIANT_COLORS[variant], zorder=4)
+                ax.plot(
+                    floor if zero else v,
+                    y + dy,
+                    marker,
+                    ms=5.5,
+                    color=VARIANT_COLORS[variant],
+                    mfc="white" if zero else VARIANT_COLORS[variant],
+                    zorder=4,
+                )
         ax.set_xlabel(label)
         ax.grid(axis="y", visible=False)
     ax1.set_yticks([y for _, y in rows], [c.pair for c, _ in rows])
     ax1.set_ylim(rows[-1][1] + 0.8 if rows else 1, -0.8)
     ax2.tick_params(axis="y", left=False)
-    handles = [Line2D([], [], marker=m, ls="none", color=VARIANT_COLORS[v], label=v)
-               for v, m in (("escape", "o"), ("noescape", "s"))]
-    handles.append(Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR, mfc="white",
-                          label="hollow: no GC work (0)"))
+    handles = [
+        Line2D([], [], marker=m, ls="none", color=VARIANT_COLORS[v], label=v)
+        for v, m in (("escape", "o"), ("noescape", "s"))
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            color=NEUTRAL_COLOR,
+            mfc="white",
+            label="hollow: no GC work (0)",
+        )
+    )
     fig.legend(handles=handles, loc="outside upper right", ncols=3, frameon=False)
     _header(fig, title, footer)
     return fig
@@ -633,8 +764,9 @@ def gc_cost(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
 # --- 6. noise -------------------------------------------------------------------------------------
 
 
-def noise(samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer: str,
-          ncols: int = 2) -> Figure:
+def noise(
+    samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer: str, ncols: int = 2
+) -> Figure:
     """Each sample's deviation from its variant's median, in measurement order, per pair.
 
     Interleaved rounds put both variants' samples of round *k* side by side:
@@ -655,23 +787,40 @@ def noise(samples: pd.DataFrame, costs: pd.DataFrame, *, title: str, footer: str
             v = s[s["variant"] == variant].sort_values(["run", "round"], kind="mergesort")
             med = float(np.median(v["sec"])) if len(v) else 0.0
             dev = (v["sec"] / med - 1) * 100 if med else v["sec"] * 0
-            sns.lineplot(x=np.arange(1, len(v) + 1), y=dev.to_numpy(), ax=ax,
-                         color=VARIANT_COLORS[variant], marker="o" if variant == "escape"
-                         else "s", markersize=4.5, linewidth=1.2, legend=False,
-                         errorbar=None)
+            sns.lineplot(
+                x=np.arange(1, len(v) + 1),
+                y=dev.to_numpy(),
+                ax=ax,
+                color=VARIANT_COLORS[variant],
+                marker="o" if variant == "escape" else "s",
+                markersize=4.5,
+                linewidth=1.2,
+                legend=False,
+                errorbar=None,
+            )
             runs = v["run"].to_numpy()
             for i in np.nonzero(np.diff(runs))[0]:
                 ax.axvline(i + 1.5, color="#BBBBBB", lw=0.8, ls=":")
         ax.axhline(0, color="#333333", lw=0.8)
-        _facet_titles(ax, c.pair, f"CV {_pct_text(c.cv_escape)} / {_pct_text(c.cv_noescape)}"
-                      f" · {fmt_ratio(c.ratio)} [{fmt_num(c.lo)}, {fmt_num(c.hi)}]",
-                      width_in=WIDTH / ncols - 0.9)
+        _facet_titles(
+            ax,
+            c.pair,
+            f"CV {_pct_text(c.cv_escape)} / {_pct_text(c.cv_noescape)}"
+            f" · {fmt_ratio(c.ratio)} [{fmt_num(c.lo)}, {fmt_num(c.hi)}]",
+            width_in=WIDTH / ncols - 0.9,
+        )
         ax.set_xlabel("sample (measurement order)", fontsize=8.5)
         ax.set_ylabel("vs median (%)", fontsize=8.5)
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    fig.legend(handles=[Line2D([], [], marker=m, color=VARIANT_COLORS[v], label=v)
-                        for v, m in (("escape", "o"), ("noescape", "s"))],
-               loc="outside upper right", ncols=2, frameon=False)
+    fig.legend(
+        handles=[
+            Line2D([], [], marker=m, color=VARIANT_COLORS[v], label=v)
+            for v, m in (("escape", "o"), ("noescape", "s"))
+        ],
+        loc="outside upper right",
+        ncols=2,
+        frameon=False,
+    )
     _header(fig, title, footer)
     return fig
 
@@ -702,8 +851,7 @@ def _pct_text(cv: float | None) -> str:
 # --- 7. GC pressure -------------------------------------------------------------------------------
 
 
-def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, footer: str
-                ) -> Figure:
+def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, footer: str) -> Figure:
     """Pair × GC setting: the time ratio (left) and the escape variant's GC CPU per op (right).
 
     A lower GOGC or a bigger live heap makes the collector run more often or
@@ -716,8 +864,9 @@ def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, foo
 
     def pivot(col: str) -> pd.DataFrame:
         frame = costs.assign(_row=costs["pair"].map(lab_of))
-        table = frame.pivot_table(index="_row", columns="setting", values=col,
-                                  aggfunc="first", dropna=False)
+        table = frame.pivot_table(
+            index="_row", columns="setting", values=col, aggfunc="first", dropna=False
+        )
         return table.reindex(index=index, columns=list(settings))
 
     ratio = pivot("ratio")
@@ -729,17 +878,31 @@ def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, foo
     _log2_heatmap(ax1, ratio, cbar_label="escape / noescape time")
     vals = gc.astype(float)
     pos = vals.to_numpy()[np.isfinite(vals.to_numpy()) & (vals.to_numpy() > 0)]
-    norm = mpl.colors.LogNorm(vmin=float(pos.min()), vmax=float(pos.max())) \
-        if pos.size and pos.min() < pos.max() else None
-    sns.heatmap(vals.where(vals > 0), ax=ax2, cmap="rocket_r", norm=norm,
-                annot=vals.map(lambda v: fmt_time(v) if _finite(v) else ""), fmt="",
-                annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
-                cbar_kws={"label": "GC CPU per op of escape (log)", "shrink": 0.6,
-                          "pad": 0.02, "format": ticker.EngFormatter(unit="s", sep=" ")})
+    norm = (
+        mpl.colors.LogNorm(vmin=float(pos.min()), vmax=float(pos.max()))
+        if pos.size and pos.min() < pos.max()
+        else None
+    )
+    sns.heatmap(
+        vals.where(vals > 0),
+        ax=ax2,
+        cmap="rocket_r",
+        norm=norm,
+        annot=vals.map(lambda v: fmt_time(v) if _finite(v) else ""),
+        fmt="",
+        annot_kws={"fontsize": 7},
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={
+            "label": "GC CPU per op of escape (log)",
+            "shrink": 0.6,
+            "pad": 0.02,
+            "format": ticker.EngFormatter(unit="s", sep=" "),
+        },
+    )
     for (i, j), v in np.ndenumerate(vals.to_numpy()):
         if v == 0:  # masked (no colour on a log scale) but measured: say so
-            ax2.text(j + 0.5, i + 0.5, "0", ha="center", va="center", fontsize=7,
-                     color="#777777")
+            ax2.text(j + 0.5, i + 0.5, "0", ha="center", va="center", fontsize=7, color="#777777")
     ax1.set_title("time ratio escape / noescape", loc="left")
     ax2.set_title("GC CPU per op, escape variant", loc="left")
     for ax in (ax1, ax2):
@@ -755,8 +918,28 @@ def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, foo
 
 
 __all__ = [
-    "DPI", "ESCAPE_COLOR", "NEUTRAL_COLOR", "NOESCAPE_COLOR", "OKABE_ITO", "SERIES_COLORS",
-    "VARIANT_COLORS", "WIDTH", "fmt_bytes", "fmt_num", "fmt_ratio", "fmt_time", "gc_cost",
-    "gc_pressure", "machine_comparison", "new_figure", "noise", "pair_grid", "ratio_overview",
-    "save", "slug", "style", "time_unit", "version_heatmap",
+    "DPI",
+    "ESCAPE_COLOR",
+    "NEUTRAL_COLOR",
+    "NOESCAPE_COLOR",
+    "OKABE_ITO",
+    "SERIES_COLORS",
+    "VARIANT_COLORS",
+    "WIDTH",
+    "fmt_bytes",
+    "fmt_num",
+    "fmt_ratio",
+    "fmt_time",
+    "gc_cost",
+    "gc_pressure",
+    "machine_comparison",
+    "new_figure",
+    "noise",
+    "pair_grid",
+    "ratio_overview",
+    "save",
+    "slug",
+    "style",
+    "time_unit",
+    "version_heatmap",
 ]
