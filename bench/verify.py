@@ -226,6 +226,22 @@ class PairCheck:
     def case_id(self) -> str:
         return self.case
 
+    @property
+    def escaped(self) -> bool | None:
+        """Whether an escape happened in this pair on this toolchain (None when unmeasured).
+
+        Both witnesses must agree: the compiler's diagnostics put the escape
+        variant's subject on the heap *and* ``-benchmem`` shows the escape
+        variant allocating more per op. A heap diagnostic without an extra
+        allocation (a small int boxed from ``staticuint64s``, a constant boxed
+        from static data) is not an escape that costs anything; an extra
+        allocation without a heap diagnostic (``growslice``, a non-constant
+        ``make`` beyond the 32-byte buffer) is not an escape either.
+        """
+        if self.allocs_escape is None or self.allocs_noescape is None:
+            return None
+        return self.escape_fate == HEAP and self.allocs_escape > self.allocs_noescape
+
     def to_json(self) -> dict[str, Any]:
         return {"case": self.case, "go": self.go, "compiler_holds": self.compiler_holds,
                 "allocs_escape": self.allocs_escape, "allocs_noescape": self.allocs_noescape,
@@ -233,7 +249,8 @@ class PairCheck:
                 "finding": self.finding, "evidence": list(self.evidence),
                 "pair_kind": self.pair_kind, "expected": self.expected,
                 "escape_fate": self.escape_fate, "noescape_fate": self.noescape_fate,
-                "bytes_escape": self.bytes_escape, "bytes_noescape": self.bytes_noescape}
+                "bytes_escape": self.bytes_escape, "bytes_noescape": self.bytes_noescape,
+                "escaped": self.escaped}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> PairCheck:
@@ -582,7 +599,7 @@ def _runtime_disagrees(kind: str, subject: str, heap_evidence: Sequence[diag.Dia
     if e == 0 and n == 0 and all(_boxing(d) for d in said):
         finding += (" (the runtime can box a value into an interface without allocating:"
                     " small integers come from runtime.staticuint64s, zero-size values"
-                    " from runtime.zerobase)")
+                    " from runtime.zerobase, constants from read-only static data)")
     return finding
 
 
@@ -648,12 +665,17 @@ def _pair_evidence(p: PairCheck) -> str:
     return "; ".join(x for x in (first, allocs) if x)
 
 
+#: The ``escaped`` column: an escape happened (compiler and allocations agree), did not, unmeasured.
+_ESCAPED = {True: "yes", False: "no", None: "-"}
+
+
 def render_text(report: VerifyReport) -> str:
     """One toolchain: a pair table (pair, verdict, evidence), then failing annotations."""
     out = [f"{report.go}  {report.module}"]
     if report.pairs:
-        rows = [("pair", "verdict", "evidence")]
-        rows += [(p.case, p.status, _pair_evidence(p)) for p in report.pairs]
+        rows = [("pair", "verdict", "escaped", "evidence")]
+        rows += [(p.case, p.status, _ESCAPED[p.escaped], _pair_evidence(p))
+                 for p in report.pairs]
         out += _table(rows)
     else:
         rows = [("annotation", "verdict", "evidence")]

@@ -196,6 +196,7 @@ def test_check_pairs_unmeasured_and_measured(tmp_path: Path) -> None:
     rep = verify.check(_pd(), module)
     by = {p.case: p for p in rep.pairs}
     assert by["Good"].status == "unmeasured" and by["Good"].compiler_holds
+    assert by["Good"].escaped is None  # unmeasured: unknown, not "no"
     assert by["Good"].evidence == ("p.go:4:2: moved to heap: w",)
     assert by["Wrong"].status == "finding" and not by["Wrong"].compiler_holds
     assert by["Wrong"].finding == ("go1.27.3: the compiler keeps x on the stack "
@@ -210,6 +211,10 @@ def test_check_pairs_unmeasured_and_measured(tmp_path: Path) -> None:
     by = {p.case: p for p in rep.pairs}
     assert (by["Good"].status, by["Good"].allocs_escape, by["Good"].allocs_noescape,
             by["Good"].allocs_hold) == ("verified", 1.0, 0.0, True)
+    # escaped needs both witnesses: a heap diagnostic and an extra allocation
+    assert by["Good"].escaped is True and by["Good"].to_json()["escaped"] is True
+    assert by["Boxed"].escaped is False  # 'escapes to heap', 0 allocations
+    assert by["Wrong"].escaped is False  # no heap diagnostic
     boxed = by["Boxed"]
     assert boxed.status == "finding" and boxed.compiler_holds and boxed.allocs_hold is False
     assert boxed.finding.startswith("go1.27.3: compiler says 'n escapes to heap' but allocs/op "
@@ -339,7 +344,7 @@ def test_json_round_trip_and_store(tmp_path: Path) -> None:
 def test_render_text_and_json(tmp_path: Path) -> None:
     rep = verify.check(_pd(), _module(tmp_path))
     text = verify.render([rep])
-    assert text.splitlines()[1].split() == ["pair", "verdict", "evidence"]
+    assert text.splitlines()[1].split() == ["pair", "verdict", "escaped", "evidence"]
     assert "Wrong" in text and "p.go:19 escape:heap does not hold" in text
     records = json.loads(verify.render([rep, rep], "json"))
     assert len(records) == 2 * len(rep.annotations)
