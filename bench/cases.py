@@ -3,6 +3,9 @@
 The manifest is the one source of truth for what a pair is about: its article
 section, title, what should escape, and the paragraph a report reader sees.
 The Go code holds the expectations per line (``// escape:`` annotations).
+A user's module needs no manifest: ``list_pairs`` then finds its pairs from
+the benchmark names (``BenchmarkX`` with ``variant=escape`` and
+``variant=noescape`` sub-benchmarks), as ``bench run --module`` measures them.
 """
 
 from __future__ import annotations
@@ -91,6 +94,15 @@ class Module:
         return (self.root / self.package).resolve()
 
 
+@dataclass(frozen=True)
+class Found:
+    """The pairs of a module and where they were found (``cases.toml`` or benchmark names)."""
+
+    module: Module
+    cases: tuple[Case, ...]
+    source: str
+
+
 def default_root() -> Path:
     """``go_cases/`` from a checkout (editable install) or from the installed wheel."""
     here = Path(__file__).resolve().parent
@@ -105,8 +117,10 @@ def default_root() -> Path:
                 return Path(loc)
     except ImportError:
         pass
-    raise InputError("cannot find the bundled go_cases/ directory: reinstall escapebench "
-                     "(pip install escapebench) or pass --module DIR")
+    raise InputError(
+        "cannot find the bundled go_cases/ directory: reinstall escapebench "
+        "(pip install escapebench) or pass --module DIR"
+    )
 
 
 def load_module(root: str | Path | None = None) -> Module:
@@ -140,15 +154,23 @@ def load_manifest(path: str | Path) -> Manifest:
         if not isinstance(c, dict) or not c.get("id") or not re.fullmatch(r"\w+", str(c["id"])):
             raise InputError(f"{path}: [[case]] #{i} needs an id made of letters, digits and _")
         subj = c.get("escape_subject") or {}
-        cases.append(Case(
-            id=str(c["id"]), section=str(c.get("section", "")), title=str(c.get("title", "")),
-            escape_func=str(subj.get("func", "")), escape_var=str(subj.get("var", "")),
-            expected=str(c.get("expected", "heap")),
-            escape_funcs=_tuple(c.get("escape_funcs")),
-            noescape_funcs=_tuple(c.get("noescape_funcs")),
-            parallel=bool(c.get("parallel", False)), explanation=str(c.get("explanation", "")),
-            note=str(c.get("note", "")), pair_kind=str(c.get("pair_kind", "heap-stack")),
-            expected_by_go=str(c.get("expected_by_go", ""))))
+        cases.append(
+            Case(
+                id=str(c["id"]),
+                section=str(c.get("section", "")),
+                title=str(c.get("title", "")),
+                escape_func=str(subj.get("func", "")),
+                escape_var=str(subj.get("var", "")),
+                expected=str(c.get("expected", "heap")),
+                escape_funcs=_tuple(c.get("escape_funcs")),
+                noescape_funcs=_tuple(c.get("noescape_funcs")),
+                parallel=bool(c.get("parallel", False)),
+                explanation=str(c.get("explanation", "")),
+                note=str(c.get("note", "")),
+                pair_kind=str(c.get("pair_kind", "heap-stack")),
+                expected_by_go=str(c.get("expected_by_go", "")),
+            )
+        )
     ids = [c.id for c in cases]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
@@ -157,12 +179,20 @@ def load_manifest(path: str | Path) -> Manifest:
     for i, c in enumerate(data.get("claim", []), 1):
         if not isinstance(c, dict) or not c.get("id"):
             raise InputError(f"{path}: [[claim]] #{i} needs an id")
-        claims.append(Claim(
-            id=str(c["id"]), section=str(c.get("section", "")), quote=str(c.get("quote", "")),
-            cases=_tuple(c.get("cases")), kind=str(c.get("kind", "escape")),
-            printed=str(c.get("printed", "")), expect_text=str(c.get("expect_text", "")),
-            variant=str(c.get("variant", "")), metrics=_tuple(c.get("metrics")),
-            note=str(c.get("note", ""))))
+        claims.append(
+            Claim(
+                id=str(c["id"]),
+                section=str(c.get("section", "")),
+                quote=str(c.get("quote", "")),
+                cases=_tuple(c.get("cases")),
+                kind=str(c.get("kind", "escape")),
+                printed=str(c.get("printed", "")),
+                expect_text=str(c.get("expect_text", "")),
+                variant=str(c.get("variant", "")),
+                metrics=_tuple(c.get("metrics")),
+                note=str(c.get("note", "")),
+            )
+        )
     return Manifest(path=path, cases=tuple(cases), claims=tuple(claims))
 
 
@@ -176,3 +206,48 @@ def source_hash(root: Path) -> str:
             h.update(p.read_bytes())
             h.update(b"\0")
     return h.hexdigest()[:16]
+
+
+_FUNC = re.compile(r"^func\s+Benchmark(\w+)\s*\(\s*\w+\s+\*testing\.B\s*\)", re.M)
+_DOC = re.compile(r"(?:^//[^\n]*\n)+\Z", re.M)
+
+
+def _pairs_in(text: str) -> list[Case]:
+    """Pairs of one ``_test.go`` file: benchmarks that run both variant sub-benchmarks."""
+    found = []
+    starts = list(_FUNC.finditer(text))
+    for i, m in enumerate(starts):
+        body = text[m.end() : starts[i + 1].start() if i + 1 < len(starts) else len(text)]
+        if '"variant=escape"' not in body or '"variant=noescape"' not in body:
+            continue
+        doc = _DOC.search(text[: m.start()])
+        title = doc.group(0).splitlines()[0].lstrip("/ ").strip() if doc else ""
+        title = title.removeprefix(f"Benchmark{m.group(1)}").strip(" :-")
+        found.append(Case(id=m.group(1), section="", title=title, parallel="RunParallel" in body))
+    return found
+
+
+def discover_pairs(module: Module) -> tuple[Case, ...]:
+    """Pairs from the benchmark names in the module's ``_test.go`` files (no manifest needed).
+
+    A static scan, so it needs no toolchain: a function ``BenchmarkX(b
+    *testing.B)`` whose body mentions both ``"variant=escape"`` and
+    ``"variant=noescape"`` (the ``b.Run`` names) is pair ``X``.
+    """
+    cases: dict[str, Case] = {}
+    for path in sorted(module.package_dir.glob("*_test.go")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read ({e}): check the file") from None
+        for c in _pairs_in(text):
+            cases.setdefault(c.id, c)
+    return tuple(sorted(cases.values(), key=lambda c: c.id))
+
+
+def list_pairs(root: str | Path | None = None) -> Found:
+    """The pairs ``bench cases`` lists: the manifest's, else those the benchmark names show."""
+    module = load_module(root)
+    if module.manifest is not None and module.manifest.cases:
+        return Found(module, module.manifest.cases, f"{MANIFEST}")
+    return Found(module, discover_pairs(module), "found from benchmark names")

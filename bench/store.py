@@ -602,3 +602,19 @@ def select_runs(
             "first, or pass --published for the project's published runs"
         )
     return [_load_run_dir(d, _run_label(root, d), benchstat) for d in dirs]
+
+
+def newest_by_go(root: Path) -> dict[str, Path]:
+    """This machine's newest run directory per Go version (never a published one).
+
+    For ``bench verify`` and ``bench claims``, which need one run per
+    toolchain; empty when there is none (they then work unmeasured).
+    """
+    root = Path(root)
+    mine = root / _machine.safe_segment(_machine.machine_id(), "machine")
+    newest: dict[str, Path] = {}
+    for d in find_runs(mine) if mine.is_dir() else []:
+        go = d.parent.name
+        if go not in newest or d.name > newest[go].name:
+            newest[go] = d
+    return newest

@@ -1,0 +1,207 @@
+"""The reading commands: ``compare``, ``report``, ``cost``, ``claims``.
+
+Each reads stored runs through ``bench.store`` (one input rule for all: INPUT...
+or, without inputs, this machine's newest run of each configuration), prints
+the loader's warnings once, calls one ``analysis`` function and prints.
+``analysis`` is imported inside the commands: it brings numpy, scipy and
+matplotlib, which ``bench run``/``cases``/``--help`` should not wait for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from bench import cases, store, toolchain, verify
+from bench.cases import Manifest
+from bench.errors import InputError
+from bench.model import LoadedRun, Result
+
+if TYPE_CHECKING:
+    from analysis.escape_cost import CostRecord
+
+
+def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> list[LoadedRun]:
+    """The runs a reading command works on, its warnings printed once each."""
+    if args.inputs:
+        runs, warnings = store.load_inputs(args.inputs, benchstat=benchstat)
+    else:
+        runs = store.select_runs(
+            args.results,
+            machine=args.machine,
+            runs=args.runs,
+            published=args.published,
+            benchstat=benchstat,
+        )
+        warnings = []
+        err.write(f"bench: reading {len(runs)} run(s): " + ", ".join(r.label for r in runs) + "\n")
+    for line in [
+        *warnings,
+        *(w for r in runs for w in r.warnings),
+        *(str(e) for r in runs for e in r.parsed.errors),
+    ]:
+        err.write(f"bench: {line}\n")
+    return runs
+
+
+def _results(runs: Iterable[LoadedRun]) -> list[Result]:
+    return [r for run in runs for r in run.parsed.results]
+
+
+def _sections(manifest: Manifest | None) -> dict[str, str]:
+    return {c.id: c.section for c in manifest.cases} if manifest else {}
+
+
+def _differing(records: Sequence[CostRecord]) -> list[str]:
+    """The condition fields that differ between records (why they were kept apart)."""
+    fields = ("machine", "go", "gogc", "live_heap", "gomaxprocs")
+    return [f for f in fields if len({getattr(r, f) for r in records}) > 1]
+
+
+def _cost_records(
+    runs: Sequence[LoadedRun],
+    manifest: Manifest | None,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+) -> list[CostRecord]:
+    from analysis import escape_cost  # lazy: numpy/scipy (see module docstring)
+
+    return escape_cost.cost_records(
+        _results(runs), sections=_sections(manifest), confidence=confidence, alpha=alpha
+    )
+
+
+def print_cost(runs: Sequence[LoadedRun], manifest: Manifest | None, out: TextIO) -> None:
+    """The pair table of ``runs``: ``bench run``'s closing table is ``bench cost``'s text."""
+    from analysis import escape_cost  # lazy: numpy/scipy
+
+    records = _cost_records(runs, manifest)
+    if records:
+        out.write(escape_cost.render_text(records))
+
+
+def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """One record per pair and condition: text (the pair table), json or csv."""
+    from analysis import escape_cost  # lazy: numpy/scipy
+
+    runs = _read(args, err)
+    records = _cost_records(
+        runs, cases.load_module(args.module).manifest, args.confidence, args.alpha
+    )
+    if not records:
+        raise InputError(
+            "no pair in the inputs (no benchmark with variant=escape and "
+            "variant=noescape): see `bench cases`"
+        )
+    differ = _differing(records)
+    if differ:
+        err.write(
+            f"bench: the inputs differ in {', '.join(differ)}: never pooled, one record "
+            "per pair and condition\n"
+        )
+    if args.format == "json":
+        out.write(json.dumps(escape_cost.to_dicts(records), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        out.write(escape_cost.render_csv(records))
+    else:
+        out.write(escape_cost.render_text(records))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """index.md + index.html + charts for the chosen runs, in ``--out``."""
+    from analysis.report import write_report  # lazy: matplotlib/seaborn
+
+    runs = _read(args, err)
+    store.check_writable(args.out)
+    summary = write_report(runs, args.out, cases.load_module(args.module).manifest)
+    out.write(
+        f"{summary.index_md} and {summary.index_html}: {summary.charts} charts, "
+        f"{summary.bytes // 1024} KiB, {summary.seconds:.1f}s\n"
+    )
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """benchstat-style tables (plus Holm), and the ``--fail-on`` gate."""
+    from analysis import compare, table  # lazy: numpy/scipy
+
+    runs, warnings = store.load_inputs(args.inputs, benchstat=args.benchstat)
+    for line in [
+        *warnings,
+        *(w for r in runs for w in r.warnings),
+        *(str(e) for r in runs for e in r.parsed.errors),
+    ]:
+        err.write(f"bench: {line}\n")
+    results = _results(runs)
+    units = [u for r in runs for u in r.parsed.units]
+    try:
+        options = compare.options_for(
+            args.by,
+            results,
+            filter=args.filter,
+            alpha=args.alpha,
+            confidence=args.confidence,
+            benchstat=args.benchstat,
+        )
+        report = compare.compare(results, units, options)
+    except ValueError as e:  # a bad --by/--filter expression
+        raise InputError(f"{e}: check --by/--filter") from None
+    text, warn = table.render(report, args.format)
+    out.write(text)
+    if warn:
+        err.write(warn)
+    if not args.fail_on:
+        return 0
+    from analysis import gate  # lazy, like compare
+
+    hits = gate.gate(
+        report,
+        args.fail_on,
+        args.threshold,
+        units,
+        metrics=args.units.split(",") if args.units else None,
+    )
+    for h in hits:
+        err.write(f"bench: {h}\n")
+    return 1 if hits else 0
+
+
+def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The article's claims ledger per Go version."""
+    # TODO(claims): choosing toolchains and verifying moves into a library function
+    # (bench/ledger.py); until then this command orchestrates, reading only this machine's runs.
+    from analysis import claims  # lazy: numpy/scipy
+
+    module = cases.load_module()
+    if module.manifest is None:
+        raise InputError(f"{module.root}: no cases.toml: the claims live in the manifest")
+    runs = store.newest_by_go(args.results)
+    specs = [s for g in (args.go or []) for s in toolchain.split_specs(g)]
+    toolchains, errors = toolchain.find_all(specs) if specs else ([], [])
+    for e in errors:
+        err.write(f"bench: {e}\n")
+    wanted = {tc.version for tc in toolchains}
+    reports, results = [], {}
+    for go, d in sorted(runs.items()):
+        if (wanted and go not in wanted) or not (d / store.ESCAPE).is_file():
+            continue
+        (run,) = store.load_input(d)
+        for line in run.warnings:
+            err.write(f"bench: {line}\n")
+        if run.escape is None:
+            continue
+        reports.append(verify.load_escape_json(d / store.ESCAPE))
+        results[go] = run.parsed.results
+        wanted.discard(go)
+    todo = (
+        [tc for tc in toolchains if tc.version in wanted]
+        if specs
+        else ([] if reports else toolchain.find_all([None])[0])
+    )
+    for tc in todo:  # no stored verification for this toolchain: verify now, unmeasured
+        reports.append(verify.verify(tc, module))
+    out.write(claims.render(claims.ledger(module.manifest, reports, results), args.format))
+    return 0

