@@ -80,9 +80,13 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
         proc = _go(argv, module, toolchain, timeout, tmp)
         if proc.returncode == 0 and tmp.is_file():
             break
-        err = CommandError(f"{toolchain.version} cannot build {module.root}", argv,
-                           proc.returncode, proc.stderr + proc.stdout,
-                           "fix the Go code or leave this toolchain out of --go")
+        err = CommandError(
+            f"{toolchain.version} cannot build {module.root}",
+            argv,
+            proc.returncode,
+            proc.stderr + proc.stdout,
+            "fix the Go code or leave this toolchain out of --go",
+        )
         first_error = first_error or err
         bad = _failing_files(proc.stderr + proc.stdout, module.root, pkg_dir)
         bad = {f: msg for f, msg in bad.items() if str(f) not in overlay}
@@ -107,17 +111,29 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
     return Build(binary, toolchain, digest, False, time.monotonic() - start, broken)
 
 
-def _go(argv: list[str], module: Module, toolchain: Toolchain, timeout: float,
-        tmp: Path) -> subprocess.CompletedProcess[str]:
+def _go(
+    argv: list[str], module: Module, toolchain: Toolchain, timeout: float, tmp: Path
+) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(argv, cwd=module.root, env=toolchain.env(), capture_output=True,
-                              text=True, errors="replace", timeout=timeout)
+        return subprocess.run(
+            argv,
+            cwd=module.root,
+            env=toolchain.env(),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise CommandError(f"building {module.root.name} with {toolchain.version} timed out",
-                           argv, -1, "", "try again; if it persists, check `go env GOCACHE`") \
-            from None
+        raise CommandError(
+            f"building {module.root.name} with {toolchain.version} timed out",
+            argv,
+            -1,
+            "",
+            "try again; if it persists, check `go env GOCACHE`",
+        ) from None
 
 
 def _failing_files(output: str, root: Path, pkg_dir: Path) -> dict[Path, str]:

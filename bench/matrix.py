@@ -1,9 +1,13 @@
 """A run group: toolchains × GC settings × cases, measured and stored.
 
-This is the library behind ``bench run``: resolve toolchains, build once per
-toolchain, plan cells (pilot + calibration), execute rounds, and keep the
-results tree current after every round, so an interruption at any point
-leaves loadable results and a plan to resume from.
+This is the library behind ``bench run``: check the request, resolve
+toolchains, build once per toolchain, plan cells (pilot + calibration),
+execute rounds, and keep the results tree current after every round, so an
+interruption at any point leaves loadable results and a plan to resume from.
+``RunRequest.repeat`` makes a *series*: K complete runs, each its own run
+directory with its own shuffle seed (:func:`run_series`), so the spread
+between runs — what a neighbour's load does, which no interval from one run
+can know — can be measured.
 """
 
 from __future__ import annotations
@@ -25,55 +29,25 @@ from bench import __version__, benchfmt, machine, store
 from bench.build import Build, build
 from bench.cases import Module, load_module
 from bench.errors import BenchError, CommandError
-from bench.run import (
-    DEFAULT_BENCHTIME,
-    DEFAULT_COUNT,
-    QUICK_BENCHTIME,
-    QUICK_COUNT,
+from bench.plan import (
     Cell,
     Failure,
-    Interrupted,
     Plan,
-    Progress,
+    Setting,
+    parse_benchtime,
+)
+from bench.progress import Progress
+from bench.request import RunRequest, case_regex, cpus, validate
+from bench.run import (
+    Interrupted,
     RawSink,
     Runner,
-    Setting,
-    bench_regex,
     count_samples,
     execute,
     iterations,
-    parse_benchtime,
-    parse_size,
     pilot,
 )
 from bench.toolchain import Toolchain, find_all, split_specs
-
-
-@dataclass
-class RunRequest:
-    """What the user asked ``bench run`` for (CLI flags, as a library value)."""
-
-    go: str | None = None
-    count: int | None = None
-    benchtime: str | None = None
-    cases: str | None = None
-    results: Path = Path("results")
-    quick: bool = False
-    order: str = "interleaved"
-    seed: int | None = None
-    gogc: str = "100"
-    live_heap: str = "0"
-    cpu: str | None = None
-    timeout: float | None = None
-    module: Path | None = None
-    argv: Sequence[str] = ()
-    samples_per_round: int = 1
-
-    def resolved_count(self) -> int:
-        return self.count or (QUICK_COUNT if self.quick else DEFAULT_COUNT)
-
-    def resolved_benchtime(self) -> str:
-        return self.benchtime or (QUICK_BENCHTIME if self.quick else DEFAULT_BENCHTIME)
 
 
 @dataclass
@@ -87,48 +61,19 @@ class RunGroup:
     seconds: float = 0.0
     status: str = "running"
     verified: dict[str, Any] = field(default_factory=dict)  # go version -> VerifyReport
+    load: list[dict[str, Any]] = field(default_factory=list)  # per round, bench.machine
+    series: dict[str, Any] = field(default_factory=dict)  # id, index, of, base_seed
 
 
-def _settings(req: RunRequest) -> list[Setting]:
-    gogcs = [g.strip() for g in req.gogc.split(",") if g.strip()] or ["100"]
-    for g in gogcs:
-        if g != "off" and not g.isdigit():
-            raise BenchError(f"--gogc {g!r}: not a percentage or 'off': pass e.g. --gogc 50,100")
-    heaps = [h.strip() for h in req.live_heap.split(",") if h.strip()] or ["0"]
-    for h in heaps:
-        parse_size(h)
-    return [Setting(g, h) for g in gogcs for h in heaps]
-
-
-def _cpus(arg: str | None) -> list[int]:
-    if not arg:
-        return []
-    try:
-        cpus = [int(c) for c in arg.split(",") if c.strip()]
-    except ValueError:
-        raise BenchError(f"--cpu {arg!r}: not a list of integers: pass e.g. --cpu 1,2,4") \
-            from None
-    if any(c < 1 for c in cpus):
-        raise BenchError(f"--cpu {arg!r}: GOMAXPROCS must be >= 1")
-    return cpus
-
-
-def _case_regex(module: Module, pattern: str | None) -> str:
-    """``-test.bench`` pattern for the selected cases (manifest ids, else every benchmark)."""
-    try:
-        rx = re.compile(pattern or ".")
-    except re.error as e:
-        raise BenchError(f"--cases {pattern!r}: not a valid regular expression ({e})") from None
-    if module.manifest is not None:
-        ids = [c.id for c in module.manifest.cases if rx.search(c.id)]
-        if not ids:
-            raise BenchError(f"--cases {pattern!r} matches no case: see `bench cases`")
-        return bench_regex(ids)
-    return pattern or "."
-
-
-def meta_for(tc: Toolchain, req: RunRequest, plan: Plan, module: Module, machine_meta:
-             dict[str, Any], group: str, status: str) -> dict[str, Any]:
+def meta_for(
+    tc: Toolchain,
+    req: RunRequest,
+    plan: Plan,
+    module: Module,
+    machine_meta: dict[str, Any],
+    group: str,
+    status: str,
+) -> dict[str, Any]:
     return {
         "kind": "escapebench-run",
         "escapebench_version": __version__,
@@ -150,92 +95,166 @@ def _git_commit(path: Path) -> str:
     import subprocess
 
     try:
-        out = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
-    """Measure, storing as we go. Raises ``Interrupted`` after saving on SIGINT/SIGTERM."""
-    started = time.monotonic()
+def series_seed(base: int, index: int) -> int:
+    """The shuffle seed of repeat ``index`` (from 0) of a series: the base seed first."""
+    return base if index == 0 else random.Random(f"{base}:repeat:{index}").randrange(1 << 31)
+
+
+def run_series(req: RunRequest, progress: Progress | None = None) -> list[RunGroup]:
+    """``req.repeat`` complete runs, one after the other; each its own directory and seed.
+
+    Every run re-plans (pilot and calibration included): a repeat must vary
+    everything a new ``bench run`` would, or the spread between runs would
+    understate it. The seeds are recorded (``escapebench-seed`` and
+    ``meta["series"]``). An interruption keeps the finished runs; ``resume``
+    finishes the cut one and then the rest of the series.
+    """
     progress = progress or Progress()
+    validate(req)
+    base = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
+    try:
+        return _series(req, progress, base, 0, {})
+    finally:
+        progress.close()
+
+
+def _series(
+    req: RunRequest, progress: Progress, base: int, first: int, series: dict[str, Any]
+) -> list[RunGroup]:
+    groups = []
+    for i in range(first, req.repeat):
+        info = {**series, "index": i + 1, "of": req.repeat, "base_seed": base}
+        groups.append(_run_one(req, progress, series_seed(base, i), info))
+        series.setdefault("id", groups[-1].series["id"])
+        series["last_stamp"] = groups[-1].series["stamp"]
+    return groups
+
+
+def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
+    """One run (``req.repeat`` must be 1; see :func:`run_series`).
+
+    Raises ``Interrupted`` after saving on SIGINT/SIGTERM.
+    """
+    if req.repeat != 1:
+        raise BenchError(f"repeat {req.repeat}: call bench.matrix.run_series for a series")
+    (group,) = run_series(req, progress)
+    return group
+
+
+def _run_one(req: RunRequest, progress: Progress, seed: int, series: dict[str, Any]) -> RunGroup:
+    """Measure once, storing as we go."""
+    started = time.monotonic()
+    gc_settings = validate(req)
     module = load_module(req.module)
-    _case_regex(module, req.cases)  # a bad --cases fails before anything is built
-    settings = _settings(req)
-    cpus = _cpus(req.cpu)
-    count = req.resolved_count()
-    if count < 1:
-        raise BenchError(f"--count {count}: must be at least 1")
-    benchtime = req.resolved_benchtime()
-    parse_benchtime(benchtime)  # a bad --benchtime fails before anything is built
+    case_regex(module, req.cases)  # a bad --cases fails before anything is built
     root = Path(req.results)
     store.check_writable(root)
-    toolchains, errors = find_all(split_specs(req.go))
+    toolchains, errors = find_all(split_specs(req.go), progress.download_watcher())
     group = RunGroup(toolchain_errors=errors)
-    for e in errors:
+    for e in errors if series.get("index", 1) == 1 else []:
         progress.message(f"bench: {e}")
     if not toolchains:
-        raise BenchError(errors[0] if len(errors) == 1 else
-                         "no toolchain of --go could be had: see the lines above")
+        raise BenchError(
+            errors[0]
+            if len(errors) == 1
+            else "no toolchain of --go could be had: see the lines above"
+        )
     builds = _build_all(toolchains, module, group, progress)
-    seed = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
-    if req.samples_per_round < 1:
-        raise BenchError(f"samples per round {req.samples_per_round}: must be at least 1")
-    plan = Plan(order=req.order, count=count, benchtime=benchtime, seed=seed,
-                settings=settings, cpus=cpus, timeout=req.timeout,
-                samples_per_round=req.samples_per_round)
+    plan = Plan(
+        order=req.order,
+        count=req.resolved_count(),
+        benchtime=req.resolved_benchtime(),
+        seed=seed,
+        settings=gc_settings,
+        cpus=cpus(req.cpu),
+        timeout=req.timeout,
+        samples_per_round=req.samples_per_round,
+    )
     for msg in group.toolchain_errors:
         plan.failures.append(Failure(msg.split(":", 1)[0], "toolchain", msg))
     for version, msg in group.build_errors.items():
         plan.failures.append(Failure(f"{version} *", "build", msg))
     for version, b in builds.items():
         for name, msg in sorted(b.broken.items()):
-            plan.failures.append(Failure(f"{version} {name.removeprefix('Benchmark')}/*",
-                                         "build", msg))
+            plan.failures.append(
+                Failure(f"{version} {name.removeprefix('Benchmark')}/*", "build", msg)
+            )
             progress.message(f"bench: {version}: {name} does not compile, left out: {msg}")
     runner = Runner()
     plan_cells(plan, builds, module, req, runner, progress)
     if not plan.cells:
         raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
     group.plan = plan
-    ctx = _Context(req, module, builds, machine.collect(), store.utc_stamp(), runner, progress)
+    stamp = store.utc_stamp()
+    while stamp <= series.get("last_stamp", ""):  # repeats of a series never share a group id
+        time.sleep(0.25)
+        stamp = store.utc_stamp()
+    ctx = _Context(req, module, builds, machine.collect(), stamp, runner, progress)
+    group.series = {k: v for k, v in series.items() if k != "last_stamp"}
+    group.series.update(id=series.get("id", stamp), stamp=stamp)
     for tc_version in builds:
-        group.dirs[tc_version] = store.new_run_dir(root, ctx.machine_meta["machine"],
-                                                   tc_version, ctx.stamp)
+        group.dirs[tc_version] = store.new_run_dir(
+            root, ctx.machine_meta["machine"], tc_version, ctx.stamp
+        )
     return _execute(group, ctx, {}, started)
 
 
-def plan_cells(plan: Plan, builds: dict[str, Build], module: Module, req: RunRequest,
-               runner: Runner, progress: Progress) -> None:
+def plan_cells(
+    plan: Plan,
+    builds: dict[str, Build],
+    module: Module,
+    req: RunRequest,
+    runner: Runner,
+    progress: Progress,
+) -> None:
     """Fill ``plan.cells`` and, interleaved, ``plan.calibration`` (one pilot per setting).
 
     The sequential order needs no pilot (Go ramps b.N itself), so its cells
     come from the manifest. Pilot failures go to ``plan.failures``.
     """
-    pattern = _case_regex(module, req.cases)
+    pattern = case_regex(module, req.cases)
     target_s, fixed_n = parse_benchtime(plan.benchtime)
     for tc_version, b in builds.items():
         for setting in plan.settings:
-            progress.show(f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: "
-                          "calibrating")
             if plan.order == "sequential" and module.manifest is not None:
-                names = [f"{c.id}/variant={v}" for c in module.manifest.cases
-                         if re.search(req.cases or ".", c.id) for v in ("escape", "noescape")
-                         if f"Benchmark{c.id}" not in b.broken]
+                names = [
+                    f"{c.id}/variant={v}"
+                    for c in module.manifest.cases
+                    if re.search(req.cases or ".", c.id)
+                    for v in ("escape", "noescape")
+                    if f"Benchmark{c.id}" not in b.broken
+                ]
                 per_op = dict.fromkeys(names, 0.0)
             else:
-                per_op, failed = pilot(runner, b, pattern, setting, target_s or 0.01,
-                                       module.root, plan.timeout)
+                with progress.phase(
+                    "pilot",
+                    f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: pilot",
+                ) as ph:
+                    per_op, failed = pilot(
+                        runner, b, pattern, setting, target_s or 0.01, module.root, plan.timeout
+                    )
+                    ph.update(detail=f"{len(per_op)} benchmarks")
                 for f in failed:
                     plan.failures.append(f)
                     progress.message(f"bench: {f.cell}: {f.kind}: {f.message}")
             for name, sec in sorted(per_op.items()):
                 parallel = name.split("/")[0].endswith("Parallel")
-                for cpu in (plan.cpus if parallel and plan.cpus else [None]):
+                for cpu in plan.cpus if parallel and plan.cpus else [None]:
                     cell = Cell(tc_version, name, setting, cpu)
                     plan.cells.append(cell)
+                    if plan.order != "sequential":
+                        plan.per_op[cell.key] = sec
                     if fixed_n is None and target_s is not None and plan.order != "sequential":
                         plan.calibration[cell.key] = iterations(sec, target_s)
 
@@ -243,9 +262,14 @@ def plan_cells(plan: Plan, builds: dict[str, Build], module: Module, req: RunReq
 def raw_header(plan: Plan, machine_meta: dict[str, Any], go: str) -> str:
     """The config lines that open a run's raw.txt (how it was measured, for benchstat too)."""
     config = {
-        "escapebench-version": __version__, "machine": machine_meta["machine"],
-        "go-version": go, "cpu-model": machine_meta.get("cpu_model", ""),
-        "escapebench-order": plan.order, "escapebench-seed": str(plan.seed),
+        "escapebench-version": __version__,
+        "machine": machine_meta["machine"],
+        "go-version": go,
+        "cpu-model": machine_meta.get("cpu_model", ""),
+        "escapebench-order": plan.order,
+        "escapebench-seed": str(plan.seed),
+        "escapebench-benchtime": plan.benchtime,
+        "escapebench-count": str(plan.count),
         "escapebench-calibration": _calibration_line(plan, go),
     }
     if plan.order != "sequential" and plan.samples_per_round > 1:
@@ -253,13 +277,16 @@ def raw_header(plan: Plan, machine_meta: dict[str, Any], go: str) -> str:
     return store.raw_header(config)
 
 
-def _build_all(toolchains: Sequence[Toolchain], module: Module, group: RunGroup,
-               progress: Progress) -> dict[str, Build]:
+def _build_all(
+    toolchains: Sequence[Toolchain], module: Module, group: RunGroup, progress: Progress
+) -> dict[str, Build]:
     builds: dict[str, Build] = {}
     for tc in toolchains:
-        progress.show(f"building cases with {tc.version}")
         try:
-            builds[tc.version] = build(tc, module)
+            with progress.phase("build", f"building cases with {tc.version}") as ph:
+                b = build(tc, module)
+                ph.update(detail="cached" if b.cached else "")
+            builds[tc.version] = b
         except CommandError as e:
             group.build_errors[tc.version] = str(e)
             progress.message(f"bench: {e}")
@@ -290,8 +317,17 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
             header = raw_header(plan, ctx.machine_meta, tc_version)
             sinks[tc_version] = RawSink(d / store.RAW, header)
         _save(group, ctx, "running")
-        execute(plan, ctx.builds, sinks, ctx.module.root, done=done, runner=ctx.runner,
-                progress=ctx.progress, on_round=lambda _r: _save(group, ctx, "running"))
+        execute(
+            plan,
+            ctx.builds,
+            sinks,
+            ctx.module.root,
+            done=done,
+            runner=ctx.runner,
+            progress=ctx.progress,
+            on_round=lambda _r: _save(group, ctx, "running"),
+            load=group.load,
+        )
         group.status = "complete"
         _verify(group, ctx)
     except Interrupted:
@@ -299,9 +335,10 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
         raise
     except OSError as e:  # disk full, results directory gone or read-only mid-run
         group.status = "interrupted"
-        raise BenchError(f"cannot write results ({e.strerror or e}): free space or fix "
-                         f"permissions, then `bench run --resume --results {ctx.req.results}`"
-                         ) from None
+        raise BenchError(
+            f"cannot write results ({e.strerror or e}): free space or fix "
+            f"permissions, then `bench run --resume --results {ctx.req.results}`"
+        ) from None
     finally:
         for s in sinks.values():
             with contextlib.suppress(OSError):
@@ -323,16 +360,17 @@ def _verify(group: RunGroup, ctx: _Context) -> None:
     from bench import verify
 
     for version, d in group.dirs.items():
-        ctx.progress.show(f"{version}: verifying escape decisions with -gcflags=-m")
         try:
-            results = benchfmt.parse_file(d / store.RAW).results
-            report = verify.verify(ctx.builds[version].toolchain, ctx.module, results)
+            with ctx.progress.phase(
+                "verify", f"{version}: verifying escape decisions with -gcflags=-m"
+            ):
+                results = benchfmt.parse_file(d / store.RAW).results
+                report = verify.verify(ctx.builds[version].toolchain, ctx.module, results)
         except BenchError as e:
             ctx.progress.message(f"bench: {version}: verification skipped: {e}")
             continue
         store.write_json(d / store.ESCAPE, report.to_json())
         group.verified[version] = report
-    ctx.progress.done()
 
 
 def _calibration_line(plan: Plan, go: str) -> str:
@@ -340,8 +378,11 @@ def _calibration_line(plan: Plan, go: str) -> str:
     items = []
     for c in plan.cells:
         if c.go == go and c.key in plan.calibration:
-            where = "" if c.setting == Setting() else \
-                f"[gogc={c.setting.gogc},live-heap={c.setting.live_heap}]"
+            where = (
+                ""
+                if c.setting == Setting()
+                else f"[gogc={c.setting.gogc},live-heap={c.setting.live_heap}]"
+            )
             cpu = f"[cpu={c.cpu}]" if c.cpu else ""
             items.append(f"{c.bench}{where}{cpu}={plan.calibration[c.key]}x")
     return " ".join(items) if items else plan.benchtime
@@ -350,12 +391,25 @@ def _calibration_line(plan: Plan, go: str) -> str:
 def _save(group: RunGroup, ctx: _Context, status: str) -> None:
     assert group.plan is not None
     for version, d in group.dirs.items():
-        meta = meta_for(ctx.builds[version].toolchain, ctx.req, group.plan, ctx.module,
-                        ctx.machine_meta, ctx.stamp, status)
+        meta = meta_for(
+            ctx.builds[version].toolchain,
+            ctx.req,
+            group.plan,
+            ctx.module,
+            ctx.machine_meta,
+            ctx.stamp,
+            status,
+        )
         meta["seconds"] = round(group.seconds, 3)
-        meta["request"] = {k: (str(v) if isinstance(v, Path) else v)
-                           for k, v in asdict(ctx.req).items() if k != "argv"}
+        meta["request"] = {
+            k: (str(v) if isinstance(v, Path) else v)
+            for k, v in asdict(ctx.req).items()
+            if k != "argv"
+        }
         meta["run_dirs"] = {v: p.name for v, p in group.dirs.items()}
+        meta["series"] = group.series
+        meta["load"] = group.load
+        meta["load_changed"] = machine.load_changed(group.load)
         store.write_json(d / store.META, meta)
         if (d / store.RAW).exists():
             store.write_results_json(d, meta)
@@ -366,20 +420,53 @@ def resume(results: Path, progress: Progress | None = None) -> RunGroup:
 
     The plan (cells, seed, calibration) comes from meta.json; how many samples
     each cell already has is counted in raw.txt, which is the truth: a cell is
-    re-run in round r only if raw.txt holds fewer than r of its samples.
+    re-run in round r only if raw.txt holds fewer than r of its samples. Only
+    that run: :func:`resume_series` also runs the rest of its series.
     """
-    started = time.monotonic()
     progress = progress or Progress()
+    try:
+        return _resume_one(results, progress)[0]
+    finally:
+        progress.close()
+
+
+def resume_series(results: Path, progress: Progress | None = None) -> list[RunGroup]:
+    """Finish the newest unfinished run, then the repeats of its series not yet started."""
+    progress = progress or Progress()
+    try:
+        group, req = _resume_one(results, progress)
+        s = group.series
+        rest = (
+            _series(
+                req,
+                progress,
+                int(s["base_seed"]),
+                int(s["index"]),
+                {"id": s["id"], "last_stamp": s.get("stamp", "")},
+            )
+            if s.get("index", 1) < s.get("of", 1)
+            else []
+        )
+        return [group, *rest]
+    finally:
+        progress.close()
+
+
+def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest]:
+    started = time.monotonic()
     metas = []
     for d in store.find_runs(Path(results)):
         if (d / store.META).is_file():
             m = store.read_json(d / store.META, kind="meta")
-            if m.get("status") != "complete" and m.get("machine", {}).get("machine") == \
-                    machine.machine_id():
+            if (
+                m.get("status") != "complete"
+                and m.get("machine", {}).get("machine") == machine.machine_id()
+            ):
                 metas.append((m.get("group", ""), d, m))
     if not metas:
-        raise BenchError(f"{results}: no unfinished run of this machine to resume: start one "
-                         "with `bench run`")
+        raise BenchError(
+            f"{results}: no unfinished run of this machine to resume: start one with `bench run`"
+        )
     newest = max(g for g, _, _ in metas)
     members = [(d, m) for g, d, m in metas if g == newest]
     first = members[0][1]
@@ -389,16 +476,24 @@ def resume(results: Path, progress: Progress | None = None) -> RunGroup:
     req.module = Path(first["module"])
     module = load_module(req.module)
     plan = Plan.from_json(first["plan"])
-    group = RunGroup(plan=plan)
+    group = RunGroup(
+        plan=plan,
+        load=list(first.get("load", [])),
+        series=dict(first.get("series") or {"id": newest, "stamp": newest}),
+    )
     toolchains = []
     for d, m in members:
         tc = m["toolchain"]
-        found, errors = find_all([tc["go"]])
+        found, errors = find_all([tc["go"]], progress.download_watcher())
         if not found:
-            found, errors = find_all([tc["version"].removeprefix("go")])
+            found, errors = find_all(
+                [tc["version"].removeprefix("go")], progress.download_watcher()
+            )
         if not found:
-            raise BenchError(f"{d}: its toolchain {tc['version']} is gone ({errors[0]}): "
-                             "reinstall it or start a new run")
+            raise BenchError(
+                f"{d}: its toolchain {tc['version']} is gone ({errors[0]}): "
+                "reinstall it or start a new run"
+            )
         toolchains.append(found[0])
         group.dirs[found[0].version] = d
     builds = _build_all(toolchains, module, group, progress)
@@ -406,17 +501,27 @@ def resume(results: Path, progress: Progress | None = None) -> RunGroup:
     for version, d in group.dirs.items():
         done.update(samples_in(d, version))
     ctx = _Context(req, module, builds, first["machine"], newest, Runner(), progress)
-    per_cell = plan.count * (plan.samples_per_round if plan.order != "sequential" else 1)
+    per_cell = plan.samples_per_cell()
     todo = sum(max(0, per_cell - done.get(c.key, 0)) for c in plan.cells)
-    progress.message(f"resuming {newest}: {todo} samples left of "
-                     f"{per_cell * len(plan.cells)}")
-    return _execute(group, ctx, done, started)
+    progress.note(f"resuming {newest}: {todo} samples left of {per_cell * len(plan.cells)}")
+    return _execute(group, ctx, done, started), req
 
 
 def samples_in(run_dir: Path, go: str) -> dict[str, int]:
     raw = run_dir / store.RAW
-    return count_samples(raw.read_text(encoding="utf-8", errors="replace"), go) \
-        if raw.exists() else {}
+    return (
+        count_samples(raw.read_text(encoding="utf-8", errors="replace"), go) if raw.exists() else {}
+    )
 
 
-__all__ = ["RunGroup", "RunRequest", "benchfmt", "run", "samples_in"]
+__all__ = [
+    "RunGroup",
+    "RunRequest",
+    "resume",
+    "resume_series",
+    "run",
+    "run_series",
+    "samples_in",
+    "series_seed",
+    "validate",
+]

@@ -7,9 +7,11 @@ Two orders (``--order``):
   every cell once, as its own process, with ``-test.benchtime=<N>x
   -test.count=k`` (``k`` = ``samples_per_round``, 1 unless asked). Within a
   round the pairs are shuffled with a recorded seed, and the two variants of a
-  pair run back to back, escape first in even rounds and noescape first in odd
-  ones, so drift on a noisy machine spreads over all cells and mostly cancels
-  within a pair. Go's own b.N ramp-up is paid once, in the pilot.
+  pair run back to back in ABBA order over rounds (escape first, then
+  noescape first twice, then escape first: see :func:`round_order`), so drift
+  on a noisy machine spreads over all cells and, with any effect of going
+  first, cancels within a pair. Go's own b.N ramp-up is paid once, in the
+  pilot.
 * ``sequential``: the plain workflow, one ``-test.count=N -test.benchtime=D``
   invocation per toolchain and GC setting.
 
@@ -37,7 +39,12 @@ noescape samples of the same round were measured back to back, which is what
 
 A *cell* is one benchmark variant under one toolchain and one GC setting. A
 failed cell (panic, timeout) is recorded in the plan and skipped; the run goes
-on. Nothing here computes statistics.
+on. The machine's load is sampled around every round (``bench.machine``), so
+a report can say when a neighbour changed the conditions. Nothing here
+computes statistics.
+
+Neighbours: ``bench.plan`` (the data), ``bench.matrix`` (plans and stores),
+``bench.progress`` (what the user sees).
 """
 
 from __future__ import annotations
@@ -46,149 +53,56 @@ import contextlib
 import math
 import os
 import random
-import re
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import benchfmt
+from bench import benchfmt, machine
 from bench.build import Build
 from bench.errors import BenchError
+from bench.plan import (
+    DEFAULT_BENCHTIME,
+    DEFAULT_COUNT,
+    QUICK_BENCHTIME,
+    QUICK_COUNT,
+    Cell,
+    Failure,
+    Plan,
+    Setting,
+    bench_regex,
+    parse_benchtime,
+    parse_size,
+)
+from bench.progress import EtaModel, Phase, Progress, clock
 
-DEFAULT_COUNT = 10
-DEFAULT_BENCHTIME = "100ms"
-#: Pilot samples per cell; the fastest sets the loop count (see :func:`pilot`).
-PILOT_COUNT = 2
-QUICK_COUNT = 6
-QUICK_BENCHTIME = "5ms"
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_benchtime(text: str) -> tuple[float | None, int | None]:
-    """``100ms`` -> (0.1, None); ``500x`` -> (None, 500), as Go's -test.benchtime reads it."""
-    t = text.strip()
-    if t.endswith("x") and t[:-1].isdigit() and int(t[:-1]) > 0:
-        return None, int(t[:-1])
-    m = _DURATION_RE.match(t)
-    if not m or float(m.group(1)) <= 0:
-        raise BenchError(f"--benchtime {text!r}: not a duration like 100ms or 1s, nor a count "
-                         "like 500x: pass e.g. --benchtime 200ms")
-    return float(m.group(1)) * _UNITS[m.group(2)], None
-
-
-@dataclass(frozen=True)
-class Setting:
-    """The GC setting a cell runs under; recorded as config lines in raw.txt."""
-
-    gogc: str = "100"
-    live_heap: str = "0"
-
-    def env(self) -> dict[str, str]:
-        return {"GOGC": self.gogc, "ESCAPEBENCH_LIVE_HEAP": str(parse_size(self.live_heap))}
-
-    def config_lines(self) -> str:
-        return f"gogc: {self.gogc}\nlive-heap: {self.live_heap}\n"
-
-
-def parse_size(text: str) -> int:
-    """``256MiB`` -> 268435456; plain integers are bytes."""
-    m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
-    if not m:
-        raise BenchError(f"--live-heap {text!r}: not a size like 0, 64MiB or 1GiB")
-    mult = {"B": 1, None: 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1000,
-            "MB": 1000**2, "GB": 1000**3}[m.group(2)]
-    return int(m.group(1)) * mult
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One benchmark variant under one toolchain and GC setting."""
-
-    go: str  # toolchain version, e.g. go1.26.6
-    bench: str  # name without "Benchmark" and without -procs, e.g. Foo/variant=escape
-    setting: Setting = Setting()
-    cpu: int | None = None
-
-    @property
-    def key(self) -> str:
-        cpu = f" cpu={self.cpu}" if self.cpu else ""
-        return (f"{self.go} {self.bench} gogc={self.setting.gogc} "
-                f"live-heap={self.setting.live_heap}{cpu}")
-
-    @property
-    def pair(self) -> str:
-        return re.sub(r"/variant=[^/]*", "", self.bench)
-
-    def regex(self) -> str:
-        return bench_regex([self.bench])
-
-
-def bench_regex(names: Iterable[str]) -> str:
-    """A ``-test.bench`` pattern selecting exactly these (sub-)benchmarks.
-
-    Go splits the pattern on unbracketed ``/`` and matches each level; we anchor
-    every level and join alternatives per level (sub-levels are anchored too).
-    """
-    levels: list[set[str]] = []
-    for name in names:
-        for i, part in enumerate(name.split("/")):
-            if i >= len(levels):
-                levels.append(set())
-            levels[i].add(("Benchmark" if i == 0 else "") + part)
-    out = []
-    for parts in levels:
-        alts = "|".join(sorted(re.escape(p).replace("/", r"\/") for p in parts))
-        out.append(f"^({alts})$")
-    return "/".join(out)
-
-
-@dataclass
-class Failure:
-    cell: str
-    kind: str  # build | panic | timeout | missing
-    message: str
-
-
-@dataclass
-class Plan:
-    """Everything needed to run, resume and explain a run group; stored in meta.json."""
-
-    order: str
-    count: int
-    benchtime: str
-    seed: int
-    settings: list[Setting]
-    cpus: list[int] = field(default_factory=list)
-    calibration: dict[str, int] = field(default_factory=dict)  # cell key -> iterations
-    cells: list[Cell] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    timeout: float | None = None
-    samples_per_round: int = 1  # -test.count of each cell's process in a round (interleaved)
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["settings"] = [asdict(s) for s in self.settings]
-        d["cells"] = [{"go": c.go, "bench": c.bench, "gogc": c.setting.gogc,
-                       "live_heap": c.setting.live_heap, "cpu": c.cpu} for c in self.cells]
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Plan:
-        settings = [Setting(**s) for s in d.get("settings", [])]
-        cells = [Cell(c["go"], c["bench"], Setting(c["gogc"], c["live_heap"]), c.get("cpu"))
-                 for c in d.get("cells", [])]
-        return cls(order=d["order"], count=int(d["count"]), benchtime=d["benchtime"],
-                   seed=int(d["seed"]), settings=settings, cpus=list(d.get("cpus", [])),
-                   calibration=dict(d.get("calibration", {})), cells=cells,
-                   failures=[Failure(**f) for f in d.get("failures", [])],
-                   timeout=d.get("timeout"),
-                   samples_per_round=int(d.get("samples_per_round", 1)))
+__all__ = [
+    "DEFAULT_BENCHTIME",
+    "DEFAULT_COUNT",
+    "QUICK_BENCHTIME",
+    "QUICK_COUNT",
+    "Cell",
+    "Failure",
+    "Interrupted",
+    "Outcome",
+    "Plan",
+    "Progress",
+    "RawSink",
+    "Runner",
+    "Setting",
+    "bench_regex",
+    "count_samples",
+    "eta_model",
+    "execute",
+    "iterations",
+    "parse_benchtime",
+    "parse_size",
+    "pilot",
+    "round_order",
+]
 
 
 class Interrupted(BenchError):
@@ -221,52 +135,6 @@ class RawSink:
 
 
 @dataclass
-class Progress:
-    """A one-line status on stderr when it is a terminal; silent otherwise."""
-
-    total_seconds: float = 0.0
-    done_seconds: float = 0.0
-    started: float = field(default_factory=time.monotonic)
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-    enabled: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.enabled is None:
-            self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
-
-    def show(self, what: str) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self.started
-        left = ""
-        if self.done_seconds > 0 and self.total_seconds > self.done_seconds:
-            rate = elapsed / self.done_seconds
-            left = f" · ~{_clock((self.total_seconds - self.done_seconds) * rate)} left"
-        line = f"{what} · {_clock(elapsed)} elapsed{left}"
-        width = 118
-        self.stream.write("\r" + line[:width].ljust(width))
-        self.stream.flush()
-
-    def message(self, text: str) -> None:
-        """A permanent line (e.g. a failure), also shown when not a terminal."""
-        if self.enabled:
-            self.stream.write("\r" + " " * 118 + "\r")
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * 118 + "\r")
-            self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
-        f"{s // 60}:{s % 60:02d}"
-
-
-@dataclass
 class Outcome:
     returncode: int
     output: str
@@ -281,15 +149,23 @@ class Runner:
         self._proc: subprocess.Popen[str] | None = None
         self.interrupted: int | None = None
 
-    def run(self, binary: Path, args: Sequence[str], env: dict[str, str], cwd: Path,
-            timeout: float) -> Outcome:
+    def run(
+        self, binary: Path, args: Sequence[str], env: dict[str, str], cwd: Path, timeout: float
+    ) -> Outcome:
         self.check()
         start = time.monotonic()
         argv = [str(binary), *args]
         try:
-            self._proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.STDOUT, text=True, errors="replace",
-                                          start_new_session=True)
+            self._proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+            )
         except OSError as e:
             return Outcome(-1, f"cannot start {binary}: {e}", False, 0.0)
         try:
@@ -337,8 +213,13 @@ class Runner:
 
 
 def bench_args(pattern: str, benchtime: str, count: int, cpu: int | None = None) -> list[str]:
-    args = ["-test.run=^$", f"-test.bench={pattern}", "-test.benchmem",
-            f"-test.benchtime={benchtime}", f"-test.count={count}"]
+    args = [
+        "-test.run=^$",
+        f"-test.bench={pattern}",
+        "-test.benchmem",
+        f"-test.benchtime={benchtime}",
+        f"-test.count={count}",
+    ]
     if cpu:
         args.append(f"-test.cpu={cpu}")
     return args
@@ -353,14 +234,27 @@ def _failure_text(out: Outcome) -> str:
     lines = [ln for ln in out.output.splitlines() if ln.strip()]
     if out.timed_out:
         return f"timed out after {out.seconds:.0f}s"
-    keep = [ln for ln in lines if ln.startswith(("panic", "--- FAIL", "fatal error", "FAIL"))
-            or "error" in ln.lower()] or lines
+    keep = [
+        ln
+        for ln in lines
+        if ln.startswith(("panic", "--- FAIL", "fatal error", "FAIL")) or "error" in ln.lower()
+    ] or lines
     return " | ".join(keep[:4])[:400] or f"exit {out.returncode}"
 
 
-def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
-          benchtime_s: float, cwd: Path, timeout: float | None
-          ) -> tuple[dict[str, float], list[Failure]]:
+#: Pilot samples per cell; the fastest sets the loop count (see :func:`pilot`).
+PILOT_COUNT = 2
+
+
+def pilot(
+    runner: Runner,
+    build: Build,
+    names_regex: str,
+    setting: Setting,
+    benchtime_s: float,
+    cwd: Path,
+    timeout: float | None,
+) -> tuple[dict[str, float], list[Failure]]:
     """Run everything at a short benchtime: discovers cells and their time per op.
 
     Each cell is piloted :data:`PILOT_COUNT` times and its fastest sample is
@@ -377,13 +271,13 @@ def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
     secs = max(0.001, min(benchtime_s, 0.05))
     env = build.toolchain.env(**setting.env())
     go = build.toolchain.version
-    out = runner.run(build.binary, bench_args(names_regex, f"{secs:g}s", PILOT_COUNT), env,
-                     cwd, timeout or 300)
+    out = runner.run(
+        build.binary, bench_args(names_regex, f"{secs:g}s", PILOT_COUNT), env, cwd, timeout or 300
+    )
     results = benchfmt.parse(out.output, "pilot").results
     failures: list[Failure] = []
     if out.returncode != 0 or out.timed_out:
-        listed = runner.run(build.binary, ["-test.list", names_regex.split("/")[0]], env, cwd,
-                            60)
+        listed = runner.run(build.binary, ["-test.list", names_regex.split("/")[0]], env, cwd, 60)
         tops = [ln.strip() for ln in listed.output.splitlines() if ln.startswith("Benchmark")]
         seen = {r.name.base for r in results}
         for top in tops:
@@ -392,18 +286,26 @@ def pilot(runner: Runner, build: Build, names_regex: str, setting: Setting,
             # our convention names the variants: try each alone, so the good one survives
             for variant in ("escape", "noescape"):
                 cell = f"{top.removeprefix('Benchmark')}/variant={variant}"
-                alone = runner.run(build.binary, bench_args(bench_regex([cell]), f"{secs:g}s",
-                                                            1), env, cwd, timeout or 60)
+                alone = runner.run(
+                    build.binary,
+                    bench_args(bench_regex([cell]), f"{secs:g}s", 1),
+                    env,
+                    cwd,
+                    timeout or 60,
+                )
                 got = benchfmt.parse(alone.output, "pilot").results
                 results.extend(got)
                 if alone.returncode != 0 or alone.timed_out:
                     kind = "timeout" if alone.timed_out else "panic"
-                    failures.append(Failure(Cell(go, cell, setting).key, kind,
-                                            _failure_text(alone)))
+                    failures.append(
+                        Failure(Cell(go, cell, setting).key, kind, _failure_text(alone))
+                    )
     if not results:
-        raise BenchError(f"{go}: the benchmarks failed before measuring anything "
-                         f"({_failure_text(out)}): run with --cases to leave the failing case "
-                         "out")
+        raise BenchError(
+            f"{go}: the benchmarks failed before measuring anything "
+            f"({_failure_text(out)}): run with --cases to leave the failing case "
+            "out"
+        )
     per_op: dict[str, float] = {}
     for r in results:
         if (sec := r.get("sec/op")) is not None:
@@ -430,107 +332,196 @@ def iterations(per_op_seconds: float, target_seconds: float) -> int:
     return 1 << min(30, round(math.log2(want)))
 
 
-def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
-    """The order of one round: pairs shuffled by (seed, round), variants alternating.
+#: One ABBA cycle over rounds: escape first (A) in the 1st and 4th round of every
+#: four, noescape first in the 2nd and 3rd. Any effect of running first cancels
+#: over each cycle, and so does a linear drift across the cycle's rounds.
+ABBA = (False, True, True, False)
 
-    Deterministic given the seed, so a resumed run repeats the same plan.
+
+def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
+    """The order of round ``rnd`` (from 1): pairs shuffled by (seed, round), ABBA variants.
+
+    Half of the pairs (every other one in name order, so the same pairs every
+    round) follow the mirrored cycle BAAB, so within any one round half the
+    pairs run escape first. Deterministic given the seed, so a resumed run
+    repeats the same plan.
     """
     groups: dict[tuple[str, str, Setting, int | None], list[Cell]] = {}
     for c in cells:
         groups.setdefault((c.go, c.pair, c.setting, c.cpu), []).append(c)
     keys = sorted(groups, key=lambda k: (k[0], k[1], k[2].gogc, k[2].live_heap, k[3] or 0))
+    mirrored = {k: i % 2 == 1 for i, k in enumerate(keys)}
     rng = random.Random(f"{seed}:{rnd}")
     rng.shuffle(keys)
     order: list[Cell] = []
-    for i, k in enumerate(keys):
+    for k in keys:
         variants = sorted(groups[k], key=lambda c: c.bench)  # escape < noescape
-        if (rnd + i) % 2:
+        if ABBA[(rnd - 1) % 4] != mirrored[k]:
             variants.reverse()
         order.extend(variants)
     return order
 
 
-def execute(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink], cwd: Path, *,
-            done: dict[str, int] | None = None, runner: Runner | None = None,
-            progress: Progress | None = None,
-            on_round: Callable[[int], None] | None = None,
-            stop: Callable[[], bool] | None = None) -> None:
+def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:
+    """The ETA model of what is left of an interleaved plan (see ``bench.progress``)."""
+    target_s, fixed_n = parse_benchtime(plan.benchtime)
+    k = max(1, plan.samples_per_round)
+    failed = {f.cell for f in plan.failures}
+    predicted: dict[str, float] = {}
+    left: dict[str, int] = {}
+    for c in plan.cells:
+        n = fixed_n or plan.calibration.get(c.key, 1)
+        per_op = plan.per_op.get(c.key)
+        predicted[c.key] = k * (n * per_op if per_op is not None else (target_s or 0.0))
+        todo = plan.count - done.get(c.key, 0) // k
+        left[c.key] = 0 if c.key in failed else max(0, todo)
+    return EtaModel(predicted, left)
+
+
+def execute(
+    plan: Plan,
+    builds: dict[str, Build],
+    sinks: dict[str, RawSink],
+    cwd: Path,
+    *,
+    done: dict[str, int] | None = None,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+    on_round: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    load: list[dict[str, Any]] | None = None,
+) -> None:
     """Run the plan's remaining samples; ``done`` counts samples already in raw.txt per cell.
 
     ``stop`` is asked before each interleaved round; when it says so, the run
     ends after the rounds done so far (a time budget: every cell then has the
     same number of whole rounds, which a cut inside a round would break).
+    ``load`` receives one entry per round (``bench.machine.load_entry``).
     """
     runner = runner or Runner()
-    progress = progress or Progress()
+    progress = progress or Progress(enabled=False)
     done = dict(done or {})
-    failed = {f.cell for f in plan.failures}
     if plan.order == "sequential":
-        _sequential(plan, builds, sinks, cwd, runner, progress, done, failed)
+        _sequential(plan, builds, sinks, cwd, runner, progress, done, load)
         if on_round:
             on_round(plan.count)
         return
-    _, fixed_n = parse_benchtime(plan.benchtime)
-    k = max(1, plan.samples_per_round)
-    expected = {c.key: _expected_seconds(plan, c) for c in plan.cells}
-    progress.total_seconds = sum(expected.values()) * plan.count * k
-    progress.done_seconds = sum(expected[c] * min(v, plan.count * k) for c, v in done.items()
-                                if c in expected)
-    with runner.signals():
+    eta = eta_model(plan, done)
+    total = sum(eta.left.values())
+    log = machine.LoadLog(load if load is not None else [])
+    with (
+        runner.signals(),
+        progress.phase(
+            "rounds", f"{len(plan.cells)} cells × {plan.count} rounds", total=total
+        ) as ph,
+    ):
+        last = 0
         for rnd in range(1, plan.count + 1):
             if stop is not None and stop():
                 break
-            for i, cell in enumerate(round_order(plan.cells, plan.seed, rnd)):
-                if cell.key in failed or done.get(cell.key, 0) >= rnd * k:
-                    continue
-                progress.show(f"{cell.go} round {rnd}/{plan.count} · {i + 1}/{len(plan.cells)}"
-                              f" · {cell.bench}")
-                n = fixed_n or plan.calibration.get(cell.key, 1)
-                timeout = plan.timeout or default_timeout(expected[cell.key] * k)
-                b = builds[cell.go]
-                out = runner.run(b.binary, bench_args(cell.regex(), f"{n}x", k, cell.cpu),
-                                 b.toolchain.env(**cell.setting.env()), cwd, timeout)
-                results = benchfmt.parse(out.output, "cell").results
-                if out.returncode != 0 or out.timed_out or len(results) != k:
-                    # nothing of a failed process is kept: rounds stay whole (see module doc)
-                    kind = "timeout" if out.timed_out else ("panic" if out.returncode else
-                                                            "missing")
-                    plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
-                    failed.add(cell.key)
-                    progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
-                    continue
-                sinks[cell.go].write_cell(cell.setting, out.output)
-                done[cell.key] = done.get(cell.key, 0) + k
-                progress.done_seconds += expected[cell.key] * k
+            last = rnd
+            log.start(rnd)
+            _round(plan, rnd, builds, sinks, cwd, runner, progress, done, eta, ph)
+            log.end(rnd)
+            ph.line(
+                f"round {rnd}/{plan.count} · {ph.elapsed:.0f}s elapsed · "
+                f"~{clock(eta.seconds_left())} left"
+            )
             if on_round:
                 on_round(rnd)
-    progress.done()
+        log.end(last, force=True)  # the last group, however short
+        ph.update(detail=f"{ph.completed:.0f} of {total} processes")
 
 
-def _expected_seconds(plan: Plan, cell: Cell) -> float:
-    secs, n = parse_benchtime(plan.benchtime)
-    return secs if secs is not None else 0.01 * (n or 1) / 1000 + 0.01
+def _round(
+    plan: Plan,
+    rnd: int,
+    builds: dict[str, Build],
+    sinks: dict[str, RawSink],
+    cwd: Path,
+    runner: Runner,
+    progress: Progress,
+    done: dict[str, int],
+    eta: EtaModel,
+    ph: Phase,
+) -> None:
+    """Run every cell still missing round ``rnd``; a failed cell leaves the plan."""
+    _, fixed_n = parse_benchtime(plan.benchtime)
+    k = max(1, plan.samples_per_round)
+    failed = {f.cell for f in plan.failures}
+    order = round_order(plan.cells, plan.seed, rnd)
+    for i, cell in enumerate(order):
+        if cell.key in failed or done.get(cell.key, 0) >= rnd * k:
+            continue
+        ph.update(
+            detail=f"round {rnd}/{plan.count} · {i + 1}/{len(order)} · {cell.bench}",
+            eta=eta.seconds_left(),
+        )
+        n = fixed_n or plan.calibration.get(cell.key, 1)
+        timeout = plan.timeout or default_timeout(eta.predicted[cell.key] + 0.05 * k)
+        b = builds[cell.go]
+        out = runner.run(
+            b.binary,
+            bench_args(cell.regex(), f"{n}x", k, cell.cpu),
+            b.toolchain.env(**cell.setting.env()),
+            cwd,
+            timeout,
+        )
+        results = benchfmt.parse(out.output, "cell").results
+        if out.returncode != 0 or out.timed_out or len(results) != k:
+            # nothing of a failed process is kept: rounds stay whole (see module doc)
+            kind = "timeout" if out.timed_out else ("panic" if out.returncode else "missing")
+            plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
+            failed.add(cell.key)
+            eta.drop(cell.key)
+            progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
+            continue
+        sinks[cell.go].write_cell(cell.setting, out.output)
+        done[cell.key] = done.get(cell.key, 0) + k
+        eta.observe(cell.key, out.seconds)
+        ph.update(advance=1, eta=eta.seconds_left())
 
 
-def _sequential(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink], cwd: Path,
-                runner: Runner, progress: Progress, done: dict[str, int],
-                failed: set[str]) -> None:
-    """The plain workflow: one -test.count=N invocation per toolchain, setting and cpu."""
+def _sequential(
+    plan: Plan,
+    builds: dict[str, Build],
+    sinks: dict[str, RawSink],
+    cwd: Path,
+    runner: Runner,
+    progress: Progress,
+    done: dict[str, int],
+    load: list[dict[str, Any]] | None,
+) -> None:
+    """The plain workflow: one -test.count=N invocation per toolchain, setting and cpu.
+
+    Each invocation is one load "round" (numbered from 1 in plan order).
+    """
+    failed = {f.cell for f in plan.failures}
     groups: dict[tuple[str, Setting, int | None], list[Cell]] = {}
     for c in plan.cells:
         if c.key not in failed and done.get(c.key, 0) < plan.count:
             groups.setdefault((c.go, c.setting, c.cpu), []).append(c)
     secs, _ = parse_benchtime(plan.benchtime)
-    progress.total_seconds = sum(len(v) for v in groups.values()) * plan.count * (secs or 0.1)
-    with runner.signals():
-        for (go, setting, cpu), cells in groups.items():
-            progress.show(f"{go} gogc={setting.gogc} · {len(cells)} benchmarks × {plan.count}")
-            b = builds[go]
-            expected = len(cells) * plan.count * (secs or 0.1) * 2
-            timeout = plan.timeout or default_timeout(expected)
-            out = runner.run(b.binary, bench_args(bench_regex(c.bench for c in cells),
-                                                  plan.benchtime, plan.count, cpu),
-                             b.toolchain.env(**setting.env()), cwd, timeout)
+    log = machine.LoadLog(load if load is not None else [])
+    # Go ramps b.N up before each sample: about twice the benchtime per sample
+    left = sum(len(v) for v in groups.values()) * plan.count * (secs or 0.1) * 2
+    with (
+        runner.signals(),
+        progress.phase(
+            "rounds", f"{len(plan.cells)} benchmarks × {plan.count} (sequential)", total=len(groups)
+        ) as ph,
+    ):
+        for i, ((go, setting, cpu), cells) in enumerate(groups.items(), 1):
+            ph.update(detail=f"{go} gogc={setting.gogc} · {len(cells)} benchmarks", eta=left)
+            log.start(i)
+            timeout = plan.timeout or default_timeout(len(cells) * plan.count * (secs or 0.1) * 2)
+            out = runner.run(
+                builds[go].binary,
+                bench_args(bench_regex(c.bench for c in cells), plan.benchtime, plan.count, cpu),
+                builds[go].toolchain.env(**setting.env()),
+                cwd,
+                timeout,
+            )
             parsed = benchfmt.parse(out.output, "seq")
             got = {r.name.without_procs for r in parsed.results}
             if parsed.results:
@@ -542,29 +533,57 @@ def _sequential(plan: Plan, builds: dict[str, Build], sinks: dict[str, RawSink],
                     done[c.key] = plan.count
             if out.returncode != 0 or out.timed_out:
                 # one bad benchmark killed the process: run the rest one by one
-                for c in cells:
-                    if c.bench in got:
-                        continue
-                    alone = runner.run(b.binary, bench_args(c.regex(), plan.benchtime,
-                                                            plan.count, cpu),
-                                       b.toolchain.env(**setting.env()), cwd,
-                                       plan.timeout or default_timeout(plan.count * (secs or 0.1)
-                                                                       * 2))
-                    results = benchfmt.parse(alone.output, "seq").results
-                    if alone.returncode == 0 and results:
-                        sinks[go].write_cell(setting, alone.output)
-                        done[c.key] = plan.count
-                    else:
-                        kind = "timeout" if alone.timed_out else "panic"
-                        plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
-                        progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
-            progress.done_seconds += len(cells) * plan.count * (secs or 0.1)
-    progress.done()
+                _one_by_one(
+                    plan,
+                    builds[go],
+                    sinks[go],
+                    cwd,
+                    runner,
+                    progress,
+                    done,
+                    [c for c in cells if c.bench not in got],
+                )
+            log.end(i, force=True)
+            left = max(0.0, left - len(cells) * plan.count * (secs or 0.1) * 2)
+            ph.update(advance=1, eta=left)
+
+
+def _one_by_one(
+    plan: Plan,
+    b: Build,
+    sink: RawSink,
+    cwd: Path,
+    runner: Runner,
+    progress: Progress,
+    done: dict[str, int],
+    cells: list[Cell],
+) -> None:
+    """Run each cell alone (sequential order), so one that panics costs only itself."""
+    secs, _ = parse_benchtime(plan.benchtime)
+    for c in cells:
+        alone = runner.run(
+            b.binary,
+            bench_args(c.regex(), plan.benchtime, plan.count, c.cpu),
+            b.toolchain.env(**c.setting.env()),
+            cwd,
+            plan.timeout or default_timeout(plan.count * (secs or 0.1) * 2),
+        )
+        results = benchfmt.parse(alone.output, "seq").results
+        if alone.returncode == 0 and results:
+            sink.write_cell(c.setting, alone.output)
+            done[c.key] = plan.count
+        else:
+            kind = "timeout" if alone.timed_out else "panic"
+            plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
+            progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
 
 
 def _bench_lines(output: str) -> str:
-    keep = [ln for ln in output.splitlines(keepends=True)
-            if ln.startswith(("Benchmark", "goos:", "goarch:", "pkg:", "cpu:"))]
+    keep = [
+        ln
+        for ln in output.splitlines(keepends=True)
+        if ln.startswith(("Benchmark", "goos:", "goarch:", "pkg:", "cpu:"))
+    ]
     return "".join(keep)
 
 

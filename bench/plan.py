@@ -1,0 +1,197 @@
+"""The plan of a run group: what to measure (cells under GC settings) and how (order,
+rounds, loops), as data that meta.json stores and ``--resume`` reads back.
+
+Neighbours: ``bench.run`` executes a plan, ``bench.matrix`` makes one from a
+``RunRequest``. Nothing here runs a process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bench.errors import BenchError
+
+#: The default run: 20 interleaved rounds of 40 ms samples. Twice the rounds of the
+#: former 10 × 100 ms in about the same wall time (a process costs ~25 ms of overhead
+#: either way), because the escape-cost interval is built from per-round ratios: more
+#: rounds narrow it, longer samples barely do on a shared machine (see ``bench.run``).
+#: A multiple of 4, so the ABBA order of each pair is balanced (see ``round_order``).
+DEFAULT_COUNT = 20
+DEFAULT_BENCHTIME = "40ms"
+#: ``--quick``: 8 rounds (two ABBA cycles; the estimator wants at least 6) of 4 ms.
+QUICK_COUNT = 8
+QUICK_BENCHTIME = "4ms"
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_benchtime(text: str) -> tuple[float | None, int | None]:
+    """``100ms`` -> (0.1, None); ``500x`` -> (None, 500), as Go's -test.benchtime reads it.
+
+    Zero and negative values are refused: Go would run one loop per sample and
+    call that a measurement.
+    """
+    t = text.strip()
+    if t.startswith("-") or re.fullmatch(r"0+(\.0*)?([a-zµ]*)", t):
+        raise BenchError(
+            f"--benchtime {text!r}: must be positive: pass e.g. --benchtime 40ms or 500x"
+        )
+    if t.endswith("x") and t[:-1].isdigit():
+        return None, int(t[:-1])
+    m = _DURATION_RE.match(t)
+    if not m:
+        raise BenchError(
+            f"--benchtime {text!r}: not a duration like 100ms or 1s, nor a count "
+            "like 500x: pass e.g. --benchtime 200ms"
+        )
+    return float(m.group(1)) * _UNITS[m.group(2)], None
+
+
+def parse_size(text: str) -> int:
+    """``256MiB`` -> 268435456; plain integers are bytes."""
+    m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
+    if not m:
+        raise BenchError(f"--live-heap {text!r}: not a size like 0, 64MiB or 1GiB")
+    mult = {
+        "B": 1,
+        None: 1,
+        "KiB": 1 << 10,
+        "MiB": 1 << 20,
+        "GiB": 1 << 30,
+        "KB": 1000,
+        "MB": 1000**2,
+        "GB": 1000**3,
+    }[m.group(2)]
+    return int(m.group(1)) * mult
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The GC setting a cell runs under; recorded as config lines in raw.txt."""
+
+    gogc: str = "100"
+    live_heap: str = "0"
+
+    def env(self) -> dict[str, str]:
+        return {"GOGC": self.gogc, "ESCAPEBENCH_LIVE_HEAP": str(parse_size(self.live_heap))}
+
+    def config_lines(self) -> str:
+        return f"gogc: {self.gogc}\nlive-heap: {self.live_heap}\n"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark variant under one toolchain and GC setting."""
+
+    go: str  # toolchain version, e.g. go1.26.6
+    bench: str  # name without "Benchmark" and without -procs, e.g. Foo/variant=escape
+    setting: Setting = Setting()
+    cpu: int | None = None
+
+    @property
+    def key(self) -> str:
+        cpu = f" cpu={self.cpu}" if self.cpu else ""
+        return (
+            f"{self.go} {self.bench} gogc={self.setting.gogc} "
+            f"live-heap={self.setting.live_heap}{cpu}"
+        )
+
+    @property
+    def pair(self) -> str:
+        return re.sub(r"/variant=[^/]*", "", self.bench)
+
+    def regex(self) -> str:
+        return bench_regex([self.bench])
+
+
+def bench_regex(names: Iterable[str]) -> str:
+    """A ``-test.bench`` pattern selecting exactly these (sub-)benchmarks.
+
+    Go splits the pattern on unbracketed ``/`` and matches each level; we anchor
+    every level and join alternatives per level (sub-levels are anchored too).
+    """
+    levels: list[set[str]] = []
+    for name in names:
+        for i, part in enumerate(name.split("/")):
+            if i >= len(levels):
+                levels.append(set())
+            levels[i].add(("Benchmark" if i == 0 else "") + part)
+    out = []
+    for parts in levels:
+        alts = "|".join(sorted(re.escape(p).replace("/", r"\/") for p in parts))
+        out.append(f"^({alts})$")
+    return "/".join(out)
+
+
+@dataclass
+class Failure:
+    cell: str
+    kind: str  # build | panic | timeout | missing | toolchain
+    message: str
+
+
+@dataclass
+class Plan:
+    """Everything needed to run, resume and explain a run group; stored in meta.json.
+
+    ``per_op`` keeps the pilot's seconds per op of each cell: with the
+    calibrated loops it predicts how long every remaining process takes, which
+    is what the progress ETA adds up (also after ``--resume``).
+    """
+
+    order: str
+    count: int
+    benchtime: str
+    seed: int
+    settings: list[Setting]
+    cpus: list[int] = field(default_factory=list)
+    calibration: dict[str, int] = field(default_factory=dict)  # cell key -> iterations
+    cells: list[Cell] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    timeout: float | None = None
+    samples_per_round: int = 1  # -test.count of each cell's process in a round (interleaved)
+    per_op: dict[str, float] = field(default_factory=dict)  # cell key -> pilot sec/op
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["settings"] = [asdict(s) for s in self.settings]
+        d["cells"] = [
+            {
+                "go": c.go,
+                "bench": c.bench,
+                "gogc": c.setting.gogc,
+                "live_heap": c.setting.live_heap,
+                "cpu": c.cpu,
+            }
+            for c in self.cells
+        ]
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Plan:
+        settings = [Setting(**s) for s in d.get("settings", [])]
+        cells = [
+            Cell(c["go"], c["bench"], Setting(c["gogc"], c["live_heap"]), c.get("cpu"))
+            for c in d.get("cells", [])
+        ]
+        return cls(
+            order=d["order"],
+            count=int(d["count"]),
+            benchtime=d["benchtime"],
+            seed=int(d["seed"]),
+            settings=settings,
+            cpus=list(d.get("cpus", [])),
+            calibration=dict(d.get("calibration", {})),
+            cells=cells,
+            failures=[Failure(**f) for f in d.get("failures", [])],
+            timeout=d.get("timeout"),
+            samples_per_round=int(d.get("samples_per_round", 1)),
+            per_op={k: float(v) for k, v in d.get("per_op", {}).items()},
+        )
+
+    def samples_per_cell(self) -> int:
+        """Samples each cell gets in total (rounds × samples per round when interleaved)."""
+        return self.count * (max(1, self.samples_per_round) if self.order != "sequential" else 1)
