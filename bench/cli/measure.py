@@ -92,7 +92,9 @@ def cmd_cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     width = max((len(c.id) for c in found.cases), default=4)
     for c in found.cases:
         out.write(f"{c.section or '-':<5} {c.id:<{width}}  {c.title}".rstrip() + "\n")
-    out.write(f"{len(found.cases)} pairs in {found.module.root} ({found.source})\n")
+    n = len(found.cases)
+    where = args.module if args.module is not None else found.module.root
+    out.write(f"{n} pair{'' if n == 1 else 's'} in {where} ({found.source})\n")
     return 0
 
 
