@@ -1,84 +1,155 @@
-"""The pair table: what escaping costs each pair, as a reader scans it.
+"""The pair table: what escaping costs each pair, as a reader scans it (text and CSV).
 
-One row per pair and configuration, from ``analysis.cost.escape_costs``:
-median time per op of each variant, the escape/noescape ratio with its
-bootstrap interval, B/op and allocs/op as absolute before → after (a ratio of
-zeros means nothing), GC CPU per op, and the extra time per escaped
-allocation. Used at the end of ``bench run`` and in reports.
+One job: render ``analysis.escape_cost.CostRecord`` records, one table per
+condition, one row per pair: median time per op of each variant, the
+escape/noescape ratio with this run's interval, the across-runs interval when
+several runs of the condition were given, the Holm-adjusted p and verdict,
+B/op and allocs/op as before → after (a ratio of zeros means nothing), GC CPU
+per op, and the extra time per escaped allocation in words when it is
+negative or inconclusive. ``escape_cost.render_text``/``render_csv`` call
+this; the numbers all come from ``analysis.escape_cost``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from analysis.cost import EscapeCost
+from analysis.format import (
+    MISSING,
+    fmt_bytes,
+    fmt_count,
+    fmt_interval,
+    fmt_num,
+    fmt_p,
+    fmt_ratio,
+    fmt_time,
+)
 
-
-def fmt_time(sec: float | None) -> str:
-    """Seconds as ns/µs/ms with three significant digits (``38.7ns``)."""
-    if sec is None or math.isnan(sec):
-        return "—"
-    for scale, unit in ((1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms"), (1.0, "s")):
-        if abs(sec) < scale * 1000 or unit == "s":
-            v = sec / scale
-            return f"{v:.3g}{unit}" if abs(v) >= 1 or v == 0 else f"{v:.2g}{unit}"
-    return f"{sec:.3g}s"
-
-
-def fmt_count(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:.3g}"
+if TYPE_CHECKING:  # escape_cost imports this module to render its records
+    from analysis.escape_cost import CostRecord, PerAlloc
 
 
-def fmt_ratio(c: EscapeCost) -> str:
-    t = c.time
-    return f"{t.ratio:.2f}× [{t.lo:.2f}, {t.hi:.2f}]"
+def per_alloc_text(pa: PerAlloc | None) -> str:
+    """``12.3 ns/alloc [10.1, 14.2]``; in words when the cost is negative or not measurable."""
+    if pa is None:
+        return MISSING
+    span = f"{fmt_num(pa.ci_low)} to {fmt_num(pa.ci_high)} {pa.unit}"
+    if pa.inconclusive:
+        return f"not measurable ({span})"
+    if pa.value < 0:
+        return (
+            f"saves {fmt_num(-pa.value)} {pa.unit} [{fmt_num(-pa.ci_high)}, {fmt_num(-pa.ci_low)}]"
+        )
+    return f"{fmt_num(pa.value)} {pa.unit} {fmt_interval(pa.ci_low, pa.ci_high)}"
 
 
-def row(c: EscapeCost) -> list[str]:
-    per_alloc = "—" if c.extra_sec_per_alloc is None else f"+{fmt_time(c.extra_sec_per_alloc)}"
-    return [
+def _ratio_cell(ratio: float, lo: float, hi: float) -> str:
+    return f"{fmt_ratio(ratio)} {fmt_interval(lo, hi)}"
+
+
+def row(c: CostRecord, across: bool) -> list[str]:
+    """One table row; the across-runs cell only when the table has that column."""
+    a = c.across_runs
+    cells = [
         c.pair,
         fmt_time(c.escape_sec),
         fmt_time(c.noescape_sec),
-        fmt_ratio(c),
-        f"{fmt_count(c.bytes_escape)} → {fmt_count(c.bytes_noescape)}",
+        _ratio_cell(c.ratio, c.ci_low, c.ci_high),
+    ]
+    if across:
+        cells.append(
+            MISSING
+            if a is None
+            else f"{_ratio_cell(a.ratio, a.ci_low, a.ci_high)} ({a.n_runs} runs)"
+        )
+    return [
+        *cells,
+        fmt_p(c.p_adjusted),
+        c.verdict,
+        f"{fmt_bytes(c.bytes_escape)} → {fmt_bytes(c.bytes_noescape)}",
         f"{fmt_count(c.allocs_escape)} → {fmt_count(c.allocs_noescape)}",
         f"{fmt_time(c.gc_cpu_escape)} → {fmt_time(c.gc_cpu_noescape)}",
-        per_alloc,
+        per_alloc_text(c.per_alloc),
     ]
 
 
-HEADER = ["pair", "escape", "noescape", "ratio [95% CI]", "B/op", "allocs/op", "GC CPU/op",
-          "per extra alloc"]
+def _header(confidence: float, across: bool) -> list[str]:
+    ci = f"{confidence:.0%} CI"
+    head = ["pair", "escape", "noescape", f"ratio [{ci}]"]
+    if across:
+        head.append(f"across runs [{ci}]")
+    return [*head, "p (Holm)", "verdict", "B/op", "allocs/op", "GC CPU/op", "per extra alloc"]
 
 
-def _setting(c: EscapeCost) -> str:
-    cfg = dict(c.config)
-    parts = [f"{k}={cfg[k]}" for k in ("go-version", "machine", "gogc", "live-heap") if k in cfg]
-    return " · ".join(parts)
+def _align(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
 
 
-def text(costs: Sequence[EscapeCost]) -> str:
-    """Aligned plain-text tables, one per configuration (toolchain, machine, GC setting)."""
-    groups: dict[str, list[EscapeCost]] = {}
-    for c in costs:
-        groups.setdefault(_setting(c), []).append(c)
+def _notes(cs: Sequence[CostRecord]) -> list[str]:
+    """One line per distinct warning, naming its pair (or how many pairs share it)."""
+    by_text: dict[str, list[str]] = {}
+    for c in cs:
+        for w in c.warnings:
+            by_text.setdefault(w, []).append(c.pair)
+    return [
+        f"  note: {ps[0] if len(ps) == 1 else f'{len(ps)} pairs'}: {w}" for w, ps in by_text.items()
+    ]
+
+
+def text(records: Sequence[CostRecord]) -> str:
+    """Aligned plain-text tables, one per condition, with each table's method and notes."""
+    groups: dict[str, list[CostRecord]] = {}
+    for c in records:
+        groups.setdefault(c.condition.label, []).append(c)
     out: list[str] = []
-    for setting, cs in groups.items():
+    for label, cs in groups.items():
         cs = sorted(cs, key=lambda c: c.pair)
-        rows = [HEADER, *(row(c) for c in cs)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
-        n = max(c.time.n_a for c in cs)
-        method = cs[0].time.method
-        out.append(f"{setting} · n={n} per variant · ratio CI: bootstrap ({method})")
-        for r in rows:
-            out.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                                 for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
-                       .rstrip())
-        warned = [(c.pair, w) for c in cs for w in c.warnings]
-        out.extend(f"  note: {p}: {w}" for p, w in warned)
+        across = any(c.across_runs is not None for c in cs)
+        n_runs = max(c.n_runs for c in cs)
+        size = (
+            f"{max(c.n_rounds for c in cs)} rounds"
+            if cs[0].paired
+            else f"n={max(c.n_escape for c in cs)} per variant"
+        )
+        out.append(f"{label} · {size} · {n_runs} run{'s' if n_runs > 1 else ''}")
+        out.append(
+            f"ratio: {cs[0].method}"
+            + ("; across runs: t-interval over per-run estimates" if across else "")
+        )
+        out.extend(_align([_header(cs[0].confidence, across), *(row(c, across) for c in cs)]))
+        out.extend(_notes(cs))
         out.append("")
     return "\n".join(out)
+
+
+def _flat(d: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            out.update(_flat(v, f"{prefix}{k}."))
+        elif isinstance(v, list):
+            out[prefix + k] = ";".join(str(x) for x in v)
+        else:
+            out[prefix + k] = "" if v is None else v
+    return out
+
+
+def csv_text(dicts: Sequence[Mapping[str, object]]) -> str:
+    """Tidy CSV of ``escape_cost.to_dicts`` output; nested keys as ``across_runs.ratio``."""
+    rows = [_flat(d) for d in dicts]
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
