@@ -112,9 +112,9 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """index.md + index.html + charts for the chosen runs, in ``--out``."""
+    runs = _read(args, err)  # inputs first: a bad one fails before matplotlib loads
     from analysis.report import write_report  # lazy: matplotlib/seaborn
 
-    runs = _read(args, err)
     store.check_writable(args.out)
     summary = write_report(runs, args.out, cases.load_module(args.module).manifest)
     out.write(
