@@ -1,4 +1,4 @@
-"""Golden tests against real benchstat output (``../shared/oracle/benchstat``).
+"""Golden tests against real benchstat output (``tests/data/benchstat``, via ``tests/oracle.py``).
 
 Every case in the oracle's ``index.json`` is rebuilt from its ``parse.jsonl``
 (benchstat's own parse of the inputs, so these tests do not depend on our
@@ -12,7 +12,7 @@ On a mismatch the assertion shows a unified diff. Set
 parser (``bench.benchfmt``) instead of ``parse.jsonl``.
 
 The second half checks what we add beyond benchstat on the same data and on
-small synthetic records: multiplicity correction, noise advice, zeros, gates.
+small synthetic records: multiplicity correction, noise notes, zeros, order.
 """
 
 from __future__ import annotations
@@ -20,209 +20,150 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from analysis.compare import CompareOptions, QueryError, by_column, compare, gate
-from analysis.table import to_csv, to_json, to_markdown, to_text
-from bench.model import Name, Result, UnitMeta, Value
+from analysis.compare import CompareOptions, QueryError, by_column, compare, options_for
+from analysis.gate import gate, settings_warning
+from analysis.table import TIDY_FIELDS, to_csv, to_json, to_markdown, to_text
+from bench import benchfmt
+from bench.model import Name, Result, SyntaxErr, UnitMeta, Value
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def oracle_dir() -> Path:
-    env = os.environ.get("ESCAPEBENCH_ORACLE_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "oracle" / "benchstat"
-
-
-def _cases() -> list[str]:
-    index = oracle_dir() / "index.json"
-    if not index.is_file():
-        return []
-    data = json.loads(index.read_text(encoding="utf-8"))
-    entries = data["cases"] if isinstance(data, dict) else data
-    return [c["case"] for c in entries]
+try:  # tests/ is on sys.path under pytest's default (rootdir-less) import mode
+    import oracle
+except ImportError:  # pragma: no cover - tests/ imported as a package
+    from tests import oracle
 
 
-@dataclass
-class Parsed:
-    results: list[Result] = field(default_factory=list)
-    units: dict[tuple[str, str], str] = field(default_factory=dict)
-    unit_records: list[UnitMeta] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def load_parse_jsonl(path: Path) -> Parsed:
-    """Records from benchstat's parser oracle (``parse.jsonl``) as ``bench.model`` records."""
-    out = Parsed()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        kind = rec["kind"]
-        if kind == "result":
-            values = tuple(
-                Value(float(v["value"]), v["unit"],
-                      float(v["orig_value"]) if v["orig_unit"] else None,
-                      v["orig_unit"] or None)
-                for v in rec["values"])
-            label = next(c["value"] for c in rec["config"] if c["key"] == ".file")
-            config = tuple((c["key"], c["value"]) for c in rec["config"] if c["file"])
-            name = Name(rec["name"], rec["name_base"], tuple(rec["name_parts"]))
-            out.results.append(Result(name, int(rec["iters"]), values, config, label,
-                                      int(rec["pos_line"])))
-        elif kind == "syntax_error":
-            out.errors.append(rec["error"])
-        elif kind == "unit_metadata":
-            out.unit_records.append(UnitMeta(rec["unit"], rec["key"], rec["value"],
-                                             rec.get("orig_unit", ""), rec.get("pos_file", ""),
-                                             int(rec.get("pos_line", 0))))
-        elif kind == "units_final":
-            for k, v in rec["units"].items():
-                unit, key = k.rsplit("|", 1)
-                out.units[(unit, key)] = v
-    return out
-
-
-_FLAGS = {"-confidence": "confidence", "-alpha": "alpha", "-col": "col", "-row": "row",
-          "-filter": "filter", "-ignore": "ignore", "-table": "table", "-format": "format"}
-
-
-def benchstat_args(argv: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """Go ``flag`` semantics for benchstat's flags: ``-f v``/``-f=v``/``--f v``, then inputs."""
-    opts: dict[str, Any] = {}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--":
-            i += 1
-            break
-        if not a.startswith("-") or a == "-":
-            break
-        name, eq, val = a.lstrip("-").partition("=")
-        key = _FLAGS.get("-" + name)
-        if key is None:
-            raise ValueError(f"unknown benchstat flag {a}")
-        if not eq:
-            i += 1
-            val = argv[i]
-        opts[key] = float(val) if key in ("alpha", "confidence") else val
-        i += 1
-    return opts, argv[i:]
-
-
-def load_with_benchfmt(case_dir: Path, inputs: list[str]) -> Parsed:
+def _with_benchfmt(case: oracle.OracleCase, inputs: list[str]) -> oracle.Parsed:
     """The same records from our own parser (``bench.benchfmt``), run in the case folder."""
-    from bench import benchfmt
-    from bench.model import SyntaxErr
-
-    out = Parsed()
+    out = oracle.Parsed()
     cwd = os.getcwd()
-    os.chdir(case_dir)
+    os.chdir(case.dir)
     try:
-        for rec in benchfmt.iter_args(inputs):
+        for rec in benchfmt.iter_args(inputs, benchstat=True):
             if isinstance(rec, Result):
                 out.results.append(rec)
             elif isinstance(rec, SyntaxErr):
                 out.errors.append(str(rec))
-            else:
+            elif isinstance(rec, UnitMeta):
                 out.unit_records.append(rec)
     finally:
         os.chdir(cwd)
     return out
 
 
-def run_benchstat_compat(case_dir: Path, argv: list[str]) -> tuple[str, str]:
-    """Our stdout and stderr for ``benchstat argv`` in ``case_dir``.
-
-    Records come from the oracle's ``parse.jsonl``, or from ``bench.benchfmt``
-    when ``ESCAPEBENCH_ORACLE_PARSER=benchfmt``.
-    """
-    flags, inputs = benchstat_args(argv)
+def run_benchstat_compat(case: oracle.OracleCase, argv: list[str]) -> tuple[str, str]:
+    """Our stdout and stderr for ``benchstat argv`` in the case folder."""
+    flags, inputs = oracle.benchstat_args(argv)
     if os.environ.get("ESCAPEBENCH_ORACLE_PARSER") == "benchfmt":
-        parsed = load_with_benchfmt(case_dir, inputs)
-        units: Any = parsed.unit_records
+        parsed = _with_benchfmt(case, inputs)
+        report = compare(
+            parsed.results,
+            parsed.unit_records,
+            CompareOptions(
+                benchstat_compat=True, **{k: v for k, v in flags.items() if k != "format"}
+            ),
+        )
     else:
-        parsed = load_parse_jsonl(case_dir / "parse.jsonl")
-        units = parsed.units
-    fmt = flags.pop("format", "text")
-    report = compare(parsed.results, units, CompareOptions(benchstat_compat=True, **flags))
+        parsed = oracle.load_parse_jsonl(case)
+        report = compare(
+            parsed.results,
+            parsed.units,
+            CompareOptions(
+                benchstat_compat=True, **{k: v for k, v in flags.items() if k != "format"}
+            ),
+        )
     err = "".join(e + "\n" for e in parsed.errors)
-    if fmt == "csv":
+    if flags.get("format") == "csv":
         out, warnings = to_csv(report)
         return out, err + warnings
     return to_text(report), err
 
 
 def _diff(want: str, got: str, name: str) -> str:
-    return "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                        f"{name} (benchstat)", f"{name} (ours)"))
+    return "".join(
+        difflib.unified_diff(
+            want.splitlines(True), got.splitlines(True), f"{name} (benchstat)", f"{name} (ours)"
+        )
+    )
 
 
-CASES = _cases()
-
-
-@pytest.mark.skipif(not CASES, reason="benchstat oracle not found")
-@pytest.mark.parametrize("case", CASES)
-def test_oracle_case(case: str) -> None:
-    d = oracle_dir() / case
-    spec = json.loads((d / "args.json").read_text())
-    for run in spec["runs"]:
-        got_out, got_err = run_benchstat_compat(d, run["argv"])
-        want_out = (d / run["stdout"]).read_text(encoding="utf-8")
-        want_err = (d / run["stderr"]).read_text(encoding="utf-8")
+@pytest.mark.parametrize("case", oracle.case_params())
+def test_oracle_case(case: oracle.OracleCase) -> None:
+    case = oracle.require(case)
+    assert case.runs, f"{case.name}: args.json lists no runs"
+    for run in case.runs:
+        got_out, got_err = run_benchstat_compat(case, list(run["argv"]))
+        want_out, want_err = case.text(run["stdout"]), case.text(run["stderr"])
         assert got_out == want_out, _diff(want_out, got_out, run["stdout"])
         assert got_err == want_err, _diff(want_err, got_err, run["stderr"])
 
 
+def test_the_oracle_is_in_the_repository() -> None:
+    """A clone has the oracle: the default location holds every case index.json lists."""
+    cases = oracle.load_cases(oracle.DEFAULT_DIR)
+    assert len(cases) >= 30
+    assert all(c.has("parse.jsonl") and c.runs for c in cases)
+    assert (oracle.DEFAULT_DIR / "README.md").is_file()
+
+
 def test_args_parsing() -> None:
-    opts, inputs = benchstat_args(["-col", "/format@(gob json)", "-alpha=0.01", "--row", ".name",
-                                   "O=old.txt", "new.txt"])
+    opts, inputs = oracle.benchstat_args(
+        ["-col", "/format@(gob json)", "-alpha=0.01", "--row", ".name", "O=old.txt", "new.txt"]
+    )
     assert opts == {"col": "/format@(gob json)", "alpha": 0.01, "row": ".name"}
     assert inputs == ["O=old.txt", "new.txt"]
 
 
-# --- beyond benchstat: the same numbers, judged with correction, advice and gates ----------
+# --- beyond benchstat: the same data, judged with correction, notes and order -------------
 
 
-@pytest.mark.skipif(not CASES, reason="benchstat oracle not found")
-@pytest.mark.parametrize("case", CASES)
-def test_our_mode_keeps_benchstat_numbers(case: str) -> None:
-    """Centres, intervals and raw p-values do not depend on the mode; only the verdicts do."""
-    d = oracle_dir() / case
-    spec = json.loads((d / "args.json").read_text())
-    flags, _ = benchstat_args(spec["runs"][0]["argv"])
+@pytest.mark.parametrize("case", oracle.case_params())
+def test_our_mode_keeps_benchstat_numbers(case: oracle.OracleCase) -> None:
+    """Centres and raw p-values agree between the modes (to rounding: numpy/scipy vs Go's
+    floats); correction can only take significance away."""
+    case = oracle.require(case)
+    flags, _ = oracle.benchstat_args(list(case.runs[0]["argv"]))
     flags.pop("format", None)
-    parsed = load_parse_jsonl(d / "parse.jsonl")
+    parsed = oracle.load_parse_jsonl(case)
     compat = compare(parsed.results, parsed.units, CompareOptions(benchstat_compat=True, **flags))
     ours = compare(parsed.results, parsed.units, CompareOptions(**flags))
     assert len(compat.tables) == len(ours.tables)
     for tc, to in zip(compat.tables, ours.tables, strict=True):
-        assert [r.label for r in tc.rows] == [r.label for r in to.rows]
-        for rc, ro in zip(tc.rows, to.rows, strict=True):
+        assert sorted(r.label for r in tc.rows) == sorted(r.label for r in to.rows)
+        by_label = {r.label: r for r in to.rows}
+        for rc in tc.rows:
+            ro = by_label[rc.label]
             for cc, co in zip(rc.cells, ro.cells, strict=True):
                 assert (cc is None) == (co is None)
                 if cc is None or co is None:
                     continue
-                assert cc.summary == co.summary
-                assert cc.comparison == co.comparison
-                if co.p_adjusted is not None and cc.comparison is not None:
-                    assert co.p_adjusted >= cc.comparison.p_value
-                    # Correction can only take significance away.
-                    assert not (co.significant and not cc.significant)
+                assert co.summary.center == pytest.approx(cc.summary.center, rel=1e-12)
+                assert co.summary.lo <= co.summary.center <= co.summary.hi
+                if cc.comparison is None or co.comparison is None:
+                    assert cc.comparison is co.comparison is None
+                    continue
+                assert (
+                    co.comparison.p_value
+                    == pytest.approx(min(1.0, cc.comparison.p_value), rel=1e-6, abs=1e-12)
+                    or cc.comparison.p_value > 1
+                    or co.p_adjusted is None
+                )
+                if co.p_adjusted is not None:
+                    assert co.p_adjusted >= co.comparison.p_value
     payload = json.loads(to_json(ours))
-    assert payload["schema"] == 1 and len(payload["tables"]) == len(ours.tables)
+    assert payload["schema"] == 2 and len(payload["tables"]) == len(ours.tables)
     assert to_markdown(ours).count("|") > 0
 
 
 def _rec(name: str, label: str, unit: str, values: list[float]) -> list[Result]:
     base = name.split("/")[0].split("-")[0]
     parts = (*("/" + p for p in name.split("-")[0].split("/")[1:]), "-8")
-    return [Result(Name(name + "-8", base, parts), 1, (Value(v, unit),), (("pkg", "x"),), label)
-            for v in values]
+    return [
+        Result(Name(name + "-8", base, parts), 1, (Value(v, unit),), (("pkg", "x"),), label)
+        for v in values
+    ]
 
 
 def _two_runs(unit: str, old: list[float], new: list[float], name: str = "Op") -> list[Result]:
@@ -236,22 +177,68 @@ FAST = [80.0 + i for i in range(10)]
 def test_gate_regression_follows_the_better_direction() -> None:
     lower_better = compare(_two_runs("sec/op", FAST, SLOW))
     assert [h.reason.split()[0] for h in gate(lower_better)] == ["regression"]
-    assert gate(lower_better, threshold_pct=30) == []  # +24 % is under a 30 % threshold
+    assert not gate(lower_better, threshold_pct=30)  # +24 % is under a 30 % threshold
     improved = compare(_two_runs("sec/op", SLOW, FAST))
-    assert gate(improved) == []
+    assert not gate(improved)
     assert len(gate(improved, fail_on="change")) == 1
-    # Higher is better for throughput: a drop is the regression.
+    # Higher is better for throughput: a drop is the regression (when the gate reads it).
     items = compare(_two_runs("items/s", SLOW, FAST), {("items/s", "better"): "higher"})
     assert items.tables[0].better == 1
-    assert len(gate(items)) == 1
-    assert gate(compare(_two_runs("items/s", FAST, SLOW), {("items/s", "better"): "higher"})) == []
+    assert not gate(items)  # not a unit the gate reads by default
+    assert len(gate(items, metrics=["items/s"])) == 1
+    rising = compare(_two_runs("items/s", FAST, SLOW), {("items/s", "better"): "higher"})
+    assert not gate(rising, metrics=["*"])
     with pytest.raises(ValueError):
         gate(items, fail_on="anything")  # type: ignore[arg-type]
 
 
+def test_gate_family_is_what_it_reads() -> None:
+    """Holm runs over every p-value the gate reads, across tables, and nothing else."""
+    results = []
+    for i in range(6):
+        results += _two_runs("sec/op", FAST, [v + 0.5 for v in FAST], f"Op{i}")
+        results += _two_runs("gc-cycles/op", [0.0] * 10, [1.0] * 10, f"Op{i}")
+        results += _two_runs("allocs/op", [1.0] * 10, [1.0] * 10, f"Op{i}")
+    report = compare(results)
+    got = gate(report)
+    assert got.family == 6  # sec/op only: identical allocs are no test, GC is not read
+    assert not got  # small shifts do not survive the family's correction
+    wide = gate(report, metrics=["*"])
+    assert wide.family == 12 and len(wide) == 6  # 0 -> 1 GC cycle in every row
+    assert all("gc-cycles/op" in h.reason for h in wide)
+    raw = [h.p_value for h in wide]
+    assert all(h.p_adjusted >= p for h, p in zip(wide, raw, strict=True))
+
+
+def test_gate_warns_about_different_settings() -> None:
+    def run(label: str, benchtime: str, n: int, iters: int) -> list[Result]:
+        return [
+            Result(
+                Name("Op-8", "Op", ("-8",)),
+                iters,
+                (Value(1e-6 + i * 1e-9, "sec/op"),),
+                (("escapebench-benchtime", benchtime),),
+                label,
+            )
+            for i in range(n)
+        ]
+
+    report = compare(
+        run("quick", "5ms", 6, 5000) + run("full", "100ms", 10, 100000),
+        options=options_for("run", run("quick", "5ms", 1, 1)),
+    )
+    (w,) = gate(report).warnings
+    assert "benchtime (5ms vs 100ms)" in w and "count (6 samples vs 10 samples)" in w
+    assert "\n" not in w
+    # Without config lines the time per sample still tells them apart.
+    plain = compare(_rec("Op", "a", "sec/op", SLOW) + _rec("Op", "b", "sec/op", SLOW))
+    assert settings_warning(plain.tables[0].columns) is None
+
+
 def test_zero_baseline_gives_absolute_delta_and_clean_geomean() -> None:
-    results = (_two_runs("allocs/op", [0.0] * 10, [1.0] * 10, "Esc")
-               + _two_runs("allocs/op", [2.0] * 10, [2.0] * 10, "Keep"))
+    results = _two_runs("allocs/op", [0.0] * 10, [1.0] * 10, "Esc") + _two_runs(
+        "allocs/op", [2.0] * 10, [2.0] * 10, "Keep"
+    )
     ours = compare(results)
     esc = ours.tables[0].rows[0].cells[1]
     assert esc is not None and esc.abs_delta == 1.0 and esc.comparison is not None
@@ -266,22 +253,115 @@ def test_zero_baseline_gives_absolute_delta_and_clean_geomean() -> None:
     assert "?" in to_text(compat)
 
 
-def test_noise_advice() -> None:
+def test_noise_is_one_note_per_table() -> None:
     few = compare(_two_runs("sec/op", [10.0, 11.0, 12.0], [10.5, 11.5, 12.5]))
     (row,) = few.tables[0].rows
     assert any("--count 6" in a for a in row.advice)
-    noisy = compare(_two_runs("sec/op", [100.0, 150.0, 80.0, 120.0, 95.0, 130.0],
-                              [100.0, 101.0, 99.0, 100.5, 99.5, 100.0]))
-    assert any(a.startswith("noisy: CV") for a in noisy.tables[0].rows[0].advice)
+    noisy_values = [100.0, 150.0, 80.0, 120.0, 95.0, 130.0]
+    noisy = compare(
+        _two_runs("sec/op", noisy_values, noisy_values, "A")
+        + _two_runs("sec/op", noisy_values, noisy_values, "B")
+        + _two_runs("sec/op", SLOW, SLOW, "Quiet")
+    )
+    (t,) = noisy.tables
+    (note,) = [n for n in t.notes if n.startswith("noisy")]
+    assert "A-8" in note and "B-8" in note and "Quiet-8" not in note
+    text = to_text(noisy)
+    assert text.count("noisy") == 1 and "quiet the machine" in text
     quiet = compare(_two_runs("sec/op", SLOW, FAST), benchstat_compat=True)
-    assert quiet.tables[0].rows[0].advice == ()
+    assert quiet.tables[0].rows[0].advice == () and quiet.tables[0].notes == ()
+
+
+def test_rows_follow_the_catalogue_then_names() -> None:
+    results = []
+    for name in ("Zeta", "Beta", "Alpha", "Gamma"):
+        results += _two_runs("sec/op", SLOW, FAST, name)
+    rows = [r.label for r in compare(results, order=["Gamma", "Zeta"]).tables[0].rows]
+    assert rows == ["Gamma-8", "Zeta-8", "Alpha-8", "Beta-8"]
+    compat = [r.label for r in compare(results, benchstat_compat=True).tables[0].rows]
+    assert compat == ["Zeta-8", "Beta-8", "Alpha-8", "Gamma-8"]  # benchstat: first seen
+
+
+@pytest.mark.parametrize(
+    "by,key,labels,want",
+    [
+        (
+            "go",
+            "go-version",
+            ["go1.27.3", "go1.21.13", "go1.24.11"],
+            ["go1.21.13", "go1.24.11", "go1.27.3"],
+        ),
+        ("gogc", "gogc", ["off", "400", "100", "50"], ["50", "100", "400", "off"]),
+    ],
+)
+def test_columns_sort_by_version_and_setting(
+    by: str, key: str, labels: list[str], want: list[str]
+) -> None:
+    results = [
+        Result(Name("Op-8", "Op", ("-8",)), 1, (Value(v, "sec/op"),), ((key, label),), "run")
+        for label in labels
+        for v in SLOW
+    ]
+    report = compare(results, options=options_for(by, results))
+    assert [c.label for c in report.tables[0].columns] == want
+
+
+def test_one_table_per_metric_whatever_the_parser_did() -> None:
+    """A zero left in gc-cpu-ns/op and non-zero gc-cpu-sec/op values are one metric."""
+    zero = [
+        Result(Name("Op-8", "Op", ("-8",)), 1, (Value(0.0, "gc-cpu-ns/op"),), (), "a")
+        for _ in range(6)
+    ]
+    busy = [
+        Result(Name("Op-8", "Op", ("-8",)), 1, (Value(2e-9 + i * 1e-10, "gc-cpu-sec/op"),), (), "b")
+        for i in range(6)
+    ]
+    (t,) = compare(zero + busy).tables
+    assert t.unit == "gc-cpu-sec/op" and len(t.columns) == 2
+    assert len(compare(zero + busy, benchstat_compat=True).tables) == 2  # benchstat's way
+
+
+def test_tidy_csv_loads_as_one_frame() -> None:
+    import io
+
+    import pandas as pd
+
+    results = []
+    for gogc in ("100", "400"):
+        for label, vals in (("old", SLOW), ("new", FAST)):
+            results += [
+                Result(
+                    Name("Op-8", "Op", ("-8",)),
+                    1,
+                    (Value(v * 1e-9 / 3, "sec/op"), Value(1.0, "allocs/op")),
+                    (("gogc", gogc),),
+                    label,
+                )
+                for v in vals
+            ]
+    report = compare(results)
+    text, _ = to_csv(report)
+    frame = pd.read_csv(io.StringIO(text))
+    assert list(frame.columns) == [*TIDY_FIELDS, "gogc"]
+    assert len(frame) == 2 * 2 * 2  # gogc × unit × column
+    assert set(frame["unit"]) == {"sec/op", "allocs/op"}
+    got = frame[(frame.unit == "sec/op") & (frame.column == "old") & (frame.gogc == 100)]
+    want = report.tables[0].rows[0].cells[0]
+    assert want is not None
+    assert got["median"].iloc[0] == pytest.approx(want.summary.center, rel=1e-5)
+    assert all(len(repr(x)) < 14 for x in frame["median"])  # 6 significant digits, not 17
+    doc = json.loads(to_json(report))
+    assert len(doc["rows"]) == len(frame)
+    assert {*TIDY_FIELDS} <= set(doc["rows"][0])
 
 
 def test_by_presets_and_query_errors() -> None:
     assert by_column("run") == ".file" and by_column("/size") == "/size"
-    results = (_rec("Pair/variant=escape", "r", "sec/op", SLOW)
-               + _rec("Pair/variant=noescape", "r", "sec/op", FAST)
-               + _rec("Single", "r", "sec/op", FAST))
+    results = (
+        _rec("Pair/variant=escape", "r", "sec/op", SLOW)
+        + _rec("Pair/variant=noescape", "r", "sec/op", FAST)
+        + _rec("Single", "r", "sec/op", FAST)
+    )
     rep = compare(results, col=by_column("variant"))
     (t,) = rep.tables
     assert [c.label for c in t.columns] == ["noescape", "escape"]  # noescape is the baseline

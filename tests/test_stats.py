@@ -11,7 +11,8 @@ import scipy.stats as sps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import stats
+from analysis import _gomath, stats
+from analysis.benchstat_format import go_repr
 from analysis.compare import compare as compare_records
 from bench.model import Name, Result, Value
 
@@ -19,12 +20,13 @@ from bench.model import Name, Result, Value
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_mann_whitney_exact_matches_scipy_without_ties(seed: int) -> None:
+@pytest.mark.parametrize("benchstat", [False, True])
+def test_mann_whitney_exact_matches_scipy_without_ties(seed: int, benchstat: bool) -> None:
     rng = np.random.default_rng(seed)
     n1, n2 = int(rng.integers(2, 16)), int(rng.integers(2, 16))
     x = rng.normal(0, 1, n1)
     y = rng.normal(float(rng.choice([0.0, 0.5, 1.5])), 1, n2)
-    ours = stats.mann_whitney(list(x), list(y))
+    ours = stats.mann_whitney(list(x), list(y), benchstat=benchstat)
     ref = sps.mannwhitneyu(x, y, alternative="two-sided", method="exact")
     assert ours.exact
     assert ours.u == pytest.approx(ref.statistic)
@@ -33,13 +35,13 @@ def test_mann_whitney_exact_matches_scipy_without_ties(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_mann_whitney_normal_approximation_matches_scipy(seed: int) -> None:
+@pytest.mark.parametrize("benchstat", [False, True])
+def test_mann_whitney_normal_approximation_matches_scipy(seed: int, benchstat: bool) -> None:
     rng = np.random.default_rng(100 + seed)
     x = rng.integers(0, 12, 60).astype(float)  # > 25 with ties: normal approximation
     y = rng.integers(1, 13, 55).astype(float)
-    ours = stats.mann_whitney(list(x), list(y))
-    ref = sps.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic",
-                           use_continuity=True)
+    ours = stats.mann_whitney(list(x), list(y), benchstat=benchstat)
+    ref = sps.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic", use_continuity=True)
     assert not ours.exact
     assert ours.p == pytest.approx(ref.pvalue, rel=1e-9)
 
@@ -65,21 +67,45 @@ def _brute_force_p(x: list[float], y: list[float]) -> float:
     return 2 * count / total
 
 
-@pytest.mark.parametrize("x,y", [
-    ([1, 2, 2, 3], [2, 3, 3, 4, 5]),
-    ([1, 1, 1, 2, 5], [1, 2, 2, 2, 3, 3]),
-    ([10, 10, 11], [11, 12, 12, 12]),
-    ([5, 6, 6, 6, 7, 9], [6, 7, 7, 8, 8, 9, 9]),
-])
+@pytest.mark.parametrize(
+    "x,y",
+    [
+        ([1, 2, 2, 3], [2, 3, 3, 4, 5]),
+        ([1, 1, 1, 2, 5], [1, 2, 2, 2, 3, 3]),
+        ([10, 10, 11], [11, 12, 12, 12]),
+        ([5, 6, 6, 6, 7, 9], [6, 7, 7, 8, 8, 9, 9]),
+    ],
+)
 def test_mann_whitney_exact_with_ties_matches_enumeration(x: list[int], y: list[int]) -> None:
     xs, ys = [float(v) for v in x], [float(v) for v in y]
-    ours = stats.mann_whitney(xs, ys)
-    assert ours.exact
-    u_obs = ours.u
-    if u_obs == len(xs) * len(ys) - u_obs:
-        assert ours.p == 1.0
+    go = stats.mann_whitney(xs, ys, benchstat=True)
+    assert go.exact
+    if go.u == len(xs) * len(ys) - go.u:
+        assert go.p == 1.0
     else:
-        assert ours.p == pytest.approx(_brute_force_p(xs, ys), rel=1e-12)
+        assert go.p == pytest.approx(_brute_force_p(xs, ys), rel=1e-12)
+    # Default: both tails of the exact tied distribution, by enumeration.
+    ours = stats.mann_whitney(xs, ys)
+    assert ours.p == pytest.approx(_brute_force_two_tails(xs, ys), rel=1e-12)
+
+
+def _brute_force_two_tails(x: list[float], y: list[float]) -> float:
+    pooled, n1 = x + y, len(x)
+
+    def u_of(first: list[float], second: list[float]) -> float:
+        return sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in first for b in second)
+
+    u_obs = u_of(x, y)
+    lo = hi = total = 0
+    for idx in itertools.combinations(range(len(pooled)), n1):
+        chosen = set(idx)
+        u = u_of(
+            [pooled[i] for i in idx], [pooled[i] for i in range(len(pooled)) if i not in chosen]
+        )
+        total += 1
+        lo += u <= u_obs
+        hi += u >= u_obs
+    return min(1.0, 2 * min(lo, hi) / total)
 
 
 def test_mann_whitney_all_equal_and_empty() -> None:
@@ -94,8 +120,23 @@ def test_mann_whitney_all_equal_and_empty() -> None:
 
 @pytest.mark.parametrize("n", [*range(1, 31), 31, 40, 57, 100])
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
-def test_quantile_ci_coverage_is_the_binomial_mass(n: int, confidence: float) -> None:
+def test_default_quantile_ci_is_the_exact_equal_tailed_interval(n: int, confidence: float) -> None:
     ci = stats.quantile_ci(n, 0.5, confidence)
+    tail = (1 - confidence) / 2
+    below = sps.binom.cdf(ci.lo_order - 1, n, 0.5)  # P(B < lo)
+    above = sps.binom.sf(ci.hi_order - 1, n, 0.5)  # P(B >= hi)
+    assert below <= tail + 1e-12 and above <= tail + 1e-12
+    # ... and no narrower interval keeps both tails under (1 - c) / 2
+    assert sps.binom.cdf(ci.lo_order, n, 0.5) > tail or ci.lo_order >= ci.hi_order - 1
+    assert ci.confidence == pytest.approx(1 - below - above)
+    assert ci.confidence >= confidence
+    assert ci.lo_order + ci.hi_order == n + 1  # symmetric for the median
+
+
+@pytest.mark.parametrize("n", [*range(1, 31), 31, 40, 57, 100])
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_quantile_ci_coverage_is_the_binomial_mass(n: int, confidence: float) -> None:
+    ci = stats.quantile_ci(n, 0.5, confidence, benchstat=True)
     if ci.lo_order >= 1 and ci.hi_order <= n:
         exact = sps.binom.cdf(ci.hi_order - 1, n, 0.5) - sps.binom.cdf(ci.lo_order - 1, n, 0.5)
         assert exact >= confidence - 0.01  # the normal approximation (n > 30) may round down
@@ -106,9 +147,10 @@ def test_quantile_ci_coverage_is_the_binomial_mass(n: int, confidence: float) ->
 
 def test_median_ci_known_values() -> None:
     # n=10: order statistics 2 and 9, coverage 1 - 2·11/1024 (benchstat's "± x%" of n=10).
-    ci = stats.quantile_ci(10, 0.5, 0.95)
-    assert (ci.lo_order, ci.hi_order) == (2, 9)
-    assert ci.confidence == pytest.approx(1 - 22 / 1024)
+    for benchstat in (False, True):
+        ci = stats.quantile_ci(10, 0.5, 0.95, benchstat=benchstat)
+        assert (ci.lo_order, ci.hi_order) == (2, 9)
+        assert ci.confidence == pytest.approx(1 - 22 / 1024)
     assert stats.min_samples_for_ci(0.95) == (">=", 6)
     assert stats.min_samples_for_ci(0.99) == (">=", 8)
     assert stats.min_samples_for_utest(0.05) == (">=", 4)
@@ -117,9 +159,11 @@ def test_median_ci_known_values() -> None:
 
 
 def test_summary_small_sample_and_exact() -> None:
-    s = stats.summarize([3.0, 1.0, 2.0, 5.0, 4.0])
+    s = stats.summarize([3.0, 1.0, 2.0, 5.0, 4.0], benchstat=True)
     assert s.center == 3.0 and s.n == 5
-    assert (s.lo, s.hi) == (-math.inf, 5.0)  # left-biased: only one bound is infinite
+    assert (s.lo, s.hi) == (-math.inf, 5.0)  # go-moremath: only one bound is infinite
+    d = stats.summarize([3.0, 1.0, 2.0, 5.0, 4.0])
+    assert (d.lo, d.hi) == (-math.inf, math.inf) and d.warnings == s.warnings
     assert s.pct_range() == "∞"
     assert s.warnings == ("need >= 6 samples for confidence interval at level 0.95",)
     e = stats.summarize([100.0, 101.0, 101.0], assume="exact")
@@ -135,8 +179,11 @@ def test_comparison_warnings_and_formats() -> None:
     assert c.format_delta() == "~"
     assert "need >= 4 samples to detect a difference at alpha level 0.05" in c.warnings
     eq = stats.compare([16.0] * 10, [16.0] * 10)
-    assert (eq.p_value, eq.warnings, eq.format_test()) == (1.0, ("all samples are equal",),
-                                                             "p=1.000 n=10")
+    assert (eq.p_value, eq.warnings, eq.format_test()) == (
+        1.0,
+        ("all samples are equal",),
+        "p=1.000 n=10",
+    )
     big = stats.compare([float(v) for v in range(10)], [float(v) for v in range(100, 120)])
     assert big.format_test() == "p=0.000 n=10+20"
     assert big.significant and big.delta_pct == pytest.approx((109.5 / 4.5 - 1) * 100)
@@ -168,26 +215,33 @@ def test_swapping_negates_log_change(a: list[int], b: list[int]) -> None:
     xa, xb = [float(v) for v in a], [float(v) for v in b]
     ab, ba = stats.compare(xa, xb), stats.compare(xb, xa)
     assert ab.delta_pct is not None and ba.delta_pct is not None
-    assert math.log1p(ab.delta_pct / 100) == pytest.approx(-math.log1p(ba.delta_pct / 100),
-                                                          abs=1e-9)
+    assert math.log1p(ab.delta_pct / 100) == pytest.approx(
+        -math.log1p(ba.delta_pct / 100), abs=1e-9
+    )
 
 
-@given(st.lists(st.integers(min_value=1, max_value=10_000), min_size=2, max_size=60,
-                unique=True), st.data())
+@given(
+    st.lists(st.integers(min_value=1, max_value=10_000), min_size=2, max_size=60, unique=True),
+    st.data(),
+)
 @settings(max_examples=150, deadline=None)
 def test_swapping_keeps_p_without_ties(pool: list[int], data: st.DataObject) -> None:
     k = data.draw(st.integers(min_value=1, max_value=len(pool) - 1))
     xa, xb = [float(v) for v in pool[:k]], [float(v) for v in pool[k:]]
-    assert stats.compare(xa, xb).p_value == pytest.approx(stats.compare(xb, xa).p_value,
-                                                          rel=1e-12, abs=1e-300)
+    assert stats.compare(xa, xb).p_value == pytest.approx(
+        stats.compare(xb, xa).p_value, rel=1e-12, abs=1e-300
+    )
 
 
 def test_swapping_with_ties_is_not_symmetric_in_go_moremath() -> None:
     # With ties the exact U distribution is not symmetric and go-moremath doubles one
     # tail of it, so the two-sided p depends on the order (and can exceed 1). benchstat
-    # prints what go-moremath computes; so do we.
-    assert stats.compare([1.0], [1.0, 2.0]).p_value == pytest.approx(4 / 3)
-    assert stats.compare([1.0, 2.0], [1.0]).p_value == pytest.approx(2 / 3)
+    # prints what go-moremath computes; so does the compat path. The default doubles the
+    # smaller of both tails: symmetric and at most 1.
+    assert stats.compare([1.0], [1.0, 2.0], benchstat=True).p_value == pytest.approx(4 / 3)
+    assert stats.compare([1.0, 2.0], [1.0], benchstat=True).p_value == pytest.approx(2 / 3)
+    assert stats.compare([1.0], [1.0, 2.0]).p_value == stats.compare([1.0, 2.0], [1.0]).p_value
+    assert stats.compare([1.0], [1.0, 2.0]).p_value == 1.0
 
 
 @given(ints, ints, st.integers(min_value=-500, max_value=10_000))
@@ -251,41 +305,69 @@ def test_aa_false_alarms_raw_and_after_holm() -> None:
 
 # Values printed by go1.26.6 linux/amd64 (FMA) with fmt's %v (shortest round trip).
 GO_VALUES = {
-    ("log", 0.1): "-2.3025850929940455", ("log", 1.5): "0.4054651081081644",
-    ("log", 7.25): "1.9810014688665833", ("log", 1e-09): "-20.72326583694641",
+    ("log", 0.1): "-2.3025850929940455",
+    ("log", 1.5): "0.4054651081081644",
+    ("log", 7.25): "1.9810014688665833",
+    ("log", 1e-09): "-20.72326583694641",
     ("log", 123456.789): "11.723646487185881",
-    ("exp", -20.5): "1.2501528663867426e-09", ("exp", -1.25): "0.2865047968601901",
-    ("exp", 0.3): "1.3498588075760032", ("exp", 2.75): "15.642631884188171",
+    ("exp", -20.5): "1.2501528663867426e-09",
+    ("exp", -1.25): "0.2865047968601901",
+    ("exp", 0.3): "1.3498588075760032",
+    ("exp", 2.75): "15.642631884188171",
     ("exp", 15.1): "3.6128229307402424e+06",
-    ("erfc", -2.1): "1.997020533343667", ("erfc", -0.5): "1.5204998778130465",
-    ("erfc", 0.2): "0.7772974107895215", ("erfc", 0.9): "0.20309178757716786",
-    ("erfc", 1.7): "0.016209541409225436", ("erfc", 3.3): "3.0577097964381654e-06",
+    ("erfc", -2.1): "1.997020533343667",
+    ("erfc", -0.5): "1.5204998778130465",
+    ("erfc", 0.2): "0.7772974107895215",
+    ("erfc", 0.9): "0.20309178757716786",
+    ("erfc", 1.7): "0.016209541409225436",
+    ("erfc", 3.3): "3.0577097964381654e-06",
     ("erfc", 6.1): "6.314602150193719e-18",
-    ("lgamma", 3): "0.6931471805599453", ("lgamma", 9): "10.60460290274525",
-    ("lgamma", 25): "54.78472939811231", ("lgamma", 31): "74.65823634883017",
+    ("lgamma", 3): "0.6931471805599453",
+    ("lgamma", 9): "10.60460290274525",
+    ("lgamma", 25): "54.78472939811231",
+    ("lgamma", 31): "74.65823634883017",
 }
 
 
 @pytest.mark.parametrize("fn,x", list(GO_VALUES))
 def test_go_math_ports_are_bit_exact(fn: str, x: float) -> None:
-    f = {"log": stats._go_log, "exp": stats._go_exp, "erfc": stats._go_erfc,
-         "lgamma": stats._go_lgamma_int}[fn]
-    assert stats.go_repr(f(x)) == GO_VALUES[(fn, x)]
+    f = {
+        "log": _gomath.log,
+        "exp": _gomath.exp,
+        "erfc": _gomath.erfc,
+        "lgamma": _gomath.lgamma_int,
+    }[fn]
+    assert go_repr(f(x)) == GO_VALUES[(fn, x)]
 
 
 def test_geomean_matches_benchstat_csv() -> None:
     # up_oldnew's csv: geomean of the two old.txt medians.
-    assert stats.go_repr(stats.geomean([1.7180000000000001e-06, 3.0655e-06])) == \
-        "2.294891936453654e-06"
+    assert (
+        go_repr(stats.geomean([1.7180000000000001e-06, 3.0655e-06], benchstat=True))
+        == "2.294891936453654e-06"
+    )
     assert math.isnan(stats.geomean([1.0, 0.0]))
     assert math.isnan(stats.geomean([]))
 
 
-@pytest.mark.parametrize("x,want", [
-    (1234567.0, "1.234567e+06"), (123456.0, "123456"), (1e6, "1e+06"), (1.5e-05, "1.5e-05"),
-    (0.0001, "0.0001"), (100.00000000000004, "100.00000000000004"), (65536.0, "65536"),
-    (1234567890.0, "1.23456789e+09"), (0.95, "0.95"), (1.0, "1"), (0.0, "0"), (-3.5, "-3.5"),
-    (1.7180000000000001e-06, "1.7180000000000001e-06"), (math.inf, "+Inf"),
-])
+@pytest.mark.parametrize(
+    "x,want",
+    [
+        (1234567.0, "1.234567e+06"),
+        (123456.0, "123456"),
+        (1e6, "1e+06"),
+        (1.5e-05, "1.5e-05"),
+        (0.0001, "0.0001"),
+        (100.00000000000004, "100.00000000000004"),
+        (65536.0, "65536"),
+        (1234567890.0, "1.23456789e+09"),
+        (0.95, "0.95"),
+        (1.0, "1"),
+        (0.0, "0"),
+        (-3.5, "-3.5"),
+        (1.7180000000000001e-06, "1.7180000000000001e-06"),
+        (math.inf, "+Inf"),
+    ],
+)
 def test_go_repr(x: float, want: str) -> None:
-    assert stats.go_repr(x) == want
+    assert go_repr(x) == want
