@@ -1,381 +1,353 @@
-"""analysis.claims: the ledger over synthetic escape.json payloads.
+"""analysis.claims: the ledger judges the article's own examples with the real compilers.
 
-The section-4 payloads carry the *real* diagnostics of the article's program
-as captured from Go 1.21.13 and 1.27.3 (tests/data/diag/sec4.*.txt), attributed
-with a hand-written outline, so the compiler-output claims are judged against
-what those compilers print. Everything else is synthetic.
+The first half compiles go_cases with the oldest and newest supported Go
+(``bench.ledger.gather``: diagnostics plus a short allocation count) and
+asserts, claim by claim, the verdict the compiler's output implies for the
+article's example as written. The second half checks the rules on small
+synthetic inputs: printed text, ``inconclusive`` from a non-significant test
+(never ``does not hold``), combining, rendering.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
 from analysis import claims
-from bench import cases, diagnostics
-from bench.cases import Claim
-from bench.diagnostics import FuncSpan, Outline
+from analysis.claims import judge, spec
+from analysis.claims.judge import DEPENDS, HOLDS, INCONCLUSIVE, NA, NOT
+from bench import ledger
 from bench.errors import InputError
 from bench.model import Name, Result, Value
+from bench.toolchain import Toolchain
 
-DIAG = Path(__file__).resolve().parent / "data" / "diag"
-
-MANIFEST = """
-[[case]]
-id = "Sec4NewInt"
-section = "4"
-escape_subject = { func = "newInt", var = "i" }
-escape_funcs = ["newInt"]
-
-[[case]]
-id = "Sec4EscapeInterface"
-section = "4"
-escape_subject = { func = "escapeInterface", var = "val" }
-escape_funcs = ["escapeInterface"]
-
-[[case]]
-id = "Sec4LargeArray"
-section = "4"
-escape_subject = { func = "largeArray", var = "arr" }
-escape_funcs = ["largeArray"]
-
-[[case]]
-id = "ReturnPointer"
-section = "3.1"
-escape_subject = { func = "newPoint", var = "p" }
-escape_funcs = ["newPoint"]
-noescape_funcs = ["makePoint"]
-
-[[case]]
-id = "BoxSmallInt"
-section = "3.5"
-escape_subject = { func = "box", var = "n" }
-escape_funcs = ["box"]
-noescape_funcs = ["keep"]
-
-[[claim]]
-id = "print-i"
-section = "4"
-quote = "the compiler prints `moved to heap: i`"
-kind = "compiler-output"
-printed = "./escape_example.go:9:6: moved to heap: i"
-cases = ["Sec4NewInt"]
-
-[[claim]]
-id = "print-val"
-section = "4"
-quote = "the compiler prints `escapeInterface val escapes to heap`"
-kind = "compiler-output"
-printed = "./escape_example.go:21:9: escapeInterface val escapes to heap"
-cases = ["Sec4EscapeInterface"]
-
-[[claim]]
-id = "print-arr"
-section = "4"
-quote = "the compiler prints `largeArray arr escapes to heap`"
-kind = "compiler-output"
-printed = "./escape_example.go:26:10: largeArray arr escapes to heap"
-cases = ["Sec4LargeArray"]
-
-[[claim]]
-id = "return-pointer"
-section = "3.1"
-quote = "returning a local's address makes it escape to the heap"
-kind = "escape"
-cases = ["ReturnPointer"]
-
-[[claim]]
-id = "heap-slower"
-section = "5"
-quote = "heap allocation is much slower than stack allocation"
-kind = "cost"
-cases = ["ReturnPointer"]
-
-[[claim]]
-id = "interface-escapes"
-section = "3.5"
-quote = "a value assigned to an interface | usually <escapes> & allocates"
-kind = "escape"
-cases = ["BoxSmallInt", "NoSuchCase"]
-"""
-
-SEC4_FUNCS = (FuncSpan("cases/escape_example.go", "newInt", 9, 1, 12, 2),
-              FuncSpan("cases/escape_example.go", "noEscapeString", 15, 1, 18, 2),
-              FuncSpan("cases/escape_example.go", "escapeInterface", 21, 1, 23, 2),
-              FuncSpan("cases/escape_example.go", "largeArray", 26, 1, 29, 2),
-              FuncSpan("cases/escape_example.go", "Main", 31, 1, 41, 2))
+# --- the real compilers on the article's examples ----------------------------------------
 
 
-def _manifest(tmp_path: Path) -> cases.Manifest:
-    (tmp_path / "cases.toml").write_text(MANIFEST)
-    return cases.load_manifest(tmp_path / "cases.toml")
+def _rows(tc: Toolchain) -> dict[str, claims.ClaimRow]:
+    ev = ledger.gather([tc])
+    return {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
 
 
-def _pair(case: str, go: str, compiler_holds: bool, e: float | None = None,
-          n: float | None = None, finding: str = "", evidence: tuple[str, ...] = ()) -> dict:
-    hold = None if e is None or n is None else e > n
-    status = ("finding" if not compiler_holds or hold is False else
-              "unmeasured" if hold is None else "verified")
-    return {"case": case, "go": go, "compiler_holds": compiler_holds, "allocs_escape": e,
-            "allocs_noescape": n, "allocs_hold": hold, "status": status, "finding": finding,
-            "evidence": list(evidence)}
+@pytest.fixture(scope="module")
+def old_rows(go_old: Toolchain) -> dict[str, claims.ClaimRow]:
+    return _rows(go_old)
 
 
-def _payload(go: str) -> dict:
-    """An escape.json as bench verify writes it, with sec-4 diagnostics from the capture."""
-    diags = diagnostics.attribute(diagnostics.parse((DIAG / f"sec4.{go}.txt").read_text()),
-                                  Outline(funcs=SEC4_FUNCS))
-    pairs = [
-        _pair("ReturnPointer", go, True, 1, 0,
-              evidence=("cases/return_test.go:22:2: moved to heap: p",)),
-        _pair("BoxSmallInt", go, True, 0, 0,
-              finding=f"{go}: compiler says 'n escapes to heap' but allocs/op is 0 in both",
-              evidence=("cases/iface_test.go:10:9: n escapes to heap",)),
+@pytest.fixture(scope="module")
+def new_rows(go_new: Toolchain) -> dict[str, claims.ClaimRow]:
+    return _rows(go_new)
+
+
+def _v(rows: dict[str, claims.ClaimRow], cid: str) -> judge.Verdict:
+    (v,) = rows[cid].verdicts
+    return v
+
+
+# claim id -> (verdict on Go 1.21.13, verdict on Go 1.27.3), as the compilers' output implies
+ARTICLE_EXAMPLES = {
+    # section 4, printed lines: judged on the text
+    "4-printed-newInt": (HOLDS, HOLDS),  # both print exactly "moved to heap: i"
+    "4-printed-escapeInterface": (NOT, NOT),  # "val escapes to heap": no function name
+    "4-printed-largeArray": (NOT, NOT),  # nothing on 1.21, "moved to heap: arr" on 1.27
+    "4-noEscapeString-silent": (HOLDS, HOLDS),  # no escape line for noEscapeString
+    # section 4, what the lines mean, on the article's functions
+    "4-newInt-meaning": (HOLDS, HOLDS),
+    "4-escapeInterface-meaning": (DEPENDS, DEPENDS),  # escapeInterface(200) allocates nothing
+    "4-largeArray-meaning": (NOT, HOLDS),  # 10 MiB limit before 1.24, 128 KiB after
+    "3.6-big-struct": (NOT, HOLDS),  # the article's createBigStruct, same limits
+    "3.1-return-local-pointer": (HOLDS, HOLDS),  # the article's newInt
+    # 3.4: the article's slice functions all return their slice
+    "3.4-zero-cap-may-be-stack": (DEPENDS, DEPENDS),
+    "3.4-small-fixed-make": (DEPENDS, DEPENDS),
+    "3.4-prealloc-large-may-escape": (DEPENDS, DEPENDS),
+    # 3.5: name := "Golang"; printInterface(name): 16 B before 1.25, static data from 1.25
+    "3.5-print-interface": (HOLDS, DEPENDS),
+    # 6.1: the article's processUser only reads u.Name
+    "6.1-pointer-param-escapes": (DEPENDS, DEPENDS),
+    "6.1-value-avoids-escape": (DEPENDS, DEPENDS),
+    "6.1-value-param-stack": (HOLDS, HOLDS),
+}
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("cid", sorted(ARTICLE_EXAMPLES))
+def test_article_example_verdicts(cid: str, old_rows, new_rows) -> None:
+    old, new = ARTICLE_EXAMPLES[cid]
+    assert (_v(old_rows, cid).verdict, _v(new_rows, cid).verdict) == (old, new), (
+        _v(old_rows, cid).reason,
+        _v(new_rows, cid).reason,
+    )
+
+
+@pytest.mark.toolchain
+def test_printed_lines_quote_the_compiler(old_rows, new_rows) -> None:
+    ei_old, ei_new = (
+        _v(old_rows, "4-printed-escapeInterface"),
+        _v(new_rows, "4-printed-escapeInterface"),
+    )
+    assert ei_old.printed == ei_new.printed == ("val escapes to heap",)
+    assert "not 'escapeInterface val escapes to heap'" in ei_new.reason
+    la_old, la_new = _v(old_rows, "4-printed-largeArray"), _v(new_rows, "4-printed-largeArray")
+    assert la_old.printed == () and "prints nothing for largeArray" in la_old.reason
+    assert la_new.printed == ("moved to heap: arr",)
+    assert _v(new_rows, "4-printed-newInt").printed == ("moved to heap: i",)
+
+
+@pytest.mark.toolchain
+def test_examples_are_judged_first_and_named(old_rows, new_rows) -> None:
+    v = _v(new_rows, "6.1-pointer-param-escapes")
+    assert v.example is not None and v.example.case == "ArticleProcessUser"
+    assert v.example.verdict == NOT and v.example.escaped is False
+    assert [c.verdict for c in v.cases] == [HOLDS]  # LeakingPointerParam: the callee keeps it
+    assert "processUser" in v.reason and "LeakingPointerParam" in v.reason
+    p_old, p_new = _v(old_rows, "3.5-print-interface"), _v(new_rows, "3.5-print-interface")
+    assert p_old.example.escaped is True and p_old.example.allocs_escape == 1
+    assert p_new.example.escaped is False and p_new.example.allocs_escape == 0
+    assert "'\"Golang\" escapes to heap'" in p_new.reason
+    e = _v(new_rows, "4-escapeInterface-meaning")
+    assert e.example.verdict == NOT and "nothing extra is allocated" in e.example.reason
+
+
+@pytest.mark.toolchain
+def test_two_versions_in_one_ledger(go_old: Toolchain, go_new: Toolchain) -> None:
+    ev = ledger.gather([go_new, go_old])
+    rows = {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
+    big = rows["3.6-big-struct"]
+    assert [v.go for v in big.verdicts] == [go_old.version, go_new.version]  # sorted
+    assert (
+        claims.overall_phrase(big) == "depends on the Go version: does not hold on 1.21; "
+        "holds on 1.27"
+    )
+    for r in rows.values():  # no stored runs: no timing claim can be negative
+        if r.claim.kind == spec.COST:
+            assert all(v.verdict != NOT or "ns/op" not in r.claim.metrics for v in r.verdicts)
+
+
+# --- the rules on synthetic inputs --------------------------------------------------------
+
+MANIFEST = {
+    "case": [
+        {
+            "id": "Esc",
+            "escape_subject": {"var": "x"},
+            "escape_funcs": ["esc"],
+            "noescape_funcs": ["keep"],
+        },
+        {
+            "id": "Still",
+            "escape_subject": {"var": "y"},
+            "escape_funcs": ["still"],
+            "noescape_funcs": ["keep2"],
+        },
+    ],
+    "claim": [
+        {
+            "id": "printed-ok",
+            "kind": "compiler-output",
+            "printed": "./a.go:3:2: moved to heap: x",
+            "example": {"case": "Esc", "func": "esc"},
+        },
+        {
+            "id": "printed-prefix",
+            "kind": "compiler-output",
+            "printed": "esc x escapes to heap",
+            "example": {"case": "Esc", "func": "esc"},
+        },
+        {
+            "id": "silent",
+            "kind": "compiler-output",
+            "silent": True,
+            "example": {"case": "Still", "func": "still"},
+        },
+        {"id": "time", "kind": "cost", "cases": ["Esc"], "metrics": ["ns/op"]},
+        {"id": "gc", "kind": "cost", "cases": ["Esc"], "metrics": ["gc-cpu-ns/op"]},
+        {
+            "id": "needs",
+            "kind": "cost",
+            "cases": ["Still"],
+            "metrics": ["ns/op"],
+            "needs_escape": True,
+        },
+        {
+            "id": "ex",
+            "kind": "escape",
+            "cases": ["Esc"],
+            "condition": "the value",
+            "example": {"case": "Still", "func": "still", "var": "y"},
+        },
+        {"id": "https", "kind": "out-of-scope"},
+    ],
+}
+
+
+def _payload() -> dict:
+    return {
+        "go": "go1.27.3",
+        "pairs": [
+            {
+                "case": "Esc",
+                "escape_fate": "heap",
+                "noescape_fate": "stack",
+                "allocs_escape": 1.0,
+                "allocs_noescape": 0.0,
+                "escaped": True,
+                "evidence": ["a.go:3:2: moved to heap: x"],
+            },
+            {
+                "case": "Still",
+                "escape_fate": "heap",
+                "noescape_fate": "stack",
+                "allocs_escape": 0.0,
+                "allocs_noescape": 0.0,
+                "escaped": False,
+            },
+        ],
+        "diagnostics": [
+            {"func": "esc", "kind": "moved-to-heap", "subject": "x", "message": "moved to heap: x"},
+            {
+                "func": "still",
+                "kind": "escapes-to-heap",
+                "subject": "y",
+                "message": "y escapes to heap",
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class FakeCost:
+    """The fields of ``analysis.escape_cost.CostRecord`` the ledger reads (contract §1)."""
+
+    case: str
+    verdict: str
+    ratio: float
+    ci_low: float
+    ci_high: float
+    significant: bool
+    n_rounds: int = 3
+    p_adjusted: float = 0.4
+    gogc: str = "100"
+
+
+def _ledger(
+    cost: FakeCost | None = None, results: list[Result] | None = None
+) -> dict[str, claims.ClaimRow]:
+    costs = {"go1.27.3": [cost]} if cost else {"go1.27.3": []}
+    rows = claims.ledger(MANIFEST, [_payload()], {"go1.27.3": results or []}, costs=costs)  # type: ignore[dict-item]
+    return {r.id: r for r in rows}
+
+
+def test_printed_text_rules() -> None:
+    rows = _ledger()
+    assert _v(rows, "printed-ok").verdict == HOLDS  # position aside, the same message
+    pre = _v(rows, "printed-prefix")
+    assert pre.verdict == NOT and pre.printed == ("moved to heap: x",)
+    assert pre.reason == "prints 'moved to heap: x' for esc, not 'esc x escapes to heap'"
+    silent = _v(rows, "silent")
+    assert silent.verdict == NOT and "prints 'y escapes to heap' for still" in silent.reason
+    assert _v(rows, "https").verdict == NA
+
+
+@pytest.mark.parametrize(
+    ("verdict", "ratio", "lo", "hi", "sig", "want"),
+    [
+        ("slower", 1.5, 1.3, 1.7, True, HOLDS),
+        ("faster", 0.8, 0.7, 0.9, True, NOT),
+        ("inconclusive", 1.1, 0.9, 1.3, False, INCONCLUSIVE),  # straddles ×1
+        ("inconclusive", 1.4, 1.2, 1.6, True, INCONCLUSIVE),  # too few rounds
+    ],
+)
+def test_time_claims_come_from_escape_cost(verdict, ratio, lo, hi, sig, want) -> None:
+    v = _v(_ledger(FakeCost("Esc", verdict, ratio, lo, hi, sig)), "time")
+    assert v.verdict == want
+    assert v.cases[0].ratio == ratio and v.cases[0].significant is sig
+    if want == INCONCLUSIVE:
+        assert "inconclusive" in v.reason
+
+
+def _gc(variant: str, value: float) -> Result:
+    name = Name(full=f"Esc/variant={variant}-2", base="Esc", parts=(f"/variant={variant}", "-2"))
+    return Result(name=name, iters=100, values=(Value(value, "gc-cpu-sec/op"),))
+
+
+def test_non_significant_gc_difference_is_inconclusive_not_negative() -> None:
+    few = [_gc("escape", 2e-9), _gc("escape", 1e-9), _gc("noescape", 1.5e-9)]
+    v = _v(_ledger(results=few), "gc")
+    assert v.verdict == INCONCLUSIVE and "not significant" in v.reason
+    many = [_gc("escape", 5e-9 + i * 1e-11) for i in range(8)] + [
+        _gc("noescape", 1e-9 + i * 1e-11) for i in range(8)
     ]
-    return {"schema": 1, "go": go, "module": "/m", "annotations": [], "pairs": pairs,
-            "diagnostics": [d.to_json() for d in diags if d.kind in diagnostics.ESCAPE_KINDS]}
+    assert _v(_ledger(results=many), "gc").verdict == HOLDS
 
 
-def _results(fast: float, slow: float) -> list[Result]:
-    out = []
-    for i in range(10):
-        for variant, ns, allocs in (("escape", slow + i * 0.1, 1), ("noescape", fast + i * 0.1, 0)):
-            name = Name(full=f"ReturnPointer/variant={variant}-8", base="ReturnPointer",
-                        parts=(f"/variant={variant}", "-8"))
-            out.append(Result(name=name, iters=1_000_000,
-                              values=(Value(ns * 1e-9, "sec/op", ns, "ns/op"),
-                                      Value(float(allocs), "allocs/op"))))
-    return out
+def test_cost_of_a_pair_that_did_not_escape_is_not_evidence() -> None:
+    v = _v(_ledger(FakeCost("Still", "slower", 1.5, 1.3, 1.7, True)), "needs")
+    assert v.verdict == NA and "no escape on this version" in v.reason
 
 
-@pytest.fixture()
-def rows(tmp_path: Path) -> dict[str, claims.ClaimRow]:
-    manifest = _manifest(tmp_path)
-    payloads = [_payload("go1.27.3"), _payload("go1.21.13")]  # order does not matter
-    results = {"go1.21.13": _results(2.0, 20.0), "1.27.3": _results(2.0, 2.0)}
-    return {r.id: r for r in claims.ledger(manifest, payloads, results)}
+def test_example_disagreeing_with_general_cases_is_depends() -> None:
+    v = _v(_ledger(), "ex")
+    assert v.verdict == DEPENDS
+    assert v.example.verdict == NOT  # 'escapes to heap' but nothing allocated
+    assert v.reason.startswith(
+        "on the value: the article's still: the compiler says "
+        "'y escapes to heap' but nothing extra is allocated"
+    )
+    assert "Esc: 'moved to heap: x'" in v.reason
 
 
-def _v(row: claims.ClaimRow) -> dict[str, claims.ClaimVerdict]:
-    return {v.go: v for v in row.verdicts}
+@pytest.mark.parametrize(
+    ("vs", "want"),
+    [
+        ([HOLDS, HOLDS], HOLDS),
+        ([NOT, NOT], NOT),
+        ([HOLDS, NOT], DEPENDS),
+        ([INCONCLUSIVE, INCONCLUSIVE], INCONCLUSIVE),
+        ([HOLDS, INCONCLUSIVE], HOLDS),
+        ([NOT, INCONCLUSIVE], NOT),
+        ([NA], NA),
+        ([], NA),
+    ],
+)
+def test_combine(vs: list[str], want: str) -> None:
+    assert judge.combine(vs) == want
 
 
-def test_versions_sorted(rows) -> None:
-    assert [v.go for v in rows["print-i"].verdicts] == ["go1.21.13", "go1.27.3"]
+def test_render_one_line_per_claim_and_version() -> None:
+    rows = list(_ledger().values())
+    text = claims.render(rows, "text")
+    assert sum(1 for ln in text.splitlines() if ln.startswith("  go1.27.3")) == len(rows)
+    assert "compiler:" not in text
+    verbose = claims.render(rows, "text", verbose=True)
+    assert "compiler: moved to heap: x" in verbose or "compiler: a.go" in verbose
+    md = claims.render(rows, "markdown")
+    assert "| Go | Verdict | Reason |" in md and "**does not hold**" in md
+    data = json.loads(claims.render(rows, "json"))
+    ex = next(d for d in data if d["id"] == "ex")
+    assert ex["example"]["case"] == "Still" and ex["verdicts"][0]["example"]["verdict"] == NOT
+    grid = claims.grid(rows, href=lambda cid: f"#{cid}")
+    assert [c[0].text for c in grid.head][-2:] == ["go1.27.3", "Overall"]
+    with pytest.raises(InputError, match="--format xml"):
+        claims.render(rows, "xml")
 
 
-def test_printed_exact_text(rows) -> None:
-    for v in rows["print-i"].verdicts:
-        assert (v.verdict, v.text_match) == ("holds", True)
-        assert v.evidence == ("prints 'moved to heap: i' (cases/escape_example.go:10:6), "
-                              "as the article shows")
-    assert rows["print-i"].overall == "holds"
+@pytest.mark.parametrize(
+    ("table", "match"),
+    [
+        ({"id": "x", "kind": "guess"}, "kind 'guess'"),
+        ({"id": "x", "example": {"func": "f"}}, "example must be a table with a case"),
+        ({"id": "x", "example": {"case": "Esc", "variant": "both"}}, "example variant"),
+        ({"kind": "escape"}, "has no id"),
+    ],
+)
+def test_malformed_claims(table: dict, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        spec.claim_spec(table)
 
 
-def test_printed_without_function_name(rows) -> None:
-    for v in rows["print-val"].verdicts:
-        assert (v.verdict, v.text_match) == ("holds", False)
-        assert v.evidence.startswith("prints 'val escapes to heap' "
-                                     "(cases/escape_example.go:22:9), not "
-                                     "'escapeInterface val escapes to heap'")
-        assert "no function name" in v.evidence
-
-
-def test_printed_large_array_depends_on_version(rows) -> None:
-    v = _v(rows["print-arr"])
-    old, new = v["go1.21.13"], v["go1.27.3"]
-    assert (old.verdict, old.text_match) == ("does not hold", False)
-    assert old.evidence.startswith("prints no heap diagnostic for arr in largeArray: arr stays "
-                                   "on the stack")
-    assert (new.verdict, new.text_match) == ("holds", False)
-    assert "prints 'moved to heap: arr' (cases/escape_example.go:27:6), not " \
-           "'largeArray arr escapes to heap'" in new.evidence
-    assert "'moved to heap: arr'; 'escapes to heap' is said of values" in new.evidence
-    assert rows["print-arr"].overall == "depends"
-
-
-def test_escape_claim_with_allocs_and_timing(rows) -> None:
-    v = _v(rows["return-pointer"])
-    old = v["go1.21.13"]
-    assert old.verdict == "holds"
-    (c,) = old.cases
-    assert (c.allocs_escape, c.allocs_noescape) == (1, 0)
-    assert c.ns_escape == pytest.approx(20.45) and c.ns_noescape == pytest.approx(2.45)
-    assert c.ratio == pytest.approx(20.45 / 2.45)
-    assert "moved to heap: p" in old.evidence and "allocs/op 1 vs 0" in old.evidence
-    assert "(×8.35)" in old.evidence
-
-
-def test_cost_claim_uses_the_u_test(rows) -> None:
-    v = _v(rows["heap-slower"])
-    assert v["go1.21.13"].verdict == "holds"
-    (metric,) = v["go1.21.13"].cases[0].metrics
-    assert metric.unit == "ns/op" and metric.p_value is not None and metric.p_value < 0.05
-    assert v["go1.27.3"].verdict == "does not hold"  # identical samples: no difference
-    assert "ns/op 2.45 vs 2.45 (×1.00, p=1.000, no significant difference)" in \
-        v["go1.27.3"].evidence
-    assert rows["heap-slower"].overall == "depends"
-
-
-def test_cost_claim_unmeasured_is_na(tmp_path: Path) -> None:
-    rows = {r.id: r for r in claims.ledger(_manifest(tmp_path), [_payload("go1.27.3")])}
-    assert rows["heap-slower"].verdicts[0].verdict == "n/a"
-    assert rows["heap-slower"].overall == "n/a"
-    assert rows["return-pointer"].verdicts[0].verdict == "holds"  # compiler + pair allocs
-
-
-def test_compiler_and_runtime_disagree_is_depends(rows) -> None:
-    v = _v(rows["interface-escapes"])["go1.27.3"]
-    assert v.verdict == "depends"
-    by = {c.case: c for c in v.cases}
-    assert by["BoxSmallInt"].verdict == "depends"
-    assert by["NoSuchCase"].verdict == "n/a" and by["NoSuchCase"].diagnostic == \
-        "not in the manifest"
-
-
-def test_missing_pair_is_na(tmp_path: Path) -> None:
-    p = _payload("go1.27.3")
-    p["pairs"] = []
-    rows = {r.id: r for r in claims.ledger(_manifest(tmp_path), [p])}
-    assert rows["return-pointer"].verdicts[0].verdict == "n/a"
-    assert "not in escape.json" in rows["return-pointer"].verdicts[0].evidence
-
-
-def test_printed_falls_back_to_annotation_evidence(tmp_path: Path) -> None:
-    p = {"go": "go1.27.3", "pairs": [], "annotations": [
-        {"file": "cases/s.go", "line": 27, "expect": "heap", "go": "go1.27.3", "holds": True,
-         "evidence": ["cases/s.go:27:6: moved to heap: arr"], "condition": "",
-         "func": "largeArray"}]}
-    rows = {r.id: r for r in claims.ledger(_manifest(tmp_path), [p])}
-    v = rows["print-arr"].verdicts[0]
-    assert (v.verdict, v.text_match) == ("holds", False)
-    assert "'moved to heap: arr' (cases/s.go:27:6)" in v.evidence
-
-
-def test_accepts_verify_reports(tmp_path: Path) -> None:
-    from bench.verify import VerifyReport
-
-    rep = VerifyReport.from_json(_payload("go1.21.13"))
-    rows = {r.id: r for r in claims.ledger(_manifest(tmp_path), [rep])}
-    assert rows["print-arr"].verdicts[0].verdict == "does not hold"
-
-
-def test_render_text(rows) -> None:
-    text = claims.render(list(rows.values()), "text")
-    assert "[print-arr] §4 “the compiler prints `largeArray arr escapes to heap`”" in text
-    assert "article printed: ./escape_example.go:26:10: largeArray arr escapes to heap" in text
-    assert "overall: depends: does not hold on go1.21.13; holds on go1.27.3" in text
-    assert "(text differs)" in text
-
-
-def test_render_json(rows) -> None:
-    data = json.loads(claims.render(list(rows.values()), "json"))
-    arr = next(r for r in data if r["id"] == "print-arr")
-    assert arr["overall"] == "depends" and arr["section"] == "4"
-    assert [v["verdict"] for v in arr["verdicts"]] == ["does not hold", "holds"]
-    rp = next(r for r in data if r["id"] == "return-pointer")
-    case = rp["verdicts"][0]["cases"][0]
-    assert {"allocs_escape", "allocs_noescape", "ns_ratio", "diagnostic"} <= set(case)
-
-
-def test_render_markdown_escapes_cells(rows) -> None:
-    md = claims.render(list(rows.values()), "markdown")
-    lines = md.splitlines()
-    assert lines[0] == "| Claim | § | Cases | go1.21.13 | go1.27.3 | Overall |"
-    assert lines[1] == "|---|---|---|---|---|---|"
-    iface = next(ln for ln in lines if "interface" in ln and "usually" in ln)
-    assert "interface \\| usually &lt;escapes&gt; &amp; allocates" in iface
-    # Every row has exactly the header's number of cells (no stray unescaped |).
-    for ln in lines[2:]:
-        cells = [c for c in ln.replace("\\|", "").split("|")][1:-1]
-        assert len(cells) == 6, ln
-
-
-@pytest.mark.parametrize(("raw", "want"), [
-    ("a|b", "a\\|b"),
-    ("<b>&", "&lt;b&gt;&amp;"),
-    ("*p escapes", "\\*p escapes"),
-    ("x_y `z`", "x\\_y \\`z\\`"),
-    ("two\nlines", "two<br>lines"),
-])
-def test_md_escape(raw: str, want: str) -> None:
-    assert claims.md_escape(raw) == want
-
-
-def test_unknown_format(rows) -> None:
-    with pytest.raises(InputError):
-        claims.render(list(rows.values()), "html")
-
-
-# --------------------------------------------------------------------------
-# variant, metrics, note, pair kinds.
-
-
-def _full_manifest() -> cases.Manifest:
-    cs = (cases.Case(id="Pair", section="1", title="", escape_var="p",
-                     escape_funcs=("esc",), noescape_funcs=("noesc",)),
-          cases.Case(id="Growth", section="1", title="", escape_var="make([]int, 0)",
-                     expected="stack", escape_funcs=("grow",), noescape_funcs=("pre",)))
-    cl = (Claim(id="noesc-heap", section="1", quote="q", cases=("Pair",), kind="escape",
-                    variant="noescape"),
-          Claim(id="noesc-stack", section="1", quote="q", cases=("Pair",),
-                    kind="no-escape", variant="noescape", note="a note"),
-          Claim(id="growth-escapes", section="1", quote="q", cases=("Growth",),
-                    kind="escape"),
-          Claim(id="counts", section="1", quote="q", cases=("Pair", "Growth"), kind="cost",
-                    metrics=("allocs/op", "B/op")),
-          Claim(id="scope", section="6.6", quote="use HTTPS", kind="out-of-scope"),
-          Claim(id="nocase", section="5", quote="cache locality", kind="cost"))
-    return cases.Manifest(path=Path("cases.toml"), cases=cs, claims=cl)
-
-
-def _full_payload() -> dict:
-    return {"go": "go1.26.6", "annotations": [], "diagnostics": [], "pairs": [
-        {**_pair("Pair", "go1.26.6", True, 1, 0), "pair_kind": "heap-stack",
-         "escape_fate": "heap", "noescape_fate": "stack"},
-        {**_pair("Growth", "go1.26.6", True, None, None), "pair_kind": "alloc-count",
-         "expected": "stack", "escape_fate": "stack", "noescape_fate": "stack",
-         "allocs_escape": 12, "allocs_noescape": 0, "allocs_hold": True},
-    ]}
-
-
-def _counts() -> list[Result]:
-    out = []
-    for case, e, n in (("Pair", (1, 24), (0, 0)), ("Growth", (12, 25000), (0, 0))):
-        for variant, (allocs, nbytes) in (("escape", e), ("noescape", n)):
-            name = Name(full=f"{case}/variant={variant}-8", base=case,
-                        parts=(f"/variant={variant}", "-8"))
-            out.append(Result(name=name, iters=1000, values=(
-                Value(1e-8, "sec/op", 10.0, "ns/op"), Value(float(allocs), "allocs/op"),
-                Value(float(nbytes), "B/op"))))
-    return out
-
-
-def test_variant_and_no_escape_kinds() -> None:
-    rows = {r.id: r for r in claims.ledger(_full_manifest(), [_full_payload()],
-                                           {"go1.26.6": _counts()})}
-    # The noescape variant stays on the stack and allocates nothing.
-    assert rows["noesc-heap"].overall == "does not hold"
-    assert rows["noesc-heap"].verdicts[0].cases[0].fate == "stack"
-    assert rows["noesc-stack"].overall == "holds"
-    assert rows["noesc-stack"].note == "a note" and rows["noesc-stack"].variant == "noescape"
-    # growslice allocates although the compiler says the make does not escape.
-    g = rows["growth-escapes"].verdicts[0]
-    assert g.verdict == "depends" and g.cases[0].fate == "stack"
-    assert "escape variant on the stack" in g.evidence
-
-
-def test_cost_metrics_counts_out_of_scope_and_caseless() -> None:
-    rows = {r.id: r for r in claims.ledger(_full_manifest(), [_full_payload()],
-                                           {"1.26.6": _counts()})}
-    v = rows["counts"].verdicts[0]
-    assert v.verdict == "holds"
-    assert [m.unit for m in v.cases[0].metrics] == ["allocs/op", "B/op"]
-    assert "Pair: allocs/op 1 vs 0; B/op 24 vs 0" in v.evidence
-    assert (rows["scope"].overall, rows["scope"].verdicts[0].evidence) == \
-        ("n/a", "out of scope: not about escape")
-    assert rows["nocase"].verdicts[0].evidence == "no case isolates this claim"
-    text = claims.render(list(rows.values()))
-    assert "  note: a note" in text
+def test_unknown_case_in_a_claim() -> None:
+    with pytest.raises(InputError, match="unknown cases Nope"):
+        spec.claim_specs({"case": [{"id": "Esc"}], "claim": [{"id": "c", "cases": ["Nope"]}]})
