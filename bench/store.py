@@ -514,13 +514,15 @@ def configuration(run_dir: Path) -> tuple[str, ...]:
 
 
 def _repeat_group(run_dir: Path) -> str | None:
-    """The ``bench run --repeat K`` invocation a run belongs to (meta ``repeat.group``)."""
+    """The ``bench run --repeat K`` series a run belongs to (meta ``series.id``), K > 1."""
     try:
         meta = read_json(run_dir / META, kind="meta")
     except InputError:
         return None
-    repeat = meta.get("repeat")
-    return str(repeat.get("group")) if isinstance(repeat, dict) and repeat.get("group") else None
+    series = meta.get("series")
+    if isinstance(series, dict) and series.get("id") and int(series.get("of", 1) or 1) > 1:
+        return str(series["id"])
+    return None
 
 
 def _machine_of(root: Path, run_dir: Path) -> str:

@@ -172,3 +172,14 @@ def test_pyperf_only_run_dir_still_loads(tmp_path: Path) -> None:
     (run,) = store.load_input(d)
     assert run.parsed.results and run.warnings == []
     json.loads((d / store.RESULTS).read_text(encoding="utf-8"))
+
+
+def test_a_series_of_repeats_is_chosen_whole(tmp_path: Path, here: str) -> None:
+    """`bench run --repeat K` makes K runs of one configuration: all of them are the newest."""
+    make_run(tmp_path, here, "go1.26.6", "20250101T000000Z")
+    series = [make_run(tmp_path, here, "go1.26.6", f"2026010{i}T000000Z") for i in (1, 2, 3)]
+    for i, d in enumerate(series, 1):
+        meta = json.loads((d / store.META).read_text(encoding="utf-8"))
+        meta["series"] = {"id": "20260101T000000Z", "index": i, "of": 3}
+        store.write_json(d / store.META, meta)
+    assert [r.path for r in store.select_runs(tmp_path)] == series

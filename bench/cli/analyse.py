@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bench import cases, store, toolchain, verify
+from bench import cases, ledger, store
 from bench.cases import Manifest
 from bench.errors import InputError
 from bench.model import LoadedRun, Result
@@ -170,38 +170,22 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The article's claims ledger per Go version."""
-    # TODO(claims): choosing toolchains and verifying moves into a library function
-    # (bench/ledger.py); until then this command orchestrates, reading only this machine's runs.
+    """The article's claims ledger per Go version, from the chosen runs plus the compiler."""
     from analysis import claims  # lazy: numpy/scipy
 
-    module = cases.load_module()
-    if module.manifest is None:
-        raise InputError(f"{module.root}: no cases.toml: the claims live in the manifest")
-    runs = store.newest_by_go(args.results)
-    specs = [s for g in (args.go or []) for s in toolchain.split_specs(g)]
-    toolchains, errors = toolchain.find_all(specs) if specs else ([], [])
-    for e in errors:
-        err.write(f"bench: {e}\n")
-    wanted = {tc.version for tc in toolchains}
-    reports, results = [], {}
-    for go, d in sorted(runs.items()):
-        if (wanted and go not in wanted) or not (d / store.ESCAPE).is_file():
-            continue
-        (run,) = store.load_input(d)
-        for line in run.warnings:
-            err.write(f"bench: {line}\n")
-        if run.escape is None:
-            continue
-        reports.append(verify.load_escape_json(d / store.ESCAPE))
-        results[go] = run.parsed.results
-        wanted.discard(go)
-    todo = (
-        [tc for tc in toolchains if tc.version in wanted]
-        if specs
-        else ([] if reports else toolchain.find_all([None])[0])
-    )
-    for tc in todo:  # no stored verification for this toolchain: verify now, unmeasured
-        reports.append(verify.verify(tc, module))
-    out.write(claims.render(claims.ledger(module.manifest, reports, results), args.format))
-    return 0
+    try:
+        runs = _read(args, err)
+    except InputError as e:
+        if args.inputs or args.runs:
+            raise
+        err.write(f"bench: {e}; judging from the compiler and allocation counts only\n")
+        runs = []
+    toolchains, errors = ledger.toolchains_for(args.go, runs)
+    for line in errors:
+        err.write(f"bench: {line}\n")
+    if not toolchains:
+        return 1
+    ev = ledger.gather(toolchains, runs)
+    rows = claims.ledger(ev.manifest, ev.reports, ev.results)
+    out.write(claims.render(rows, args.format, verbose=args.verbose))
+    return 1 if errors else 0

@@ -13,13 +13,14 @@ from typing import TextIO
 
 from bench import cases, matrix, store, toolchain, verify
 from bench.cli import analyse
-from bench.errors import InputError
-from bench.run import Interrupted, Progress
+from bench.progress import Progress
+from bench.request import RunRequest
+from bench.run import Interrupted
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Measure; print each run directory's pair table and where it is."""
-    req = matrix.RunRequest(
+    """Measure; print the pair table over every run made (a series too) and where each is."""
+    req = RunRequest(
         go=args.go,
         count=args.count,
         benchtime=args.benchtime,
@@ -34,28 +35,27 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         timeout=args.timeout,
         module=args.module,
         argv=["bench", *args.argv],
+        repeat=args.repeat,
     )
-    if args.repeat != 1:
-        # TODO(runner): RunRequest.repeat lands with `bench run --repeat K` in bench.matrix.
-        if "repeat" not in matrix.RunRequest.__dataclass_fields__:
-            raise InputError(
-                "--repeat: not available in this version yet: run `bench run` K times instead"
-            )
-        req.repeat = args.repeat  # type: ignore[attr-defined]
-    progress = Progress(stream=err, enabled=False if args.quiet else None)
+    progress = Progress(err, err, quiet=args.quiet)  # stdout holds only the results
     try:
-        group = matrix.resume(args.results, progress) if args.resume else matrix.run(req, progress)
+        groups = (
+            matrix.resume_series(args.results, progress)
+            if args.resume
+            else matrix.run_series(req, progress)
+        )
     except Interrupted as e:
         raise Interrupted(
             f"{e}; every finished sample is kept under {args.results}: continue "
             f"with `bench run --resume --results {args.results}`"
         ) from None
+    dirs = [(version, d) for g in groups for version, d in g.dirs.items()]
+    runs = [store.load_input(d)[0] for _, d in dirs]
     manifest = cases.load_module(args.module).manifest if not args.resume else None
-    for version, d in group.dirs.items():
-        (run,) = store.load_input(d)
-        analyse.print_cost([run], manifest, out)
+    analyse.print_cost(runs, manifest, out)
+    for (version, d), run in zip(dirs, runs, strict=True):
         out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")
-    failures = group.plan.failures if group.plan else []
+    failures = [f for g in groups if g.plan for f in g.plan.failures]
     if failures:
         out.write(
             f"{len(failures)} failed: "
@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             + (" …" if len(failures) > 5 else "")
             + "\n"
         )
-    return 1 if failures or group.toolchain_errors else 0
+    return 1 if failures or any(g.toolchain_errors for g in groups) else 0
 
 
 def _case_dicts(found: cases.Found) -> list[dict[str, object]]:

@@ -408,17 +408,12 @@ def _add_readers(sub: Any) -> None:
     )
     p.set_defaults(func=analyse.cmd_cost)
     p = sub.add_parser("claims", help="the article's claims, judged per Go version")
+    _selection(p, "results trees, run directories or raw files for the timing evidence")
     p.add_argument(
         "--go",
         action="append",
         help="toolchain(s) (repeatable or comma-separated) "
         "(default: every toolchain with results, else the bundled one)",
-    )
-    p.add_argument(
-        "--results",
-        type=Path,
-        default=RESULTS,
-        help="results tree (this machine's newest runs are read)",
     )
     p.add_argument(
         "--format", choices=["text", "json", "markdown"], default="text", help="output format"
