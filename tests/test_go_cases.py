@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import benchfmt, build, cases, run, verify
+from analysis.claims import spec
+from bench import benchfmt, build, cases, ledger, run, verify
 from bench.toolchain import Toolchain
 
 pytestmark = pytest.mark.toolchain
@@ -34,6 +35,10 @@ def test_manifest_matches_the_code() -> None:
     for claim in MODULE.manifest.claims:
         assert set(claim.cases) <= ids, claim.id
     assert all(c.explanation for c in MODULE.manifest.cases)
+    # every claim parses; an article example names a case of the manifest (else InputError)
+    specs = spec.claim_specs(ledger.manifest_tables(MODULE))
+    examples = {s.example.case for s in specs if s.example}
+    assert {"ArticlePrintInterface", "ArticleEscapeInterface", "ArticleProcessUser"} <= examples
     assert any(c.parallel for c in MODULE.manifest.cases if c.section == "3.1")
     assert any(c.parallel for c in MODULE.manifest.cases if c.section == "3.5")
 
