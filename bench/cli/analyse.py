@@ -37,13 +37,18 @@ def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> 
         )
         warnings = []
         err.write(f"bench: reading {len(runs)} run(s): " + ", ".join(r.label for r in runs) + "\n")
+    _warn(runs, warnings, err)
+    return runs
+
+
+def _warn(runs: Sequence[LoadedRun], skipped: Sequence[str], err: TextIO) -> None:
+    """Skipped inputs, damaged derived files and syntax errors: one line each, once."""
     for line in [
-        *warnings,
+        *skipped,
         *(w for r in runs for w in r.warnings),
         *(str(e) for r in runs for e in r.parsed.errors),
     ]:
         err.write(f"bench: {line}\n")
-    return runs
 
 
 def _results(runs: Iterable[LoadedRun]) -> list[Result]:
@@ -129,12 +134,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from analysis import compare, table  # lazy: numpy/scipy
 
     runs, warnings = store.load_inputs(args.inputs, benchstat=args.benchstat)
-    for line in [
-        *warnings,
-        *(w for r in runs for w in r.warnings),
-        *(str(e) for r in runs for e in r.parsed.errors),
-    ]:
-        err.write(f"bench: {line}\n")
+    _warn(runs, warnings, err)
     results = _results(runs)
     units = [u for r in runs for u in r.parsed.units]
     try:
@@ -157,16 +157,16 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     from analysis import gate  # lazy, like compare
 
-    hits = gate.gate(
+    result = gate.gate(
         report,
         args.fail_on,
         args.threshold,
         units,
         metrics=args.units.split(",") if args.units else None,
     )
-    for h in hits:
-        err.write(f"bench: {h}\n")
-    return 1 if hits else 0
+    for line in [*result.warnings, *map(str, result)]:
+        err.write(f"bench: {line}\n")
+    return 1 if result else 0
 
 
 def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -357,7 +357,8 @@ def _add_compare(sub: Any) -> None:
         help="ignore changes smaller than PCT percent for --fail-on",
     )
     p.add_argument(
-        "--units", help="units --fail-on reads, comma-separated (default: sec/op and allocs/op)"
+        "--units",
+        help="units --fail-on reads, comma-separated, * for all (default: sec/op and allocs/op)",
     )
     p.add_argument(
         "--benchstat",
