@@ -25,6 +25,10 @@ A ``Result`` keeps two names for its input: ``file``/``line`` say where it
 was read (the path, as in error messages) and the internal ``.file``
 configuration, first in ``config``, holds the label benchstat groups by.
 
+Longer than our ~600-line guide on purpose: reader, writer and Go's ``strconv``
+number rules are one port of one upstream package, changed together when
+upstream changes; split, they would drift apart.
+
 Two deliberate differences:
 
 * by default every value is tidied whatever its number, so ``0 gc-cpu-ns/op``
