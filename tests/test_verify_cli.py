@@ -12,8 +12,6 @@ from tests.conftest import DATA, bench
 pytestmark = pytest.mark.toolchain
 
 
-
-
 def test_wrong_annotations_fail_with_evidence(go_new) -> None:
     module = DATA / "wrong_module"
     code, out, _ = bench("verify", "--go", str(go_new.go), "--module", str(module),
@@ -47,8 +45,21 @@ def test_claims_after_a_run(tmp_path: Path) -> None:
     assert code == 0, err
     code, out, err = bench("claims", "--results", str(results), "--format", "markdown")
     assert code == 0, err
-    assert out.startswith("| Claim")
-    assert "moved to heap: i" in out  # the article's printed -m output is a claim of its own
+    assert out.startswith("### §") and "| Go | Verdict | Reason |" in out
+    assert "prints 'moved to heap: i'" in out  # the article's printed -m output, judged on text
+    code, text, _ = bench("claims", "--results", str(results))
+    go = next(ln.split()[0] for ln in text.splitlines() if ln.startswith("  go"))
+    claim_lines = [ln for ln in text.splitlines() if ln.startswith("[")]
+    version_lines = [ln for ln in text.splitlines() if ln.startswith(f"  {go} ")]
+    assert len(version_lines) == len(claim_lines)  # one line per claim and version
+    assert max(len(ln) for ln in version_lines) < 1000  # a reason, not the whole evidence
+    assert "compiler:" not in text
+    code, verbose, _ = bench("claims", "--results", str(results), "--verbose")
+    assert "compiler: moved to heap: i" in verbose
     code, out, _ = bench("claims", "--results", str(results), "--format", "json")
-    rows = json.loads(out)
-    assert any(r.get("printed") for r in rows)
+    rows = {r["id"]: r for r in json.loads(out)}
+    printed = rows["4-printed-escapeInterface"]
+    assert printed["verdicts"][0]["verdict"] == "does not hold"
+    assert printed["verdicts"][0]["printed"] == ["val escapes to heap"]
+    ex = rows["6.1-pointer-param-escapes"]["verdicts"][0]["example"]
+    assert ex["case"] == "ArticleProcessUser" and ex["escaped"] is False
