@@ -44,13 +44,18 @@ def test_manifest_matches_the_code() -> None:
 
 
 @pytest.mark.parametrize("which", ["go_old", "go_new"])
-def test_every_case_builds_runs_and_verifies(which: str, request: pytest.FixtureRequest
-                                             ) -> None:
+def test_every_case_builds_runs_and_verifies(which: str, request: pytest.FixtureRequest) -> None:
     tc: Toolchain = request.getfixturevalue(which)
     b = build.build(tc, MODULE)
     assert not b.broken
-    out = subprocess.run([str(b.binary), *run.bench_args(".", "1x", 1)], cwd=MODULE.root,
-                         env=tc.env(), capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [str(b.binary), *run.bench_args(".", "1x", 1)],
+        cwd=MODULE.root,
+        env=tc.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stdout[-2000:]
     names = {r.name.without_procs for r in benchfmt.parse(out.stdout, "out").results}
     want = {f"{c.id}/variant={v}" for c in MODULE.manifest.cases for v in ("escape", "noescape")}
@@ -68,6 +73,11 @@ def test_go_code_is_gofmt_and_vet_clean(go_bundled: Toolchain) -> None:
     for root in (MODULE.root, Path(verify.__file__).parent / "gofuncs"):
         fmt = subprocess.run([str(gofmt), "-l", "."], cwd=root, capture_output=True, text=True)
         assert fmt.returncode == 0 and fmt.stdout == "", fmt.stdout + fmt.stderr
-        vet = subprocess.run([str(go_bundled.go), "vet", "./..."], cwd=root,
-                             env=go_bundled.env(), capture_output=True, text=True)
+        vet = subprocess.run(
+            [str(go_bundled.go), "vet", "./..."],
+            cwd=root,
+            env=go_bundled.env(),
+            capture_output=True,
+            text=True,
+        )
         assert vet.returncode == 0, vet.stderr

@@ -22,41 +22,51 @@ GO_CASES = DATA.parent.parent / "go_cases"
 # Grammar.
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("// escape:heap", [Clause("heap")]),
-    ("// escape:stack", [Clause("stack")]),
-    ("//escape:heap", [Clause("heap")]),
-    ("//   escape:heap   ", [Clause("heap")]),
-    ("// escape:heap go>=1.24", [Clause("heap", ">=", (1, 24))]),
-    ("// escape:heap go<1.25", [Clause("heap", "<", (1, 25))]),
-    ("// escape:heap go>1.22", [Clause("heap", ">", (1, 22))]),
-    ("// escape:heap go<=1.22.3", [Clause("heap", "<=", (1, 22, 3))]),
-    ("// escape:stack go==1.21", [Clause("stack", "==", (1, 21))]),
-    ("// escape:stack go<1.24; escape:heap go>=1.24",
-     [Clause("stack", "<", (1, 24)), Clause("heap", ">=", (1, 24))]),
-    ("// escape:stack go<1.24 ;escape:heap go>=1.24",
-     [Clause("stack", "<", (1, 24)), Clause("heap", ">=", (1, 24))]),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("// escape:heap", [Clause("heap")]),
+        ("// escape:stack", [Clause("stack")]),
+        ("//escape:heap", [Clause("heap")]),
+        ("//   escape:heap   ", [Clause("heap")]),
+        ("// escape:heap go>=1.24", [Clause("heap", ">=", (1, 24))]),
+        ("// escape:heap go<1.25", [Clause("heap", "<", (1, 25))]),
+        ("// escape:heap go>1.22", [Clause("heap", ">", (1, 22))]),
+        ("// escape:heap go<=1.22.3", [Clause("heap", "<=", (1, 22, 3))]),
+        ("// escape:stack go==1.21", [Clause("stack", "==", (1, 21))]),
+        (
+            "// escape:stack go<1.24; escape:heap go>=1.24",
+            [Clause("stack", "<", (1, 24)), Clause("heap", ">=", (1, 24))],
+        ),
+        (
+            "// escape:stack go<1.24 ;escape:heap go>=1.24",
+            [Clause("stack", "<", (1, 24)), Clause("heap", ">=", (1, 24))],
+        ),
+    ],
+)
 def test_parse_annotation(text: str, want: list[Clause]) -> None:
     assert list(verify.parse_annotation(text, "a.go:3")) == want
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("// escape:", "neither"),
-    ("// escape:heaps", "neither"),
-    ("// escape: heap", "neither"),
-    ("// escape:Heap", "neither"),
-    ("// escape:heap;", "empty clause"),
-    ("// escape:heap;; escape:stack", "empty clause"),
-    ("// escape:heap go>1", "condition"),
-    ("// escape:heap go=1.24", "condition"),
-    ("// escape:heap go>=1.24x", "condition"),
-    ("// escape:heap go >= 1.24", "condition"),
-    ("// escape:heap go>=1.24 go<1.26", "condition"),
-    ("// escape:heap if go>=1.24", "condition"),
-    ("// escape:heap (x is returned)", "condition"),
-    ("// escape:heap; stack", "does not start with"),
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("// escape:", "neither"),
+        ("// escape:heaps", "neither"),
+        ("// escape: heap", "neither"),
+        ("// escape:Heap", "neither"),
+        ("// escape:heap;", "empty clause"),
+        ("// escape:heap;; escape:stack", "empty clause"),
+        ("// escape:heap go>1", "condition"),
+        ("// escape:heap go=1.24", "condition"),
+        ("// escape:heap go>=1.24x", "condition"),
+        ("// escape:heap go >= 1.24", "condition"),
+        ("// escape:heap go>=1.24 go<1.26", "condition"),
+        ("// escape:heap if go>=1.24", "condition"),
+        ("// escape:heap (x is returned)", "condition"),
+        ("// escape:heap; stack", "does not start with"),
+    ],
+)
 def test_parse_annotation_malformed(text: str, why: str) -> None:
     with pytest.raises(AnnotationError) as err:
         verify.parse_annotation(text, "cases/x.go:12")
@@ -66,20 +76,23 @@ def test_parse_annotation_malformed(text: str, why: str) -> None:
     assert "escape:heap" in msg  # says how to write it
 
 
-@pytest.mark.parametrize(("cond", "go", "applies"), [
-    ("", "go1.21.13", True),
-    ("go>=1.24", "go1.24.0", True),
-    ("go>=1.24", "go1.23.12", False),
-    ("go<1.24", "go1.23.12", True),
-    ("go<1.24", "go1.24.1", False),
-    ("go>1.24", "go1.24.11", False),  # compared at the written precision: 1.24 == 1.24
-    ("go>1.24", "go1.25.0", True),
-    ("go<=1.24", "go1.24.11", True),
-    ("go==1.24", "go1.24.11", True),
-    ("go==1.24.3", "go1.24.11", False),
-    ("go>=1.24.3", "go1.24.11", True),
-    ("go>=1.27", "go1.27rc1", True),
-])
+@pytest.mark.parametrize(
+    ("cond", "go", "applies"),
+    [
+        ("", "go1.21.13", True),
+        ("go>=1.24", "go1.24.0", True),
+        ("go>=1.24", "go1.23.12", False),
+        ("go<1.24", "go1.23.12", True),
+        ("go<1.24", "go1.24.1", False),
+        ("go>1.24", "go1.24.11", False),  # compared at the written precision: 1.24 == 1.24
+        ("go>1.24", "go1.25.0", True),
+        ("go<=1.24", "go1.24.11", True),
+        ("go==1.24", "go1.24.11", True),
+        ("go==1.24.3", "go1.24.11", False),
+        ("go>=1.24.3", "go1.24.11", True),
+        ("go>=1.27", "go1.27rc1", True),
+    ],
+)
 def test_clause_applies(cond: str, go: str, applies: bool) -> None:
     (clause,) = verify.parse_annotation(f"// escape:heap {cond}".strip())
     assert clause.applies(go) is applies
@@ -87,15 +100,24 @@ def test_clause_applies(cond: str, go: str, applies: bool) -> None:
 
 
 def test_select_and_conflict() -> None:
-    ann = verify.Annotation("a.go", 7, "// escape:stack go<1.24; escape:heap go>=1.24",
-                            verify.parse_annotation("escape:stack go<1.24; escape:heap go>=1.24"))
+    ann = verify.Annotation(
+        "a.go",
+        7,
+        "// escape:stack go<1.24; escape:heap go>=1.24",
+        verify.parse_annotation("escape:stack go<1.24; escape:heap go>=1.24"),
+    )
     assert ann.select("go1.21.13").expect == "stack"
     assert ann.select("go1.27.3").expect == "heap"
-    only_new = verify.Annotation("a.go", 8, "// escape:heap go>=1.30",
-                                 verify.parse_annotation("escape:heap go>=1.30"))
+    only_new = verify.Annotation(
+        "a.go", 8, "// escape:heap go>=1.30", verify.parse_annotation("escape:heap go>=1.30")
+    )
     assert only_new.select("go1.27.3") is None
-    both = verify.Annotation("a.go", 9, "// escape:heap; escape:stack go>=1.25",
-                             verify.parse_annotation("escape:heap; escape:stack go>=1.25"))
+    both = verify.Annotation(
+        "a.go",
+        9,
+        "// escape:heap; escape:stack go>=1.25",
+        verify.parse_annotation("escape:heap; escape:stack go>=1.25"),
+    )
     assert both.select("go1.24.1").expect == "heap"
     with pytest.raises(AnnotationError, match=r"^a\.go:9: .*both heap and stack for go1\.26"):
         both.select("go1.26.6")
@@ -162,23 +184,43 @@ def _module(tmp_path: Path) -> cases.Module:
 
 def _pd(go: str = "go1.27.3") -> PackageDiagnostics:
     mk = lambda ln, c, m: Diagnostic("p.go", ln, c, *diagnostics.classify(m), m)  # noqa: E731
-    diags = [mk(4, 2, "moved to heap: w"), mk(15, 9, "n escapes to heap"),
-             mk(14, 12, "n does not escape")]
+    diags = [
+        mk(4, 2, "moved to heap: w"),
+        mk(15, 9, "n escapes to heap"),
+        mk(14, 12, "n does not escape"),
+    ]
     outline = Outline(
-        funcs=(FuncSpan("p.go", "good", 3, 1, 6, 2), FuncSpan("p.go", "value", 8, 1, 12, 2),
-               FuncSpan("p.go", "boxed", 14, 1, 16, 2), FuncSpan("p.go", "wrong", 18, 1, 21, 2)),
-        comments=(Comment("p.go", 4, 9, "// escape:heap"), Comment("p.go", 9, 2, "// escape:stack"),
-                  Comment("p.go", 15, 11, "// escape:heap"),
-                  Comment("p.go", 19, 9, "// escape:heap")))
-    return PackageDiagnostics(go=go, package=".", files=("p.go",),
-                              diagnostics=tuple(diagnostics.attribute(diags, outline)),
-                              outline=outline, output="")
+        funcs=(
+            FuncSpan("p.go", "good", 3, 1, 6, 2),
+            FuncSpan("p.go", "value", 8, 1, 12, 2),
+            FuncSpan("p.go", "boxed", 14, 1, 16, 2),
+            FuncSpan("p.go", "wrong", 18, 1, 21, 2),
+        ),
+        comments=(
+            Comment("p.go", 4, 9, "// escape:heap"),
+            Comment("p.go", 9, 2, "// escape:stack"),
+            Comment("p.go", 15, 11, "// escape:heap"),
+            Comment("p.go", 19, 9, "// escape:heap"),
+        ),
+    )
+    return PackageDiagnostics(
+        go=go,
+        package=".",
+        files=("p.go",),
+        diagnostics=tuple(diagnostics.attribute(diags, outline)),
+        outline=outline,
+        output="",
+    )
 
 
 def _result(case: str, variant: str, allocs: float, ns: float = 10.0) -> Result:
-    return Result(name=Name(full=f"{case}/variant={variant}-8", base=case,
-                            parts=(f"/variant={variant}", "-8")), iters=1000,
-                  values=(Value(ns * 1e-9, "sec/op", ns, "ns/op"), Value(allocs, "allocs/op")))
+    return Result(
+        name=Name(
+            full=f"{case}/variant={variant}-8", base=case, parts=(f"/variant={variant}", "-8")
+        ),
+        iters=1000,
+        values=(Value(ns * 1e-9, "sec/op", ns, "ns/op"), Value(allocs, "allocs/op")),
+    )
 
 
 def test_check_annotations_standalone_and_evidence(tmp_path: Path) -> None:
@@ -199,26 +241,37 @@ def test_check_pairs_unmeasured_and_measured(tmp_path: Path) -> None:
     assert by["Good"].escaped is None  # unmeasured: unknown, not "no"
     assert by["Good"].evidence == ("p.go:4:2: moved to heap: w",)
     assert by["Wrong"].status == "finding" and not by["Wrong"].compiler_holds
-    assert by["Wrong"].finding == ("go1.27.3: the compiler keeps x on the stack "
-                                   "(no heap diagnostic at p.go:19)")
+    assert by["Wrong"].finding == (
+        "go1.27.3: the compiler keeps x on the stack (no heap diagnostic at p.go:19)"
+    )
     assert by["Unannotated"].finding.startswith("go1.27.3: no escape: annotation in nowhere")
 
-    results = [_result("Good", "escape", 1), _result("Good", "escape", 1),
-               _result("Good", "noescape", 0), _result("Boxed", "escape", 0),
-               _result("Boxed", "noescape", 0), _result("Wrong", "escape", 0),
-               _result("Wrong", "noescape", 0)]
+    results = [
+        _result("Good", "escape", 1),
+        _result("Good", "escape", 1),
+        _result("Good", "noescape", 0),
+        _result("Boxed", "escape", 0),
+        _result("Boxed", "noescape", 0),
+        _result("Wrong", "escape", 0),
+        _result("Wrong", "noescape", 0),
+    ]
     rep = verify.check(_pd(), module, results)
     by = {p.case: p for p in rep.pairs}
-    assert (by["Good"].status, by["Good"].allocs_escape, by["Good"].allocs_noescape,
-            by["Good"].allocs_hold) == ("verified", 1.0, 0.0, True)
+    assert (
+        by["Good"].status,
+        by["Good"].allocs_escape,
+        by["Good"].allocs_noescape,
+        by["Good"].allocs_hold,
+    ) == ("verified", 1.0, 0.0, True)
     # escaped needs both witnesses: a heap diagnostic and an extra allocation
     assert by["Good"].escaped is True and by["Good"].to_json()["escaped"] is True
     assert by["Boxed"].escaped is False  # 'escapes to heap', 0 allocations
     assert by["Wrong"].escaped is False  # no heap diagnostic
     boxed = by["Boxed"]
     assert boxed.status == "finding" and boxed.compiler_holds and boxed.allocs_hold is False
-    assert boxed.finding.startswith("go1.27.3: compiler says 'n escapes to heap' but allocs/op "
-                                    "is 0 in both")
+    assert boxed.finding.startswith(
+        "go1.27.3: compiler says 'n escapes to heap' but allocs/op is 0 in both"
+    )
     assert "runtime.staticuint64s" in boxed.finding
     assert by["Wrong"].finding.endswith("; allocs/op 0 in both")
 
@@ -266,28 +319,44 @@ def test_pair_kinds_and_expected_by_go(tmp_path: Path) -> None:
     module = _module(tmp_path)
     (tmp_path / "cases.toml").write_text(KINDS_MANIFEST)
     module = cases.load_module(tmp_path)
-    results = [_bytes("ByVersion", "escape", 1, 8), _bytes("ByVersion", "noescape", 0, 0),
-               _bytes("Count", "escape", 12, 25000), _bytes("Count", "noescape", 1, 8192),
-               _bytes("Size", "escape", 1, 6144), _bytes("Size", "noescape", 1, 4096),
-               _bytes("Copy", "escape", 0, 0), _bytes("Copy", "noescape", 0, 0)]
+    results = [
+        _bytes("ByVersion", "escape", 1, 8),
+        _bytes("ByVersion", "noescape", 0, 0),
+        _bytes("Count", "escape", 12, 25000),
+        _bytes("Count", "noescape", 1, 8192),
+        _bytes("Size", "escape", 1, 6144),
+        _bytes("Size", "noescape", 1, 4096),
+        _bytes("Copy", "escape", 0, 0),
+        _bytes("Copy", "noescape", 0, 0),
+    ]
     new = {p.case: p for p in verify.check(_pd("go1.27.3"), module, results).pairs}
     assert new["ByVersion"].expected == "heap" and new["ByVersion"].status == "verified"
     # The noescape variant shares the escaping function: fine for alloc-count.
     assert new["Count"].status == "verified" and new["Count"].noescape_fate == "heap"
-    assert (new["Size"].status, new["Size"].bytes_escape, new["Size"].bytes_noescape) == \
-        ("verified", 6144, 4096)
+    assert (new["Size"].status, new["Size"].bytes_escape, new["Size"].bytes_noescape) == (
+        "verified",
+        6144,
+        4096,
+    )
     assert new["Copy"].status == "verified" and new["Copy"].escape_fate == "stack"
     # On Go 1.21 expected_by_go says stack, but the (synthetic) compiler says heap.
     old = {p.case: p for p in verify.check(_pd("go1.21.13"), module, results).pairs}
     assert old["ByVersion"].expected == "stack" and old["ByVersion"].status == "finding"
-    assert "the compiler puts w on the heap ('p.go:4:2: moved to heap: w')" in \
-        old["ByVersion"].finding
-    flipped = [_bytes("Size", "escape", 2, 6144), _bytes("Size", "noescape", 1, 4096),
-               _bytes("Copy", "escape", 1, 8), _bytes("Copy", "noescape", 0, 0)]
+    assert (
+        "the compiler puts w on the heap ('p.go:4:2: moved to heap: w')" in old["ByVersion"].finding
+    )
+    flipped = [
+        _bytes("Size", "escape", 2, 6144),
+        _bytes("Size", "noescape", 1, 4096),
+        _bytes("Copy", "escape", 1, 8),
+        _bytes("Copy", "noescape", 0, 0),
+    ]
     bad = {p.case: p for p in verify.check(_pd(), module, flipped).pairs}
-    assert bad["Size"].finding == ("go1.27.3: the variants should differ only in B/op, but "
-                                   "allocs/op is 2 (escape) vs 1 (noescape) and B/op is 6144 "
-                                   "(escape) vs 4096 (noescape)")
+    assert bad["Size"].finding == (
+        "go1.27.3: the variants should differ only in B/op, but "
+        "allocs/op is 2 (escape) vs 1 (noescape) and B/op is 6144 "
+        "(escape) vs 4096 (noescape)"
+    )
     assert bad["Copy"].finding.startswith("go1.27.3: a copy pair should allocate the same")
 
 
@@ -300,8 +369,9 @@ def test_unknown_pair_kind(tmp_path: Path) -> None:
 
 def test_bad_expected_by_go_names_the_manifest(tmp_path: Path) -> None:
     module = _module(tmp_path)
-    (tmp_path / "cases.toml").write_text(KINDS_MANIFEST.replace(
-        "escape:stack go<1.24; escape:heap go>=1.24", "escape:stak"))
+    (tmp_path / "cases.toml").write_text(
+        KINDS_MANIFEST.replace("escape:stack go<1.24; escape:heap go>=1.24", "escape:stak")
+    )
     module = cases.load_module(tmp_path)
     with pytest.raises(AnnotationError, match=r"case ByVersion expected_by_go: malformed"):
         verify.check(_pd(), module)
@@ -317,8 +387,13 @@ def test_results_of_another_toolchain_are_ignored() -> None:
 def test_malformed_annotations_are_all_reported(tmp_path: Path) -> None:
     module = _module(tmp_path)
     pd = _pd()
-    bad = Outline(funcs=pd.outline.funcs, comments=(
-        Comment("p.go", 4, 9, "// escape:hep"), Comment("p.go", 15, 11, "// escape:heap go>1")))
+    bad = Outline(
+        funcs=pd.outline.funcs,
+        comments=(
+            Comment("p.go", 4, 9, "// escape:hep"),
+            Comment("p.go", 15, 11, "// escape:heap go>1"),
+        ),
+    )
     pd = PackageDiagnostics(pd.go, pd.package, pd.files, pd.diagnostics, bad, "")
     with pytest.raises(AnnotationError) as err:
         verify.check(pd, module)
@@ -326,16 +401,32 @@ def test_malformed_annotations_are_all_reported(tmp_path: Path) -> None:
 
 
 def test_json_round_trip_and_store(tmp_path: Path) -> None:
-    rep = verify.check(_pd(), _module(tmp_path), [_result("Good", "escape", 1),
-                                                 _result("Good", "noescape", 0)])
+    rep = verify.check(
+        _pd(), _module(tmp_path), [_result("Good", "escape", 1), _result("Good", "noescape", 0)]
+    )
     store.write_json(tmp_path / "escape.json", rep.to_json())
     raw = json.loads((tmp_path / "escape.json").read_text())
     assert raw["schema"] == store.SCHEMA and raw["go"] == "go1.27.3"
     assert set(raw) >= {"go", "module", "annotations", "pairs", "diagnostics"}
-    assert set(raw["annotations"][0]) >= {"file", "line", "expect", "go", "holds", "evidence",
-                                          "condition"}
-    assert set(raw["pairs"][0]) >= {"case", "go", "compiler_holds", "allocs_escape",
-                                    "allocs_noescape", "allocs_hold", "status", "finding"}
+    assert set(raw["annotations"][0]) >= {
+        "file",
+        "line",
+        "expect",
+        "go",
+        "holds",
+        "evidence",
+        "condition",
+    }
+    assert set(raw["pairs"][0]) >= {
+        "case",
+        "go",
+        "compiler_holds",
+        "allocs_escape",
+        "allocs_noescape",
+        "allocs_hold",
+        "status",
+        "finding",
+    }
     back = verify.load_escape_json(tmp_path / "escape.json")
     assert back == rep  # diagnostics are compared=False; annotations and pairs identical
     assert [str(d) for d in back.diagnostics] == [str(d) for d in rep.diagnostics]
@@ -393,16 +484,22 @@ def test_wrong_module_pairs(wrong_reports) -> None:
             assert not by[bad].compiler_holds and by[bad].status == "finding", bad
             assert by[bad].finding.startswith(f"{go}: ")
         assert "keeps x on the stack" in by["WrongHeap"].finding
-        assert "escape:stack go>=1.21 does not hold (wrong.go:33:2: moved to heap: z)" in \
-            by["Versioned"].finding
+        assert (
+            "escape:stack go>=1.21 does not hold (wrong.go:33:2: moved to heap: z)"
+            in by["Versioned"].finding
+        )
         assert "wrong.go:24 escape:stack does not hold" in by["LeakyNoescape"].finding
 
 
 @pytest.mark.toolchain
 def test_wrong_module_with_measurements(go_new) -> None:
     module = cases.load_module(WRONG)
-    results = [_result("Good", "escape", 1), _result("Good", "noescape", 0),
-               _result("Boxed", "escape", 0), _result("Boxed", "noescape", 0)]
+    results = [
+        _result("Good", "escape", 1),
+        _result("Good", "noescape", 0),
+        _result("Boxed", "escape", 0),
+        _result("Boxed", "noescape", 0),
+    ]
     by = {p.case: p for p in verify.verify(go_new, module, results).pairs}
     assert by["Good"].status == "verified"
     assert by["Boxed"].status == "finding" and "staticuint64s" in by["Boxed"].finding
@@ -421,13 +518,16 @@ def test_go_cases_verify(go_new) -> None:
     json.dumps(rep.to_json())
 
 
-@pytest.mark.parametrize(("by_go", "go", "want"), [
-    ("escape:stack go<1.24; escape:heap go>=1.24", "go1.21.13", "stack"),
-    ("escape:stack go<1.24; escape:heap go>=1.24", "go1.27.3", "heap"),
-    ("stack go<1.24; heap go>=1.24", "go1.21.13", "stack"),  # prefix optional
-    ("escape:heap go<1.25", "go1.27.3", "stack"),  # no clause applies: `expected`
-    ("", "go1.27.3", "stack"),
-])
+@pytest.mark.parametrize(
+    ("by_go", "go", "want"),
+    [
+        ("escape:stack go<1.24; escape:heap go>=1.24", "go1.21.13", "stack"),
+        ("escape:stack go<1.24; escape:heap go>=1.24", "go1.27.3", "heap"),
+        ("stack go<1.24; heap go>=1.24", "go1.21.13", "stack"),  # prefix optional
+        ("escape:heap go<1.25", "go1.27.3", "stack"),  # no clause applies: `expected`
+        ("", "go1.27.3", "stack"),
+    ],
+)
 def test_expected_for(by_go: str, go: str, want: str) -> None:
     case = cases.Case(id="X", section="", title="", expected="stack", expected_by_go=by_go)
     assert verify.expected_for(case, go) == want

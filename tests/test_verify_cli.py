@@ -14,12 +14,14 @@ pytestmark = pytest.mark.toolchain
 
 def test_wrong_annotations_fail_with_evidence(go_new) -> None:
     module = DATA / "wrong_module"
-    code, out, _ = bench("verify", "--go", str(go_new.go), "--module", str(module),
-                         "--format", "json")
+    code, out, _ = bench(
+        "verify", "--go", str(go_new.go), "--module", str(module), "--format", "json"
+    )
     assert code == 1
     records = json.loads(out)
-    assert records and all({"file", "line", "expect", "go", "holds", "evidence"} <= set(r)
-                           for r in records)
+    assert records and all(
+        {"file", "line", "expect", "go", "holds", "evidence"} <= set(r) for r in records
+    )
     wrong = [r for r in records if not r["holds"]]
     assert wrong
     # a heap annotation that does not hold has no heap line; a stack one shows the heap line
@@ -31,8 +33,7 @@ def test_wrong_annotations_fail_with_evidence(go_new) -> None:
 
 
 def test_verify_two_toolchains_text(go_old, go_new, tmp_path: Path) -> None:
-    code, out, err = bench("verify", "--go", f"{go_old.go},{go_new.go}",
-                           "--results", str(tmp_path))
+    code, out, err = bench("verify", "--go", f"{go_old.go},{go_new.go}", "--results", str(tmp_path))
     assert code == 0, err
     assert go_old.version in out and go_new.version in out
     assert "hold, 0 do not hold" in out
@@ -40,8 +41,14 @@ def test_verify_two_toolchains_text(go_old, go_new, tmp_path: Path) -> None:
 
 def test_claims_after_a_run(tmp_path: Path) -> None:
     results = tmp_path / "results"
-    code, _, err = bench("run", "--quick", "--cases", "^(NewInt|EscapeInterface|LargeArray)$",
-                         "--results", str(results))
+    code, _, err = bench(
+        "run",
+        "--quick",
+        "--cases",
+        "^(NewInt|EscapeInterface|LargeArray)$",
+        "--results",
+        str(results),
+    )
     assert code == 0, err
     code, out, err = bench("claims", "--results", str(results), "--format", "markdown")
     assert code == 0, err
