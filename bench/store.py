@@ -606,16 +606,30 @@ def select_runs(
     return [_load_run_dir(d, _run_label(root, d), benchstat) for d in dirs]
 
 
-def newest_by_go(root: Path) -> dict[str, Path]:
+def _measured_module(run_dir: Path) -> Path | None:
+    """The module a run measured (meta ``module``), or None when unknown."""
+    try:
+        module = read_json(run_dir / META, kind="meta").get("module")
+    except InputError:
+        return None
+    return Path(str(module)).expanduser().resolve() if module else None
+
+
+def newest_by_go(root: Path, module: Path | None = None) -> dict[str, Path]:
     """This machine's newest run directory per Go version (never a published one).
 
-    For ``bench verify`` and ``bench claims``, which need one run per
-    toolchain; empty when there is none (they then work unmeasured).
+    For ``bench verify``, which needs one run per toolchain and stores
+    escape.json beside it; with ``module``, only runs of that module (a run of
+    your own pairs never gets the bundled cases' verification). Empty when
+    there is none (verify then works unmeasured).
     """
     root = Path(root)
     mine = root / _machine.safe_segment(_machine.machine_id(), "machine")
+    want = Path(module).resolve() if module is not None else None
     newest: dict[str, Path] = {}
     for d in find_runs(mine) if mine.is_dir() else []:
+        if want is not None and _measured_module(d) not in (None, want):
+            continue
         go = d.parent.name
         if go not in newest or d.name > newest[go].name:
             newest[go] = d

@@ -183,3 +183,15 @@ def test_a_series_of_repeats_is_chosen_whole(tmp_path: Path, here: str) -> None:
         meta["series"] = {"id": "20260101T000000Z", "index": i, "of": 3}
         store.write_json(d / store.META, meta)
     assert [r.path for r in store.select_runs(tmp_path)] == series
+
+
+def test_newest_by_go_keeps_to_the_module(tmp_path: Path, here: str) -> None:
+    """verify stores escape.json beside a run: never beside another module's run."""
+    bundled = make_run(tmp_path, here, "go1.26.6", "20260101T000000Z")
+    mine = make_run(tmp_path, here, "go1.26.6", "20260102T000000Z")
+    meta = json.loads((mine / store.META).read_text(encoding="utf-8"))
+    store.write_json(mine / store.META, {**meta, "module": str(tmp_path / "mypairs")})
+    make_run(tmp_path / store.PUBLISHED, here, "go1.27.3", "20280101T000000Z")
+    assert store.newest_by_go(tmp_path) == {"go1.26.6": mine}
+    assert store.newest_by_go(tmp_path, tmp_path / "mypairs") == {"go1.26.6": mine}
+    assert store.newest_by_go(tmp_path, Path("go_cases")) == {"go1.26.6": bundled}

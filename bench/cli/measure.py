@@ -128,8 +128,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"bench: {e}\n")
     if not toolchains:
         return 1
-    # this machine's own runs only: never the published ones, never another module's
-    runs = {} if args.module is not None else store.newest_by_go(args.results)
+    # this machine's runs of this module only: never the published ones
+    runs = store.newest_by_go(args.results, module.root)
     reports = []
     # TODO(verify): a `verify.verify_runs(toolchains, module, runs)` would own this loop.
     for tc in toolchains:
