@@ -116,7 +116,7 @@ class PairSamples:
     ``escape[i]``/``noescape[i]`` are sec/op of round *i* (the median of its
     ``k`` samples) when ``paired``, else every sample in file order.
     ``dropped`` counts samples left out because their round lacked the other
-    variant (a failed cell, an interrupted run).
+    variant (a failed cell, an interrupted run) or their time was not positive.
     """
 
     pair: str
@@ -275,15 +275,17 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
         te = [float(x) for r in e if (x := r.get(TIME_UNIT)) is not None]
         tn = [float(x) for r in n if (x := r.get(TIME_UNIT)) is not None]
         paired = cond.order == "interleaved"
-        dropped = 0
         if paired:
             k = _samples_per_round(e[0])
-            re_, rn = _rounds(te, k), _rounds(tn, k)
-            r_ = min(len(re_), len(rn))
-            dropped = len(te) + len(tn) - 2 * r_ * k
-            te, tn = re_[:r_], rn[:r_]
-            if not r_:
-                continue
+            rounds = list(zip(_rounds(te, k), _rounds(tn, k), strict=False))
+            ok = [(a, b) for a, b in rounds if a > 0 and b > 0]  # a log-ratio needs both
+            dropped = len(te) + len(tn) - 2 * len(ok) * k
+            te, tn = [a for a, _ in ok], [b for _, b in ok]
+        else:
+            dropped = sum(x <= 0 for x in te + tn)
+            te, tn = [x for x in te if x > 0], [x for x in tn if x > 0]
+        if not te or not tn:
+            continue
         out.append(
             PairSamples(
                 pair=pair,
@@ -382,7 +384,7 @@ def cost_record(
         )
     dropped = sum(p.dropped for p in s)
     if dropped:
-        warnings.append(f"{dropped} samples without a partner in their round left out")
+        warnings.append(f"{dropped} samples left out (no partner in their round, or no time)")
     ae = _median_all(p.allocs_escape for p in s)
     an = _median_all(p.allocs_noescape for p in s)
     be = _median_all(p.bytes_escape for p in s)

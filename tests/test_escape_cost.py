@@ -337,3 +337,9 @@ def test_published_make_non_const_len_small_interval_and_test_agree() -> None:
              and r.gogc == "100"]  # fmt: skip
     assert len(small) == 1 and small[0].ci_low < 1 < small[0].ci_high
     assert small[0].verdict == "inconclusive"
+
+
+def test_a_round_without_a_time_is_left_out_with_a_note() -> None:
+    e, n = [20.0, 0.0, 24, 26, 28, 30, 32], [10.0, 11, 12, 13, 14, 15, 16]
+    (r,) = ec.cost_records(_parse(_raw("interleaved", _interleaved(e, n))))
+    assert r.n_rounds == 6 and any("2 samples left out" in w for w in r.warnings)
