@@ -125,21 +125,10 @@ def measure(
     machine_meta: dict[str, Any],
 ) -> RunOut:
     """Run one mode once, like ``bench run`` does after its (cached) build; time it."""
-    req = RunRequest(
-        cases=cases,
-        order=mode.order,
-        count=mode.count,
-        benchtime=mode.benchtime,
-        samples_per_round=mode.samples_per_round,
-    )
-    plan = Plan(
-        order=mode.order,
-        count=mode.count,
-        benchtime=mode.benchtime,
-        seed=seed,
-        settings=[Setting()],
-        samples_per_round=mode.samples_per_round,
-    )
+    how = {"order": mode.order, "count": mode.count, "benchtime": mode.benchtime,
+           "samples_per_round": mode.samples_per_round}  # fmt: skip
+    req = RunRequest(cases=cases, **how)  # type: ignore[arg-type]
+    plan = Plan(seed=seed, settings=[Setting()], **how)  # type: ignore[arg-type]
     raw = out_dir / f"{mode.name}-{repeat}.txt"
     raw.unlink(missing_ok=True)
     runner, progress = Runner(), Progress(enabled=False)
@@ -161,16 +150,8 @@ def measure(
         return time.monotonic() - started + per_round / 2 > budget
 
     try:
-        run.execute(
-            plan,
-            builds,
-            {go: sink},
-            module.root,
-            runner=runner,
-            progress=progress,
-            on_round=on_round,
-            stop=stop,
-        )
+        hooks = {"runner": runner, "progress": progress, "on_round": on_round, "stop": stop}
+        run.execute(plan, builds, {go: sink}, module.root, **hooks)  # type: ignore[arg-type]
     finally:
         sink.close()
     wall = time.monotonic() - started
