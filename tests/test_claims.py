@@ -330,6 +330,11 @@ def test_render_one_line_per_claim_and_version() -> None:
     assert ex["example"]["case"] == "Still" and ex["verdicts"][0]["example"]["verdict"] == NOT
     grid = claims.grid(rows, href=lambda cid: f"#{cid}")
     assert [c[0].text for c in grid.head][-2:] == ["go1.27.3", "Overall"]
+    body = claims.page(rows)  # the ledger page: grid linking to each claim's evidence
+    links = [c[0] for r in body[1].rows for c in r[:1]]
+    heads = {b.anchor for b in body if getattr(b, "level", 0) == 3}
+    assert {link.href.lstrip("#") for link in links} == heads
+    assert claims.anchor("6.1-pointer-param-escapes") == "claim-6-1-pointer-param-escapes"
     with pytest.raises(InputError, match="--format xml"):
         claims.render(rows, "xml")
 

@@ -19,7 +19,16 @@ disagree the verdict is ``depends``, naming both. A claim about printed
 
 from analysis.claims.judge import DEPENDS, HOLDS, INCONCLUSIVE, NA, NOT, VERDICTS, Evidence, Verdict
 from analysis.claims.ledger import ClaimRow, ledger, overall_phrase, to_json
-from analysis.claims.render import FORMATS, blocks, grid, render, render_markdown, render_text
+from analysis.claims.render import (
+    FORMATS,
+    anchor,
+    blocks,
+    grid,
+    page,
+    render,
+    render_markdown,
+    render_text,
+)
 from analysis.claims.spec import ClaimSpec, Example
 
 __all__ = [
@@ -35,10 +44,12 @@ __all__ = [
     "Evidence",
     "Example",
     "Verdict",
+    "anchor",
     "blocks",
     "grid",
     "ledger",
     "overall_phrase",
+    "page",
     "render",
     "render_markdown",
     "render_text",

@@ -14,7 +14,17 @@ from collections.abc import Callable, Sequence
 from analysis.claims.judge import Evidence, Verdict
 from analysis.claims.ledger import ClaimRow, overall_phrase, to_json, version_key
 from analysis.report import markdown
-from analysis.report.blocks import Block, Bold, Code, Heading, Link, List, Paragraph, Table
+from analysis.report.blocks import (
+    Block,
+    Bold,
+    Code,
+    Heading,
+    Link,
+    List,
+    Paragraph,
+    Table,
+    anchor_id,
+)
 from bench.errors import InputError
 
 FORMATS = ("text", "json", "markdown")
@@ -66,12 +76,17 @@ def render_text(rows: Sequence[ClaimRow], *, verbose: bool = False) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def anchor(claim_id: str) -> str:
+    """The anchor of a claim's heading in :func:`blocks` (what :func:`grid` links to)."""
+    return anchor_id(f"claim-{claim_id}")
+
+
 def blocks(rows: Sequence[ClaimRow], *, verbose: bool = False) -> list[Block]:
     """Per claim: a heading, the quote, a table of Go version × verdict × reason, the overall."""
     out: list[Block] = []
     for r in rows:
         c = r.claim
-        out.append(Heading(3, [f"§{c.section} ", Code(c.id)]))
+        out.append(Heading(3, [f"§{c.section} ", Code(c.id)], anchor=anchor(c.id)))
         out.append(Paragraph(f"“{c.quote}”"))
         out.append(
             Table(
@@ -102,6 +117,16 @@ def grid(rows: Sequence[ClaimRow], *, href: Callable[[str], str] | None = None) 
         name = Link(r.id, href(r.id)) if href else Code(r.id)
         body.append((name, r.claim.section, *(by.get(g, "") for g in gos), overall_phrase(r)))
     return Table(head=("Claim", "§", *gos, "Overall"), rows=tuple(body))
+
+
+def page(rows: Sequence[ClaimRow]) -> list[Block]:
+    """The ledger page's body: the verdict grid linking to each claim, then the full evidence."""
+    return [
+        Heading(2, "Verdicts per Go version", anchor="verdicts"),
+        grid(rows, href=lambda cid: f"#{anchor(cid)}"),
+        Heading(2, "Evidence", anchor="evidence"),
+        *blocks(rows, verbose=True),
+    ]
 
 
 def render_markdown(rows: Sequence[ClaimRow], *, verbose: bool = False) -> str:
