@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -356,3 +357,25 @@ def test_malformed_claims(table: dict, match: str) -> None:
 def test_unknown_case_in_a_claim() -> None:
     with pytest.raises(InputError, match="unknown cases Nope"):
         spec.claim_specs({"case": [{"id": "Esc"}], "claim": [{"id": "c", "cases": ["Nope"]}]})
+
+
+def test_pair_escaped_on_the_committed_results() -> None:
+    """Payloads written before ``escaped`` existed get the same rule (fate heap, more allocs)."""
+    root = Path(__file__).resolve().parent.parent / "results" / "published"
+    payloads = {
+        p.parent.parent.name: json.loads(p.read_text())
+        for p in sorted(root.glob("*/go*/*/escape.json"))
+    }
+    assert {"go1.21.13", "go1.27.3"} <= set(payloads)
+
+    def escaped(go: str, case: str) -> bool | None:
+        pair = next(p for p in payloads[go]["pairs"] if p["case"] == case)
+        return claims.pair_escaped({k: v for k, v in pair.items() if k != "escaped"})
+
+    assert escaped("go1.21.13", "BigStruct") is False  # 1 MiB fits the 10 MiB limit
+    assert escaped("go1.27.3", "BigStruct") is True
+    assert escaped("go1.21.13", "MakeNonConstLenSmall") is True
+    assert escaped("go1.27.3", "MakeNonConstLenSmall") is False  # 32-byte stack buffer
+    assert escaped("go1.27.3", "BoxSmallInt") is False  # 'escapes to heap', 0 allocations
+    assert escaped("go1.27.3", "LargeStructParam") is False  # a copy pair
+    assert claims.pair_escaped({"escape_fate": "heap"}) is None  # unmeasured

@@ -17,7 +17,17 @@ disagree the verdict is ``depends``, naming both. A claim about printed
 ``-gcflags=-m`` output holds only when the compiler prints that text.
 """
 
-from analysis.claims.judge import DEPENDS, HOLDS, INCONCLUSIVE, NA, NOT, VERDICTS, Evidence, Verdict
+from analysis.claims.judge import (
+    DEPENDS,
+    HOLDS,
+    INCONCLUSIVE,
+    NA,
+    NOT,
+    VERDICTS,
+    Evidence,
+    Verdict,
+    pair_escaped,
+)
 from analysis.claims.ledger import ClaimRow, ledger, overall_phrase, to_json
 from analysis.claims.render import (
     FORMATS,
@@ -50,6 +60,7 @@ __all__ = [
     "ledger",
     "overall_phrase",
     "page",
+    "pair_escaped",
     "render",
     "render_markdown",
     "render_text",

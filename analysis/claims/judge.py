@@ -145,6 +145,24 @@ def _allocs(e: float | None, n: float | None) -> str:
     return "" if e is None or n is None else f"allocs/op {_num(e)} vs {_num(n)}"
 
 
+def pair_escaped(pair: Mapping[str, Any]) -> bool | None:
+    """Whether an escape happened in an escape.json pair (None when unmeasured).
+
+    The payload's ``escaped`` when present; payloads written before it existed
+    get the same rule as ``bench.verify.PairCheck.escaped``: the compiler puts
+    the escape variant's subject on the heap *and* that variant allocates more
+    per op. (BigStruct on Go 1.21: stack, 0 vs 0 → False; MakeNonConstLenSmall
+    on Go 1.25+: stack → False; BoxSmallInt: heap but 0 vs 0 → False.)
+    """
+    if "escaped" in pair:
+        v = pair["escaped"]
+        return None if v is None else bool(v)
+    e, n = pair.get("allocs_escape"), pair.get("allocs_noescape")
+    if e is None or n is None:
+        return None
+    return pair.get("escape_fate") == HEAP and float(e) > float(n)
+
+
 def combine(verdicts: Sequence[str]) -> str:
     """Several cases' verdicts as one: inconclusive ones never turn into a negative."""
     vs = [v for v in verdicts if v != NA]
@@ -251,7 +269,7 @@ def judge_place(
         else:
             verdict, why = (NOT if allocates else HOLDS), "no annotation; judged on allocations"
     why = "; ".join(x for x in (why, allocs) if x)
-    return Evidence(case, variant, verdict, why, role, diags, e, n, pair.get("escaped"))
+    return Evidence(case, variant, verdict, why, role, diags, e, n, pair_escaped(pair))
 
 
 def judge_avoids(case: str, ctx: Context, *, role: str = "general") -> Evidence:
@@ -259,7 +277,7 @@ def judge_avoids(case: str, ctx: Context, *, role: str = "general") -> Evidence:
     pair = ctx.pairs.get(case)
     if pair is None:
         return Evidence(case, "escape", NA, f"{case} not verified on this version", role)
-    escaped = pair.get("escaped")
+    escaped = pair_escaped(pair)
     if escaped is None:
         escaped = pair.get("escape_fate") == HEAP and pair.get("noescape_fate") != HEAP
     e, n = pair.get("allocs_escape"), pair.get("allocs_noescape")
@@ -271,7 +289,7 @@ def judge_avoids(case: str, ctx: Context, *, role: str = "general") -> Evidence:
     )
     why = "; ".join(x for x in (why, _allocs(e, n)) if x)
     return Evidence(
-        case, "escape", HOLDS if escaped else NOT, why, role, diags, e, n, pair.get("escaped")
+        case, "escape", HOLDS if escaped else NOT, why, role, diags, e, n, pair_escaped(pair)
     )
 
 
@@ -335,7 +353,7 @@ def _metric(unit: str, case: str, ctx: Context) -> tuple[str, str, CostRecord | 
 def judge_cost(claim: sp.ClaimSpec, case: str, ctx: Context) -> Evidence:
     """Every unit the claim names is worse for the escape variant of ``case``."""
     pair = ctx.pairs.get(case) or {}
-    if claim.needs_escape and pair.get("escaped") is False:
+    if claim.needs_escape and pair_escaped(pair) is False:
         return Evidence(
             case,
             "escape",
@@ -355,7 +373,7 @@ def judge_cost(claim: sp.ClaimSpec, case: str, ctx: Context) -> Evidence:
         reason,
         allocs_escape=pair.get("allocs_escape"),
         allocs_noescape=pair.get("allocs_noescape"),
-        escaped=pair.get("escaped"),
+        escaped=pair_escaped(pair),
         ratio=rec.ratio if rec else None,
         ci_low=rec.ci_low if rec else None,
         ci_high=rec.ci_high if rec else None,
