@@ -19,6 +19,7 @@ Blocks are frozen (hashable, comparable), so tests can compare documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -84,6 +85,11 @@ def plain_text(content: InlineLike | None) -> str:
     return "".join(s.text for s in inlines(content))
 
 
+def anchor_id(text: str) -> str:
+    """``text`` as an HTML id and URL fragment: lower-case ASCII letters, digits and ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
 def _set(obj: object, name: str, value: object) -> None:
     object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
 
@@ -97,15 +103,22 @@ Target: TypeAlias = Literal["", "markdown", "html"]
 
 @dataclass(frozen=True)
 class Heading:
-    """A section heading, level 1–6."""
+    """A section heading, level 1–6, with an optional ``anchor`` that links can point at.
+
+    The anchor is made path- and markup-safe by :func:`anchor_id`; in Markdown it
+    is written as ``{#anchor}`` (the ``attr_list`` extension MkDocs enables), in
+    HTML as the ``id`` attribute.
+    """
 
     level: int
     content: Inlines
+    anchor: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.level <= 6:
             raise ValueError(f"heading level {self.level} outside 1–6")
         _set(self, "content", inlines(self.content))
+        _set(self, "anchor", anchor_id(self.anchor) if self.anchor else "")
 
 
 @dataclass(frozen=True)
@@ -223,6 +236,7 @@ __all__ = [
     "Table",
     "Target",
     "Text",
+    "anchor_id",
     "cell_row",
     "flatten",
     "inlines",

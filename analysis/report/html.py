@@ -72,7 +72,8 @@ def render_inline(content: InlineLike) -> str:
 
 def _block(b: Block) -> str | None:
     if isinstance(b, Heading):
-        return f"<h{b.level}>{render_inline(b.content)}</h{b.level}>"
+        anchor = f' id="{_e(b.anchor)}"' if b.anchor else ""
+        return f"<h{b.level}{anchor}>{render_inline(b.content)}</h{b.level}>"
     if isinstance(b, Paragraph):
         return None if b.only == "markdown" else f"<p>{render_inline(b.content)}</p>"
     if isinstance(b, List):

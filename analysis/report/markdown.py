@@ -56,7 +56,15 @@ def _code_span(text: str) -> str:
     """
     text = re.sub(r"[\r\n\t]+", " ", text)
     if "|" in text:
-        return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"
+        # Markdown still reads inline markup between HTML tags: every markup character
+        # becomes a numeric character reference.
+        return (
+            "<code>"
+            + re.sub(
+                r"[\\`*_\[\]|~$#]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=False)
+            )
+            + "</code>"
+        )
     fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -88,7 +96,8 @@ def render_inline(content: InlineLike) -> str:
 
 def _block(b: Block) -> str | None:
     if isinstance(b, Heading):
-        return "#" * b.level + " " + render_inline(b.content)
+        anchor = f" {{#{b.anchor}}}" if b.anchor else ""
+        return "#" * b.level + " " + render_inline(b.content) + anchor
     if isinstance(b, Paragraph):
         return None if b.only == "html" else render_inline(b.content)
     if isinstance(b, List):

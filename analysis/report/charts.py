@@ -1,0 +1,110 @@
+"""The report's charts: what to draw (specs the sections add) and drawing them in parallel.
+
+One job: turn chart specs into files under ``charts/``. A spec names an
+``analysis.plots`` function and its (picklable) arguments, so charts can be
+drawn in worker processes: drawing and encoding PNGs is CPU-bound and
+independent per chart, and on a 2-core machine two processes halve the wall
+time of the report (measured by ``benchmarks/report_time.py``). An SVG is
+written only for the charts the document links to.
+
+The file bytes do not depend on the process that drew them: every figure is
+drawn from scratch under ``analysis.plots.style()`` with fixed metadata.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis import plots
+from analysis.report.blocks import Block, Image, InlineLike
+
+CHARTS_DIR = "charts"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: its file stem, the ``analysis.plots`` function and keyword arguments."""
+
+    stem: str
+    func: str
+    kwargs: Mapping[str, Any]
+    svg: bool = False
+
+
+@dataclass
+class DocBuilder:
+    """The document under construction: blocks in order and the charts they show."""
+
+    blocks: list[Block] = field(default_factory=list)
+    charts: list[ChartSpec] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+    def chart(
+        self,
+        stem: str,
+        alt: str,
+        caption: InlineLike,
+        func: str,
+        *,
+        svg: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Add a figure block and the chart it shows (SVG too when ``svg``: the image links it)."""
+        if not hasattr(plots, func):
+            raise ValueError(f"no chart function analysis.plots.{func}")
+        self.charts.append(ChartSpec(stem, func, kwargs, svg))
+        png = f"{CHARTS_DIR}/{stem}.png"
+        self.blocks.append(Image(png, alt, caption, f"{CHARTS_DIR}/{stem}.svg" if svg else ""))
+
+
+def draw(spec: ChartSpec, directory: Path) -> list[Path]:
+    """Draw one chart and write its files (runs in a worker process)."""
+    with plots.style():
+        fig = getattr(plots, spec.func)(**spec.kwargs)
+        try:
+            return plots.save(fig, directory, spec.stem, svg=spec.svg)
+        finally:
+            fig.clear()
+
+
+def workers(n_charts: int) -> int:
+    """How many processes: one per available core, at most one per chart."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, n_charts))
+
+
+def draw_all(specs: Sequence[ChartSpec], directory: Path, *, jobs: int | None = None) -> list[Path]:
+    """Draw every chart, in parallel processes when there is more than one core.
+
+    Forked workers inherit the imported matplotlib (no second start-up cost);
+    where fork is unavailable the charts are drawn in this process.
+    """
+    jobs = workers(len(specs)) if jobs is None else jobs
+    # Largest first: the pool finishes sooner when the long charts start early.
+    order = sorted(range(len(specs)), key=lambda i: -_weight(specs[i]))
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = {i: draw(specs[i], directory) for i in order}
+    else:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(draw, specs[i], directory) for i in order}
+            results = {i: f.result() for i, f in futures.items()}
+    return [p for i in range(len(specs)) for p in results[i]]
+
+
+def _weight(spec: ChartSpec) -> int:
+    costs = spec.kwargs.get("costs")
+    return (len(costs) if costs is not None else 0) * (2 if spec.svg else 1)
+
+
+__all__ = ["CHARTS_DIR", "ChartSpec", "DocBuilder", "draw", "draw_all", "workers"]

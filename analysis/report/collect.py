@@ -1,0 +1,382 @@
+"""What the report is made of: loaded runs → cost records, sample frames, conditions.
+
+One job: gather. Every number (ratio, intervals, p-values, medians, whether a
+pair escaped) comes from the escape-cost estimator through :func:`cost_records`,
+the one place this package asks for statistics; this module only groups,
+orders and labels. ``analysis.report.sections`` turns the result into blocks,
+``analysis.plots`` into charts.
+
+What is compared with what:
+
+* A **condition** is the settings that must agree before samples may be pooled
+  (machine, toolchain, GOGC, live heap, and the measurement settings). The
+  estimator returns one record per pair and condition; runs of one condition
+  give an across-runs interval, runs of different settings are never pooled
+  (they are separate conditions, shown side by side).
+* The **primary condition** — the machine with the most samples, its newest
+  toolchain, the default GC setting — is the one the overview, the pair table
+  and the per-pair charts show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from analysis import escape_cost
+from bench.model import LoadedRun, Result
+
+DEFAULT_GOGC = "100"
+DEFAULT_LIVE_HEAP = "0"
+TIME_UNIT, ALLOCS_UNIT, BYTES_UNIT = "sec/op", "allocs/op", "B/op"
+GC_CPU_UNIT, GC_CYCLES_UNIT = "gc-cpu-sec/op", "gc-cycles/op"
+
+
+class CaseLike(Protocol):
+    """What the report reads of a manifest case (``bench.cases.Case`` has it)."""
+
+    id: str
+    section: str
+    title: str
+    explanation: str
+    note: str
+
+
+class ManifestLike(Protocol):
+    """What the report reads of a manifest: its cases in article order."""
+
+    @property
+    def cases(self) -> Sequence[CaseLike]: ...
+
+
+def cost_records(results: Iterable[Result], sections: Mapping[str, str]) -> list[Any]:
+    """Every pair × condition with its escape cost: the report's one source of numbers."""
+    return escape_cost.cost_records(results, sections=sections)
+
+
+@dataclass(frozen=True, order=True)
+class Condition:
+    """The report's name for the settings a cost record was measured under.
+
+    ``extra`` holds the estimator's other pooling settings (GOMAXPROCS,
+    benchtime, count, order): records that differ there are different
+    conditions, shown apart.
+    """
+
+    machine: str
+    go: str
+    gogc: str = DEFAULT_GOGC
+    live_heap: str = DEFAULT_LIVE_HEAP
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def setting(self) -> str:
+        s = f"GOGC={self.gogc}"
+        return s if self.live_heap in ("", "0") else f"{s}, live heap {self.live_heap}"
+
+    @property
+    def is_default_setting(self) -> bool:
+        return self.gogc == DEFAULT_GOGC and self.live_heap in ("", DEFAULT_LIVE_HEAP)
+
+    @property
+    def label(self) -> str:
+        return f"{self.machine} · {self.go} · {self.setting}"
+
+    @property
+    def details(self) -> str:
+        """The other settings, for telling apart conditions with the same label."""
+        return ", ".join(f"{k} {v}" for k, v in self.extra if v)
+
+
+def condition_of(rec: Any) -> Condition:
+    """The condition of one cost record (the estimator's, in the report's terms)."""
+    c = rec.condition
+    return Condition(
+        rec.machine or "unknown",
+        rec.go or "unknown",
+        rec.gogc or DEFAULT_GOGC,
+        rec.live_heap or DEFAULT_LIVE_HEAP,
+        (
+            ("GOMAXPROCS", c.gomaxprocs),
+            ("benchtime", c.benchtime),
+            ("count", c.count),
+            ("order", c.order or "sequential"),
+        ),
+    )
+
+
+@dataclass
+class Collected:
+    """Everything the document is made of, computed once."""
+
+    runs: list[LoadedRun]
+    records: list[Any]  # escape_cost.CostRecord, in condition then article order
+    costs: pd.DataFrame  # one row per record, the columns analysis.plots reads
+    samples: pd.DataFrame  # one row per benchmark line of a pair
+    conditions: list[Condition]
+    unpaired: list[tuple[str, str, list[Result]]]  # (run label, benchmark, records)
+    machines: dict[str, dict[str, str]]  # machine -> {"cpu", "cores"}
+    cases: dict[str, CaseLike] = field(default_factory=dict)
+    primary: Condition | None = None
+
+    def records_of(self, cond: Condition) -> list[Any]:
+        return [r for r in self.records if condition_of(r) == cond]
+
+    def costs_of(self, cond: Condition) -> pd.DataFrame:
+        return self.costs[self.costs["cond"] == cond]
+
+
+def version_key(go: str) -> tuple[tuple[int, ...], str]:
+    """Go versions in numeric order (go1.9 before go1.21)."""
+    return tuple(int(x) for x in re.findall(r"\d+", go)), go
+
+
+def _size_key(text: str) -> tuple[float, str]:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        return math.inf, text
+    mult = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2).upper()]
+    return float(m.group(1)) * mult, text
+
+
+def _gogc_key(text: str) -> tuple[float, str]:
+    try:
+        return float(text), text
+    except ValueError:
+        return math.inf, text  # "off" after every number
+
+
+def setting_key(c: Condition) -> tuple[Any, ...]:
+    """GC settings in a reading order: live heap, then GOGC, numerically."""
+    return _size_key(c.live_heap), _gogc_key(c.gogc)
+
+
+def condition_key(c: Condition) -> tuple[Any, ...]:
+    return c.machine, version_key(c.go), setting_key(c), c.extra
+
+
+def meta(run: LoadedRun, *keys: str) -> Any:
+    """A nested value of the run's meta.json, or None."""
+    d: Any = run.meta or {}
+    for k in keys:
+        d = d.get(k) if isinstance(d, Mapping) else None
+    return d
+
+
+def pair_name(r: Result) -> str:
+    """The estimator's pair name: without ``/variant=``, with the ``-procs`` suffix."""
+    procs = r.name.procs
+    return f"{r.name.pair}-{procs}" if procs is not None else r.name.pair
+
+
+def case_id(pair: str, cases: Mapping[str, Any]) -> str | None:
+    """The manifest case a pair name belongs to (``ReturnPointer-2`` → ``ReturnPointer``)."""
+    for cand in (pair, re.sub(r"-\d+$", "", pair), pair.split("/")[0]):
+        if cand in cases:
+            return cand
+    return None
+
+
+def _value(r: Result, unit: str) -> float:
+    v = r.get(unit)
+    return math.nan if v is None else float(v)
+
+
+def _samples(runs: Sequence[LoadedRun], keep: set[tuple[str, str]]) -> pd.DataFrame:
+    """One row per benchmark line of a paired benchmark, numbered per run in measurement order."""
+    rows = []
+    for ri, run in enumerate(runs):
+        seen: dict[tuple[str, str, str], int] = defaultdict(int)
+        for r in run.parsed.results:
+            variant, name = r.name.variant, pair_name(r)
+            if variant not in ("escape", "noescape") or (r.file, name) not in keep:
+                continue
+            gogc = r.config_value("gogc") or DEFAULT_GOGC
+            live = r.config_value("live-heap") or DEFAULT_LIVE_HEAP
+            k = (r.name.full, gogc, live)
+            seen[k] += 1
+            rows.append(
+                {
+                    "pair": name,
+                    "variant": variant,
+                    "run_file": r.file,
+                    "run": ri,
+                    "round": seen[k],
+                    "gogc": gogc,
+                    "live_heap": live,
+                    "machine": r.config_value("machine") or run.machine or "unknown",
+                    "go": r.config_value("go-version") or run.go or "unknown",
+                    "sec": _value(r, TIME_UNIT),
+                    "allocs": _value(r, ALLOCS_UNIT),
+                    "bytes": _value(r, BYTES_UNIT),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "pair",
+            "variant",
+            "run_file",
+            "run",
+            "round",
+            "gogc",
+            "live_heap",
+            "machine",
+            "go",
+            "sec",
+            "allocs",
+            "bytes",
+        ],
+    )
+
+
+def _cost_row(rec: Any, cond: Condition, order: int) -> dict[str, Any]:
+    """The plotting columns of one record (contract in ``analysis.plots``' docstring)."""
+    pa = rec.per_alloc
+    across = rec.across_runs
+    return {
+        "pair": rec.pair,
+        "section": rec.section,
+        "order": order,
+        "machine": cond.machine,
+        "go": cond.go,
+        "setting": cond.setting,
+        "cond": cond,
+        "ratio": rec.ratio,
+        "lo": rec.ci_low,
+        "hi": rec.ci_high,
+        "escaped": bool(rec.escaped),
+        "verdict": rec.verdict,
+        "n_rounds": rec.n_rounds,
+        "n_runs": rec.n_runs,
+        "across_lo": across.ci_low if across is not None else math.nan,
+        "across_hi": across.ci_high if across is not None else math.nan,
+        "escape_sec": rec.escape_sec,
+        "noescape_sec": rec.noescape_sec,
+        "allocs_escape": _nan(rec.allocs_escape),
+        "allocs_noescape": _nan(rec.allocs_noescape),
+        "bytes_escape": _nan(rec.bytes_escape),
+        "bytes_noescape": _nan(rec.bytes_noescape),
+        "gc_cpu_escape": _nan(rec.gc_cpu_escape),
+        "gc_cpu_noescape": _nan(rec.gc_cpu_noescape),
+        "per_alloc": pa.value if pa is not None else math.nan,
+        "per_alloc_lo": pa.ci_low if pa is not None else math.nan,
+        "per_alloc_hi": pa.ci_high if pa is not None else math.nan,
+        "per_alloc_unit": pa.unit if pa is not None else "",
+    }
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _machines(runs: Sequence[LoadedRun]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for run in runs:
+        first = run.parsed.results[0] if run.parsed.results else None
+        cpu = meta(run, "machine", "cpu_model") or (
+            (first.config_value("cpu-model") or first.config_value("cpu")) if first else ""
+        )
+        m = run.machine or "unknown"
+        if m not in out or not out[m].get("cpu"):
+            out[m] = {"cpu": str(cpu or ""), "cores": str(meta(run, "machine", "cpu_count") or "")}
+    return out
+
+
+def _unpaired(
+    runs: Sequence[LoadedRun], paired: set[tuple[str, str]]
+) -> list[tuple[str, str, list[Result]]]:
+    """Benchmarks outside the pair convention (or half a pair), per run and name."""
+    out: dict[tuple[str, str], list[Result]] = {}
+    for run in runs:
+        for r in run.parsed.results:
+            if r.name.variant in ("escape", "noescape") and (r.file, pair_name(r)) in paired:
+                continue
+            out.setdefault((run.label, r.name.full), []).append(r)
+    return [(label, name, recs) for (label, name), recs in sorted(out.items())]
+
+
+def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> Collected:
+    """Cost records and samples of every condition in ``runs``; other benchmarks set aside."""
+    runs = sorted(runs, key=lambda r: (r.machine, version_key(r.go), r.label))
+    cases: dict[str, CaseLike] = {c.id: c for c in manifest.cases} if manifest else {}
+    sections = {cid: c.section for cid, c in cases.items()}
+    case_order = {cid: i for i, cid in enumerate(cases)}
+    records = cost_records((r for run in runs for r in run.parsed.results), sections)
+    names = sorted({rec.pair for rec in records})
+
+    def order_of(pair: str) -> int:
+        cid = case_id(pair, cases)
+        return case_order[cid] if cid is not None else len(case_order) + names.index(pair)
+
+    records.sort(key=lambda rec: (condition_key(condition_of(rec)), order_of(rec.pair), rec.pair))
+    paired = {(file, rec.pair) for rec in records for file in rec.runs}  # Result.file
+    costs = pd.DataFrame([_cost_row(rec, condition_of(rec), order_of(rec.pair)) for rec in records])
+    samples = _samples(runs, paired)
+    conditions = sorted({condition_of(rec) for rec in records}, key=condition_key)
+    data = Collected(
+        list(runs),
+        records,
+        costs,
+        samples,
+        conditions,
+        _unpaired(runs, paired),
+        _machines(runs),
+        cases,
+    )
+    data.primary = _primary(data)
+    return data
+
+
+def samples_of(data: Collected, cond: Condition) -> pd.DataFrame:
+    """The samples behind the records of one condition, with each pair's section and order."""
+    s = data.samples
+    files = {f for rec in data.records_of(cond) for f in rec.runs}
+    part = s[
+        (s["machine"] == cond.machine)
+        & (s["go"] == cond.go)
+        & (s["gogc"] == cond.gogc)
+        & (s["live_heap"] == cond.live_heap)
+        & s["run_file"].isin(files)
+    ]
+    costs = data.costs_of(cond)[["pair", "section", "order"]]
+    return part.merge(costs, on="pair", how="inner")
+
+
+def _primary(data: Collected) -> Condition | None:
+    """The machine with most samples, its newest toolchain, the default GC setting."""
+    if not data.records:
+        return None
+    rounds: dict[str, int] = defaultdict(int)
+    for rec in data.records:
+        rounds[rec.machine or "unknown"] += rec.n_rounds
+    machine = sorted(rounds, key=lambda m: (-rounds[m], m))[0]
+    on = [c for c in data.conditions if c.machine == machine]
+    go = max((c.go for c in on), key=version_key)
+    on = [c for c in on if c.go == go]
+    size = {c: len(data.records_of(c)) for c in on}
+    return sorted(on, key=lambda c: (not c.is_default_setting, -size[c], setting_key(c), c.extra))[
+        0
+    ]
+
+
+__all__ = [
+    "Collected",
+    "Condition",
+    "ManifestLike",
+    "case_id",
+    "condition_of",
+    "cost_records",
+    "gather",
+    "meta",
+    "pair_name",
+    "samples_of",
+    "setting_key",
+    "version_key",
+]

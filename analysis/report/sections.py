@@ -1,0 +1,513 @@
+"""The report's measurement sections: what escaping cost, as blocks and chart specs.
+
+One job: decide what to say about the cost records collected by
+``analysis.report.collect`` and lay it out as ``analysis.report.blocks``
+(headline, ratio chart and pair table, per-pair charts, GC, Go versions,
+machines, GC settings, noise, every condition). The context sections
+(compiler verification, claims, runs, failures) are in
+``analysis.report.context``. Numbers are written by ``analysis.format``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.format import (
+    fmt_bytes,
+    fmt_count,
+    fmt_interval,
+    fmt_p,
+    fmt_ratio,
+    fmt_time,
+    is_number,
+)
+from analysis.plots import slug
+from analysis.report.blocks import Bold, Heading, Inlines, List, Paragraph, Table, inlines
+from analysis.report.charts import DocBuilder
+from analysis.report.collect import (
+    Collected,
+    Condition,
+    case_id,
+    condition_of,
+    samples_of,
+    setting_key,
+    version_key,
+)
+
+#: How many of the noisiest pairs the noise chart inspects.
+NOISE_PAIRS = 6
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def machine_text(data: Collected, machine: str) -> str:
+    info = data.machines.get(machine, {})
+    bits = [
+        b for b in (info.get("cpu", ""), f"{info['cores']} CPUs" if info.get("cores") else "") if b
+    ]
+    return f"{machine} ({', '.join(bits)})" if bits else machine
+
+
+def _rounds_text(costs: pd.DataFrame) -> str:
+    rounds = sorted({int(x) for x in costs["n_rounds"] if is_number(x)})
+    runs = int(costs["n_runs"].max()) if len(costs) else 0
+    r = (str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}–{rounds[-1]}") if rounds else "0"
+    return f"n = {r} rounds per pair" + (f", {runs} runs" if runs > 1 else "")
+
+
+def footer(data: Collected, costs: pd.DataFrame) -> str:
+    """What a chart shows, written on it: machines, toolchains, GC settings, rounds."""
+    machines = sorted(set(costs["machine"]))
+    gos = sorted(set(costs["go"]), key=version_key)
+    settings = sorted(set(costs["setting"]))
+    m = "; ".join(machine_text(data, x) for x in machines)
+    return f"machine {m} · {', '.join(gos)} · {', '.join(settings)} · {_rounds_text(costs)}"
+
+
+def _ordered(records: Sequence[Any], data: Collected) -> list[Any]:
+    order = {r.pair: i for i, r in enumerate(data.records)}
+    return sorted(records, key=lambda r: order.get(r.pair, 0))
+
+
+def _across(rec: Any) -> str:
+    a = rec.across_runs
+    return "" if a is None else f"{fmt_ratio(a.ratio)} {fmt_interval(a.ci_low, a.ci_high)}"
+
+
+def _per_alloc(rec: Any) -> str:
+    pa = rec.per_alloc
+    if pa is None or not rec.escaped:
+        return "–"
+    if not is_number(pa.value):
+        return "–"
+    if is_number(pa.ci_low) and pa.ci_low > 0:
+        return (
+            f"{fmt_count(round(pa.value, 3))} {pa.unit} [{fmt_count(round(pa.ci_low, 3))}, "
+            f"{fmt_count(round(pa.ci_high, 3))}]"
+        )
+    return (
+        f"no clear cost per allocation ({fmt_count(round(pa.value, 3))} {pa.unit}, "
+        "interval includes 0)"
+    )
+
+
+# --- the headline ---------------------------------------------------------------------------------
+
+
+def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """What escaping cost, counting pairs that escaped apart from pairs that did not."""
+    recs = data.records_of(primary)
+    escaped = [r for r in recs if r.escaped]
+    other = [r for r in recs if not r.escaped]
+    slower = [r for r in escaped if r.verdict == "slower"]
+    faster = [r for r in escaped if r.verdict == "faster"]
+    ratios = [r.ratio for r in slower if is_number(r.ratio) and r.ratio > 0]
+    items: list[Inlines] = [
+        inlines(
+            [
+                "Shown below unless a chart says otherwise: machine ",
+                Bold(machine_text(data, primary.machine)),
+                ", ",
+                Bold(primary.go),
+                ", ",
+                Bold(primary.setting),
+                f", {_rounds_text(data.costs_of(primary))}.",
+            ]
+        )
+    ]
+    text = (
+        f"Escape happened in {len(escaped)} of {len(recs)} pairs (the escape variant "
+        f"allocates more per op): slower in {len(slower)}, faster in {len(faster)}, "
+        f"inconclusive in {len(escaped) - len(slower) - len(faster)} (95 % interval of "
+        "the time ratio above, below or around ×1)."
+    )
+    if ratios:
+        geo = float(np.exp(np.mean(np.log(ratios))))
+        text += (
+            f" Where it was slower, escaping cost {fmt_ratio(min(ratios))} to "
+            f"{fmt_ratio(max(ratios))} (geometric mean {fmt_ratio(geo)})."
+        )
+    items.append(inlines(text))
+    if other:
+        listed = [
+            [
+                Bold(r.pair),
+                f" {fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)} "
+                f"({fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)} allocs)",
+            ]
+            for r in _ordered(other, data)
+        ]
+        items.append(
+            inlines(
+                [
+                    f"No escape on {primary.go} in {plural(len(other), 'pair')}: the escape "
+                    "variant allocates no more than the noescape one, so the difference "
+                    "measured is not an escape (a copy, boxing without allocation, growth): ",
+                    *_joined(listed),
+                    ".",
+                ]
+            )
+        )
+    top = max(escaped, key=lambda r: (r.ratio if is_number(r.ratio) else -1, r.pair), default=None)
+    if top is not None and is_number(top.ratio):
+        items.append(
+            inlines(
+                [
+                    "Largest ratio among escaping pairs: ",
+                    Bold(top.pair),
+                    f" {fmt_ratio(top.ratio)} ({fmt_time(top.escape_sec)} vs "
+                    f"{fmt_time(top.noescape_sec)} per op).",
+                ]
+            )
+        )
+    doc.add(Heading(2, "Summary"), List(items))
+
+
+def _joined(parts: Sequence[Sequence[Any]], sep: str = "; ") -> list[Any]:
+    out: list[Any] = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(sep)
+        out.extend(p)
+    return out
+
+
+# --- the pair table -------------------------------------------------------------------------------
+
+
+def pair_table(data: Collected, records: Sequence[Any]) -> Table:
+    """One row per pair: medians, ratio with this-run (and across-runs) interval, allocations."""
+    across = any(r.across_runs is not None for r in records)
+    head = [
+        "§",
+        "pair",
+        "escaped",
+        "escape",
+        "noescape",
+        "ratio [95 % CI]",
+        *(["across runs [95 % CI]"] if across else []),
+        "p (Holm)",
+        "B/op",
+        "allocs/op",
+        "extra time per alloc",
+        "GC CPU/op",
+        "rounds",
+    ]
+    rows = []
+    for r in _ordered(records, data):
+        case = data.cases.get(case_id(r.pair, data.cases) or "")
+        title = getattr(case, "title", "")
+        rows.append(
+            (
+                r.section,
+                [Bold(r.pair), *([f" — {title}"] if title else [])],
+                "yes" if r.escaped else "no escape",
+                fmt_time(r.escape_sec),
+                fmt_time(r.noescape_sec),
+                f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}",
+                *([_across(r) or "–"] if across else []),
+                fmt_p(r.p_adjusted),
+                f"{fmt_bytes(r.bytes_escape)} → {fmt_bytes(r.bytes_noescape)}",
+                f"{fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)}",
+                _per_alloc(r),
+                f"{fmt_time(r.gc_cpu_escape)} → {fmt_time(r.gc_cpu_noescape)}",
+                f"{r.n_rounds}" + (f" × {r.n_runs} runs" if r.n_runs > 1 else ""),
+            )
+        )
+    return Table(head, rows)
+
+
+def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """The ratio chart, the pair table and how to read it."""
+    pc = data.costs_of(primary)
+    recs = data.records_of(primary)
+    foot = footer(data, pc)
+    doc.add(Heading(2, "Escape cost of every pair"))
+    doc.chart(
+        "ratio",
+        f"Time ratio escape/noescape with 95 % interval for {len(pc)} pairs, {foot}",
+        "Median time per op of the escape variant divided by the noescape variant's, "
+        "with its 95 % interval; hollow markers are pairs in which nothing escaped on "
+        "this version; grouped by article section and sorted; log scale, ×1 = no "
+        "difference. Click for the SVG.",
+        "ratio_overview",
+        svg=True,
+        costs=pc,
+        title="Escape cost: time ratio escape / noescape",
+        footer=foot,
+    )
+    doc.add(pair_table(data, recs))
+    methods = sorted({r.method for r in recs})
+    doc.add(
+        Paragraph(
+            "escaped: whether the escape variant allocates more per op than the noescape one "
+            "(-benchmem); escape and noescape are median time per op; ratio is escape/noescape "
+            f"with its 95 % interval ({'; '.join(methods)}); across runs is the interval over "
+            "several runs of the same settings, when there are several; p is the test that "
+            "agrees with the interval, Holm-adjusted over every pair and condition of the "
+            "report; extra time per alloc is the time difference per additional allocation "
+            "(per KiB or MiB when allocations are large) with its interval, only where "
+            "something escaped; GC CPU/op is the collector's CPU time per op (median)."
+        )
+    )
+    notes = [
+        [Bold(r.pair), ": " + "; ".join(r.warnings)] for r in _ordered(recs, data) if r.warnings
+    ]
+    if notes:
+        doc.add(Paragraph("Statistical caveats:"), List(notes))
+
+
+def per_pair(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """One chart of samples per article section, and what each pair is about."""
+    pc = data.costs_of(primary)
+    ps = samples_of(data, primary)
+    doc.add(Heading(2, "Per pair, by article section"))
+    for i, section in enumerate(dict.fromkeys(pc.sort_values("order")["section"])):
+        sc = pc[pc["section"] == section]
+        label = f"§{section}" if section else "Other pairs"
+        doc.add(Heading(3, label))
+        doc.chart(
+            f"pairs-{i + 1:02d}-{slug(section or 'other')}",
+            f"Time per op of escape and noescape for {len(sc)} pairs of {label}, "
+            f"{footer(data, sc)}",
+            "Every sample (dots) and the median (diamond) of each variant; allocations "
+            "and bytes per op under each label; the ratio and its interval on the right.",
+            "pair_grid",
+            samples=ps[ps["section"] == section],
+            costs=sc,
+            title=f"{label}: escape vs noescape time per op",
+            footer=footer(data, sc),
+        )
+        items = []
+        for c in sc.sort_values(["order", "pair"]).itertuples(index=False):
+            case = data.cases.get(case_id(c.pair, data.cases) or "")
+            item: list[Any] = [Bold(c.pair)]
+            if case is not None:
+                item += [
+                    f" — {case.title}. " if case.title else " ",
+                    " ".join(case.explanation.split()),
+                ]
+                if case.note:
+                    item.append(" Note: " + " ".join(case.note.split()))
+            items.append(item)
+        doc.add(List(items))
+
+
+def gc_section(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    pc = data.costs_of(primary)
+    doc.add(Heading(2, "GC cost"))
+    if pc[["gc_cpu_escape", "gc_cpu_noescape"]].fillna(0).gt(0).any(axis=None):
+        doc.chart(
+            "gc-cost",
+            f"GC CPU time per op, escape vs noescape, {footer(data, pc)}",
+            "Median GC CPU time per op (gc-cpu-sec/op) of each variant, for the pairs "
+            "that caused any GC work; hollow markers at 0 mean none.",
+            "gc_cost",
+            costs=pc,
+            title="GC cost: GC CPU time per op",
+            footer=footer(data, pc),
+        )
+    else:
+        doc.add(Paragraph("No GC CPU time (gc-cpu-sec/op) in these results, or no GC work."))
+
+
+# --- across conditions ----------------------------------------------------------------------------
+
+
+def _no_escape_list(part: pd.DataFrame, key: str) -> List | None:
+    rows = part[~part["escaped"].astype(bool)].sort_values(["order", "pair"], kind="mergesort")
+    by: dict[str, list[str]] = defaultdict(list)
+    for c in rows.itertuples(index=False):
+        by[c.pair].append(str(getattr(c, key)))
+    if not by:
+        return None
+    return List([[Bold(p), f": no escape on {', '.join(vs)}"] for p, vs in by.items()])
+
+
+def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
+    same = data.costs[data.costs["setting"] == primary.setting]
+    per_machine = {m: sorted(set(g["go"]), key=version_key) for m, g in same.groupby("machine")}
+    best = sorted(per_machine, key=lambda m: (-len(per_machine[m]), m != primary.machine, m))
+    if not best or len(per_machine[best[0]]) < 2:
+        return
+    gos = per_machine[best[0]]
+    part = same[same["machine"] == best[0]]
+    foot = footer(data, part)
+    doc.add(Heading(2, "Go versions"))
+    doc.chart(
+        "go-versions",
+        f"Heatmap of the time ratio with its interval and extra allocs/op "
+        f"per pair and Go version, {foot}",
+        "Left: time ratio escape/noescape per pair and toolchain with its 95 % interval "
+        "(colour on a log scale, blue below ×1, red above). Right: allocations per op "
+        "the escape variant makes beyond the noescape one. Hatched cells: no escape on "
+        "that version (the escape variant allocates no more).",
+        "version_heatmap",
+        costs=part,
+        columns=gos,
+        title="Escape cost by Go version",
+        footer=foot,
+    )
+    listed = _no_escape_list(part, "go")
+    if listed is not None:
+        doc.add(Paragraph("Pairs without an escape on some versions (hatched above):"), listed)
+
+
+def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """The toolchain with the most machines, at the primary setting."""
+    same = data.costs[data.costs["setting"] == primary.setting]
+    per_go = {g: sorted(set(x["machine"])) for g, x in same.groupby("go")}
+    best = sorted(per_go, key=lambda g: (-len(per_go[g]), g != primary.go, version_key(g)))
+    if not best or len(per_go[best[0]]) < 2:
+        return
+    ms = per_go[best[0]]
+    part = same[same["go"] == best[0]]
+    foot = footer(data, part)
+    doc.add(Heading(2, "Machines"))
+    doc.chart(
+        "machines",
+        f"Time ratio and extra time per allocation per pair on {len(ms)} machines, {foot}",
+        f"The same toolchain ({best[0]}) on different machines: time ratio with 95 % "
+        "interval (left) and the extra time per escaped allocation (right).",
+        "machine_comparison",
+        costs=part,
+        machines=ms,
+        legend_labels={m: machine_text(data, m) for m in ms},
+        title="Escape cost by machine",
+        footer=foot,
+    )
+
+
+def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """The machine × toolchain with the most GC settings."""
+    per_mg: dict[tuple[str, str], list[Condition]] = defaultdict(list)
+    for c in data.conditions:
+        per_mg[(c.machine, c.go)].append(c)
+    mg = sorted(
+        per_mg,
+        key=lambda k: (
+            -len(per_mg[k]),
+            k != (primary.machine, primary.go),
+            k[0],
+            version_key(k[1]),
+        ),
+    )[0]
+    if len(per_mg[mg]) < 2:
+        return
+    settings = list(dict.fromkeys(c.setting for c in sorted(per_mg[mg], key=setting_key)))
+    if len(settings) < 2:
+        return
+    part = data.costs[(data.costs["machine"] == mg[0]) & (data.costs["go"] == mg[1])]
+    foot = footer(data, part)
+    doc.add(Heading(2, "GC pressure"))
+    doc.chart(
+        "gc-pressure",
+        f"Heatmap of the time ratio and the escape variant's GC CPU per op per GC setting, {foot}",
+        "How the time ratio (left; hatched: no escape) and the escape variant's GC CPU "
+        "time per op (right) change with GOGC and the live heap kept reachable.",
+        "gc_pressure",
+        costs=part,
+        settings=settings,
+        title="Escape cost under GC pressure",
+        footer=foot,
+    )
+
+
+def noise(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """The pairs with the widest intervals, sample by sample."""
+    pc = data.costs_of(primary)
+    ok = pc[pc["lo"].map(lambda v: is_number(v) and v > 0) & pc["hi"].map(is_number)]
+    if ok.empty:
+        return
+    pick = (
+        ok.assign(_w=np.log(ok["hi"] / ok["lo"]))
+        .sort_values(["_w", "pair"], ascending=[False, True], kind="mergesort")
+        .head(NOISE_PAIRS)
+    )
+    ps = samples_of(data, primary)
+    foot = footer(data, pick)
+    doc.add(Heading(2, "Noise"))
+    doc.chart(
+        "noise",
+        f"Samples in measurement order for the {len(pick)} pairs with the widest intervals, {foot}",
+        "The pairs with the widest ratio intervals: each sample's deviation from its "
+        "variant's median, in measurement order (dotted lines separate runs). Both lines "
+        "moving together is drift of the machine, which the paired rounds cancel; a "
+        "single spike is an outlier.",
+        "noise",
+        samples=ps[ps["pair"].isin(pick["pair"])],
+        costs=pick.drop(columns="_w"),
+        title="Noise: the pairs with the widest intervals",
+        footer=foot,
+    )
+
+
+def conditions_table(doc: DocBuilder, data: Collected) -> None:
+    """Pair × condition: every ratio measured, with no escape said in words."""
+    if len(data.conditions) < 2:
+        return
+    conds = data.conditions
+    labels = {c: c.label for c in conds}
+    dup = {lab for lab in labels.values() if list(labels.values()).count(lab) > 1}
+    head = [
+        "pair",
+        *(labels[c] + (f" ({c.details})" if labels[c] in dup else "") for c in conds),
+    ]
+    by = {(r.pair, condition_of(r)): r for r in data.records}
+    rows = []
+    for pair in dict.fromkeys(r.pair for r in sorted(data.records, key=_article_key(data))):
+        cells: list[Any] = [[Bold(pair)]]
+        for c in conds:
+            r = by.get((pair, c))
+            cells.append(
+                ""
+                if r is None
+                else f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}"
+                + ("" if r.escaped else " no escape")
+            )
+        rows.append(cells)
+    doc.add(
+        Heading(2, "Every condition"),
+        Paragraph(
+            "Time ratio escape/noescape with its 95 % interval for every machine × "
+            "toolchain × GC setting measured; runs with different settings are "
+            'separate columns, never pooled. "no escape": the escape variant '
+            "allocates no more than the noescape one there."
+        ),
+        Table(head, rows),
+    )
+
+
+def _article_key(data: Collected) -> Any:
+    order = {cid: i for i, cid in enumerate(data.cases)}
+
+    def key(r: Any) -> tuple[int, str]:
+        cid = case_id(r.pair, data.cases)
+        return (order[cid] if cid is not None else len(order), r.pair)
+
+    return key
+
+
+__all__ = [
+    "conditions_table",
+    "footer",
+    "gc_pressure",
+    "gc_section",
+    "go_versions",
+    "machine_text",
+    "machines",
+    "noise",
+    "overview",
+    "pair_table",
+    "per_pair",
+    "plural",
+    "summary",
+]
