@@ -7,8 +7,9 @@ Neighbours: ``bench.run`` executes a plan, ``bench.matrix`` makes one from a
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -195,3 +196,33 @@ class Plan:
     def samples_per_cell(self) -> int:
         """Samples each cell gets in total (rounds × samples per round when interleaved)."""
         return self.count * (max(1, self.samples_per_round) if self.order != "sequential" else 1)
+
+
+#: One ABBA cycle over rounds: escape first (A) in the 1st and 4th round of every
+#: four, noescape first in the 2nd and 3rd. Any effect of running first cancels
+#: over each cycle, and so does a linear drift across the cycle's rounds.
+ABBA = (False, True, True, False)
+
+
+def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
+    """The order of round ``rnd`` (from 1): pairs shuffled by (seed, round), ABBA variants.
+
+    Half of the pairs (every other one in name order, so the same pairs every
+    round) follow the mirrored cycle BAAB, so within any one round half the
+    pairs run escape first. Deterministic given the seed, so a resumed run
+    repeats the same plan.
+    """
+    groups: dict[tuple[str, str, Setting, int | None], list[Cell]] = {}
+    for c in cells:
+        groups.setdefault((c.go, c.pair, c.setting, c.cpu), []).append(c)
+    keys = sorted(groups, key=lambda k: (k[0], k[1], k[2].gogc, k[2].live_heap, k[3] or 0))
+    mirrored = {k: i % 2 == 1 for i, k in enumerate(keys)}
+    rng = random.Random(f"{seed}:{rnd}")
+    rng.shuffle(keys)
+    order: list[Cell] = []
+    for k in keys:
+        variants = sorted(groups[k], key=lambda c: c.bench)  # escape < noescape
+        if ABBA[(rnd - 1) % 4] != mirrored[k]:
+            variants.reverse()
+        order.extend(variants)
+    return order

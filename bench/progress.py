@@ -205,10 +205,14 @@ class Progress:
         def watch(what: str, done: int, total: int | None, finished: bool) -> None:
             ph = current.get(what)
             if ph is None:
-                ph = current[what] = Phase(self, "download", what)
+                ph = current[what] = Phase(self, "download", f"installing {what}")
                 self._start(ph)
-            shown = f"{fmt_bytes(done)}" + (f" of {fmt_bytes(total)}" if total else "")
-            ph.update(completed=done, total=total, detail=shown)
+            if done < 0:  # failed: the error line follows from the caller
+                ph.stopped = True
+                ph.update(detail="failed")
+            else:
+                shown = f"{fmt_bytes(done)}" + (f" of {fmt_bytes(total)}" if total else "")
+                ph.update(completed=done, total=total, detail=shown)
             if finished:
                 self._finish(current.pop(what))
 
@@ -230,6 +234,11 @@ class Progress:
             return
         self.err.write(text + "\n")
         self.err.flush()
+
+    def refresh(self) -> None:
+        """Redraw the live display now (it otherwise redraws ten times a second)."""
+        if self._rich is not None:
+            self._rich.refresh()
 
     def close(self) -> None:
         """Stop the live display (before the caller prints its summary)."""

@@ -52,7 +52,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import random
 import signal
 import subprocess
 import time
@@ -76,6 +75,7 @@ from bench.plan import (
     bench_regex,
     parse_benchtime,
     parse_size,
+    round_order,
 )
 from bench.progress import EtaModel, Phase, Progress, clock
 
@@ -330,36 +330,6 @@ def iterations(per_op_seconds: float, target_seconds: float) -> int:
     if want <= 1:
         return 1
     return 1 << min(30, round(math.log2(want)))
-
-
-#: One ABBA cycle over rounds: escape first (A) in the 1st and 4th round of every
-#: four, noescape first in the 2nd and 3rd. Any effect of running first cancels
-#: over each cycle, and so does a linear drift across the cycle's rounds.
-ABBA = (False, True, True, False)
-
-
-def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
-    """The order of round ``rnd`` (from 1): pairs shuffled by (seed, round), ABBA variants.
-
-    Half of the pairs (every other one in name order, so the same pairs every
-    round) follow the mirrored cycle BAAB, so within any one round half the
-    pairs run escape first. Deterministic given the seed, so a resumed run
-    repeats the same plan.
-    """
-    groups: dict[tuple[str, str, Setting, int | None], list[Cell]] = {}
-    for c in cells:
-        groups.setdefault((c.go, c.pair, c.setting, c.cpu), []).append(c)
-    keys = sorted(groups, key=lambda k: (k[0], k[1], k[2].gogc, k[2].live_heap, k[3] or 0))
-    mirrored = {k: i % 2 == 1 for i, k in enumerate(keys)}
-    rng = random.Random(f"{seed}:{rnd}")
-    rng.shuffle(keys)
-    order: list[Cell] = []
-    for k in keys:
-        variants = sorted(groups[k], key=lambda c: c.bench)  # escape < noescape
-        if ABBA[(rnd - 1) % 4] != mirrored[k]:
-            variants.reverse()
-        order.extend(variants)
-    return order
 
 
 def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:

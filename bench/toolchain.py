@@ -244,7 +244,8 @@ def resolve_version(spec: str, available: Sequence[str] | None = None) -> str:
     return max(line, key=version_key)
 
 
-#: ``watch(what, bytes_so_far, total_bytes_or_None, finished)``: how an install reports.
+#: ``watch(what, bytes_so_far, total_bytes_or_None, finished)``: how an install reports
+#: (bytes -1 with ``finished``: the install failed).
 Watch = Callable[[str, int, "int | None", bool], None]
 _PIP_SIZE = re.compile(r"\((\d+(?:\.\d+)?) (kB|MB|GB)\)")
 
@@ -336,9 +337,9 @@ def _pip(
             time.sleep(0.2)
         log.seek(0)
         said = log.read()
-    if watch is not None:
+    if watch is not None:  # bytes -1: it failed (the caller says why)
         total = total or _pip_total(said)
-        watch(what, total or _wheel_bytes(scratch), total, True)
+        watch(what, (total or _wheel_bytes(scratch)) if proc.returncode == 0 else -1, total, True)
     return proc.returncode, said
 
 

