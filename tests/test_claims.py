@@ -103,7 +103,8 @@ def test_examples_are_judged_first_and_named(old_rows, new_rows) -> None:
     assert v.example is not None and v.example.case == "ArticleProcessUser"
     assert v.example.verdict == NOT and v.example.escaped is False
     assert [c.verdict for c in v.cases] == [HOLDS]  # LeakingPointerParam: the callee keeps it
-    assert "processUser" in v.reason and "LeakingPointerParam" in v.reason
+    assert "the article's processUser: 'u does not escape'" in v.reason  # the compiler's words
+    assert "LeakingPointerParam: 'moved to heap: u'" in v.reason
     p_old, p_new = _v(old_rows, "3.5-print-interface"), _v(new_rows, "3.5-print-interface")
     assert p_old.example.escaped is True and p_old.example.allocs_escape == 1
     assert p_new.example.escaped is False and p_new.example.allocs_escape == 0

@@ -34,6 +34,7 @@ VERDICTS = (HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA)
 HEAP, STACK = "heap", "stack"
 #: Diagnostic kinds that put a subject on the heap (bench.diagnostics.HEAP_KINDS).
 HEAP_KINDS = frozenset({"moved-to-heap", "escapes-to-heap"})
+_NO_ESCAPE = frozenset({"does-not-escape"})
 #: Units whose values are exact counts: medians are compared directly, no test.
 COUNT_UNITS = frozenset({"allocs/op", "B/op"})
 #: Manifest units → the tidied units records carry (benchfmt tidies ns to sec).
@@ -121,18 +122,24 @@ class Context:
         info = self.cases.get(case)
         return info.pair_kind if info else "heap-stack"
 
-    def heap_lines(self, case: str, variant: str, var: str) -> tuple[str, ...]:
-        """The heap diagnostics in the variant's functions, those about ``var`` first."""
+    def heap_lines(
+        self, case: str, variant: str, var: str, kinds: frozenset[str] = HEAP_KINDS
+    ) -> tuple[str, ...]:
+        """The variant's diagnostics of ``kinds`` (heap by default), those about ``var`` first."""
         info = self.cases.get(case)
         funcs = (info.escape_funcs if variant == "escape" else info.noescape_funcs) if info else ()
         found = [
             d
             for d in self.diagnostics
-            if d.get("kind") in HEAP_KINDS
-            and any(_in_func(str(d.get("func", "")), f) for f in funcs)
+            if d.get("kind") in kinds and any(_in_func(str(d.get("func", "")), f) for f in funcs)
         ]
         found.sort(key=lambda d: d.get("subject") != var)
         return tuple(dict.fromkeys(str(d.get("message")) for d in found))
+
+    def stack_phrase(self, case: str, variant: str, var: str) -> str:
+        """``'u does not escape'`` when the compiler says so about ``var``, else a plain phrase."""
+        said = [m for m in self.heap_lines(case, variant, var, _NO_ESCAPE) if m.startswith(var)]
+        return f"'{said[0]}'" if said and var else f"{var} stays on the stack (no heap diagnostic)"
 
 
 def _num(v: float | None) -> str:
@@ -251,7 +258,7 @@ def judge_place(
     allocs = _allocs(e, n)
     if predicted == HEAP:
         if fate == STACK:
-            verdict, why = NOT, f"{subject} stays on the stack (no heap diagnostic)"
+            verdict, why = NOT, ctx.stack_phrase(case, variant, subject)
         elif fate == HEAP and allocates is False:
             verdict, why = NOT, f"the compiler says '{said}' but nothing extra is allocated"
         elif fate == HEAP:
@@ -263,7 +270,7 @@ def judge_place(
         if fate == HEAP:
             verdict, why = NOT, f"'{said}'"
         elif fate == STACK:
-            verdict, why = HOLDS, f"{subject} stays on the stack"
+            verdict, why = HOLDS, ctx.stack_phrase(case, variant, subject)
             if allocates:
                 why += " (yet the variant allocates: growth or a runtime-sized buffer)"
         else:
