@@ -9,7 +9,8 @@ or named explicitly, so they never stand in for the user's data.
 
 Loading (``load_inputs``, ``select_runs``) is the one place that decides what
 an input is; ``bench.cli`` prints the warnings it collects, ``analysis`` gets
-``bench.model.LoadedRun`` records.
+``bench.model.LoadedRun`` records. (Slightly over the ~600-line guide: writing
+the layout and reading it back belong together.)
 
 Every JSON file carries ``"schema": SCHEMA`` and is written atomically: a temp
 file in the same directory, fsync, rename. Raw text is appended and flushed
@@ -482,16 +483,21 @@ def _raw_config(raw: Path) -> dict[str, str]:
     return {k: ",".join(sorted(v)) for k, v in seen.items()}
 
 
+def _meta(run_dir: Path) -> dict[str, Any] | None:
+    """A run's meta.json when it is readable (damage is reported when the run is loaded)."""
+    try:
+        return read_json(run_dir / META, kind="meta")
+    except InputError:
+        return None
+
+
 def configuration(run_dir: Path) -> tuple[str, ...]:
     """What a run measured, as a key: runs with equal keys may stand in for each other.
 
     From meta.json (toolchain, module and the request's settings) when it is
     readable, else from raw.txt's configuration lines.
     """
-    try:
-        meta = read_json(run_dir / META, kind="meta")
-    except InputError:
-        meta = None
+    meta = _meta(run_dir)
     if meta is not None:
         req = meta.get("request", {})
         return (
@@ -515,11 +521,7 @@ def configuration(run_dir: Path) -> tuple[str, ...]:
 
 def _repeat_group(run_dir: Path) -> str | None:
     """The ``bench run --repeat K`` series a run belongs to (meta ``series.id``), K > 1."""
-    try:
-        meta = read_json(run_dir / META, kind="meta")
-    except InputError:
-        return None
-    series = meta.get("series")
+    series = (_meta(run_dir) or {}).get("series")
     if isinstance(series, dict) and series.get("id") and int(series.get("of", 1) or 1) > 1:
         return str(series["id"])
     return None
@@ -608,10 +610,7 @@ def select_runs(
 
 def _measured_module(run_dir: Path) -> Path | None:
     """The module a run measured (meta ``module``), or None when unknown."""
-    try:
-        module = read_json(run_dir / META, kind="meta").get("module")
-    except InputError:
-        return None
+    module = (_meta(run_dir) or {}).get("module")
     return Path(str(module)).expanduser().resolve() if module else None
 
 
