@@ -308,3 +308,25 @@ def col_name(x: int) -> str:
         name = chr(ord("A") + x % 26) + name
         x //= 26
     return name or "A"
+
+
+# --- benchproc key headers --------------------------------------------------------
+
+
+def key_header(columns: Sequence[Sequence[str]], nfields: int) -> list[list[tuple[str, int, int]]]:
+    """benchproc.NewKeyHeader flattened by level: (value, start, len) nodes per level."""
+    levels: list[list[tuple[str, int, int]]] = []
+    parents = [(0, len(columns))]
+    for level in range(nfields):
+        nodes: list[tuple[str, int, int]] = []
+        for start, length in parents:
+            j = start
+            while j < start + length:
+                val, k = columns[j][level], j
+                while k < start + length and columns[k][level] == val:
+                    k += 1
+                nodes.append((val, j, k - j))
+                j = k
+        levels.append(nodes)
+        parents = [(n[1], n[2]) for n in nodes]
+    return levels

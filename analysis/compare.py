@@ -2,33 +2,25 @@
 
 One job: ``bench.model.Result`` records in, :class:`Report` out (like
 golang.org/x/perf's ``cmd/benchstat/internal/benchtab``). A record is projected
-into a *table* (by default its file configuration and unit), a *row* (its full
-name) and a *column* (its input's label); each cell is a sample that
-``analysis.stats`` summarises, and every column after the first is compared with
-the first (the baseline). The query languages are benchstat's and live in
-``analysis.benchproc``; rendering is ``analysis.table``; the ``--fail-on`` gate is
-``analysis.gate``.
+into a *table* (its file configuration and unit), a *row* (its full name) and a
+*column* (its input's label); each cell is a sample ``analysis.stats``
+summarises, and every column is compared with the first (the baseline).
+Neighbours: ``analysis.benchproc`` (query language), ``analysis.table``
+(rendering), ``analysis.gate`` (``--fail-on``), ``analysis.escape_cost``.
 
-Beyond benchstat (all off with ``benchstat_compat=True``, which reproduces
-benchstat's numbers, order and warnings byte for byte):
+Beyond benchstat (all off with ``benchstat_compat=True``, byte for byte benchstat):
 
-* **Multiplicity.** Within each table the Mann–Whitney p-values are adjusted
-  with **Holm's step-down method** (Holm 1979): it controls the family-wise
-  error rate at α under any dependence (benchmarks measured in one session share
-  the machine, so their p-values are not independent). Raw p-values are kept.
-* **Reading at a glance.** Rows in catalogue order (``order``: case ids in
-  ``go_cases/cases.toml`` order), then by name; one note per table lists its
-  noisy rows (CV above a threshold) and rows with too few samples.
-* **One table per metric.** A unit with an ``ns`` component is tidied to
-  ``sec`` here too, whatever the parser did, so ``gc-cpu-ns/op`` and
-  ``gc-cpu-sec/op`` never make two tables.
-* **Zeros.** A ratio against 0 is meaningless; such changes are absolute deltas
-  and zero centres are kept out of geometric means.
-* **Escape cost.** With ``--by variant`` the sec/op verdicts come from the one
-  escape-cost estimator (:func:`variant_verdicts`).
+* **Multiplicity.** Holm's step-down adjustment (Holm 1979) within each table:
+  family-wise error at α under any dependence (one session shares the machine).
+* **At a glance.** Rows in catalogue order (``order``: case ids as in
+  ``go_cases/cases.toml``), then by name; one note per table lists noisy rows.
+* **One table per metric.** ``ns`` units are tidied to ``sec`` here too,
+  whatever the parser did (``gc-cpu-ns/op`` and ``gc-cpu-sec/op`` are one table).
+* **Zeros.** Changes from 0 are absolute deltas; zero centres stay out of geomeans.
+* **Escape cost.** ``--by variant`` sec/op verdicts come from the one escape-cost
+  estimator (:func:`variant_verdicts`).
 
-:func:`options_for` holds the ``bench compare --by`` presets (which columns, which
-configuration keys may not split tables), so the CLI makes no policy.
+:func:`options_for` holds the ``bench compare --by`` presets, so the CLI makes no policy.
 """
 
 from __future__ import annotations
@@ -40,16 +32,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from analysis import stats
+from analysis import escape_cost, stats
 from analysis.benchproc import filter as bfilter
-from analysis.benchproc.projection import Field, Projection, ProjectionParser
-from analysis.benchproc.syntax import QueryError
+from analysis.benchproc.keys import IDENTITY_KEYS, MACHINE_KEYS, is_setting, setting_keys
+from analysis.benchproc.projection import Field, Projection
+from analysis.benchproc.query import Query, parse_query
+from analysis.benchproc.syntax import QueryError as QueryError  # re-exported: part of the API
+from analysis.benchproc.units import Units, tidy, unit_assumption, unit_better, unit_meta
 from analysis.stats import Comparison, Sample, Summary
-from bench.model import Result, UnitMeta, Value
+from bench.model import Result
 
 Correction = Literal["holm", "none"]
-#: Unit metadata: ``UnitMeta`` records (first wins) or a ``{(unit, key): value}`` mapping.
-Units = Iterable[UnitMeta] | Mapping[tuple[str, str], str] | None
 
 #: ``bench compare --by`` presets: the column projection each one means. Versions and
 #: GOGC settings sort by their numbers ("off" last); for variants noescape is always
@@ -61,33 +54,6 @@ BY_PRESETS: Mapping[str, str] = {
     "run": ".file",
     "variant": "/variant@(noescape escape)",
 }
-#: Config lines that name a run rather than describe how it measured.
-IDENTITY_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration")
-MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
-#: Config keys (besides ``escapebench-*`` settings) that change what is measured.
-SETTING_KEYS = ("gogc", "live-heap", "gomaxprocs")
-
-__all__ = [
-    "BY_PRESETS",
-    "Cell",
-    "Column",
-    "ColumnSummary",
-    "CompareOptions",
-    "QueryError",
-    "Report",
-    "Row",
-    "Table",
-    "Units",
-    "by_column",
-    "compare",
-    "filter_expr",
-    "options_for",
-    "setting_keys",
-    "unit_assumption",
-    "unit_better",
-    "variant_verdicts",
-]
-
 
 # --- options and results ------------------------------------------------------
 
@@ -221,16 +187,6 @@ def filter_expr(text: str) -> str:
     return ".name:/" + re.sub(r"([/\\])", r"\\\1", text) + "/"
 
 
-def setting_keys(results: Iterable[Result]) -> list[str]:
-    """Config keys that describe how records were measured (``escapebench-*`` settings, GOGC...)."""
-    keys: dict[str, None] = {}
-    for r in results:
-        for k, _ in r.config:
-            if (k.startswith("escapebench-") and k not in IDENTITY_KEYS) or k in SETTING_KEYS:
-                keys.setdefault(k)
-    return list(keys)
-
-
 def options_for(
     by: str | None,
     results: Sequence[Result] = (),
@@ -252,83 +208,30 @@ def options_for(
     (``--by run``, the default) they go into the columns' settings instead and
     the gate warns. ``--benchstat`` keeps benchstat's plain behaviour.
     """
-    col = by_column(by) if by else ".file"
-    if benchstat:
-        return CompareOptions(
-            col=col,
-            filter=filter_expr(filter),
-            alpha=alpha,
-            confidence=confidence,
-            benchstat_compat=True,
-        )
-    ignore: list[str] = list(IDENTITY_KEYS)
-    if by == "machine":
-        ignore += MACHINE_KEYS
-    if by in (None, "", "run"):
-        ignore += [
-            *MACHINE_KEYS,
-            "go-version",
-            *(k for k in setting_keys(results) if k not in ("gogc", "live-heap")),
-        ]
+    ignore: list[str] = []
+    if not benchstat:
+        ignore += IDENTITY_KEYS
+        if by == "machine":
+            ignore += MACHINE_KEYS
+        if by in (None, "", "run"):
+            ignore += [*MACHINE_KEYS, "go-version"]
+            ignore += [k for k in setting_keys(results) if k not in ("gogc", "live-heap")]
     return CompareOptions(
-        col=col,
+        col=by_column(by) if by else ".file",
         ignore=" ".join(dict.fromkeys(ignore)),
         filter=filter_expr(filter),
         alpha=alpha,
         confidence=confidence,
+        benchstat_compat=benchstat,
         order=tuple(order),
     )
 
 
-# --- unit metadata ------------------------------------------------------------
-
-
-def _unit_meta(units: Units) -> dict[tuple[str, str], str]:
-    """Normalise unit metadata: UnitMeta records or a {(unit, key): value} mapping."""
-    out: dict[tuple[str, str], str] = {}
-    if units is None:
-        return out
-    if isinstance(units, Mapping):
-        for (unit, key), v in units.items():
-            out.setdefault((unit, key), str(v))
-        return out
-    for u in units:
-        out.setdefault((u.unit, u.key), u.value)
-    return out
-
-
-def unit_better(unit: str, units: Units = None) -> int:
-    """+1 if higher is better, -1 if lower is better, 0 if unknown (benchfmt ``GetBetter``)."""
-    val = _unit_meta(units).get((unit, "better"))
-    if val is not None:
-        return {"higher": 1, "lower": -1}.get(val, 0)
-    if unit in ("ns/op", "sec/op", "B/op", "allocs/op"):
-        return -1
-    if unit in ("MB/s", "B/s"):
-        return 1
-    return 0
-
-
-def unit_assumption(unit: str, units: Units = None) -> stats.Assumption:
-    """``exact`` when the unit has ``assume=exact`` metadata, else ``nothing``."""
-    return "exact" if _unit_meta(units).get((unit, "assume")) == "exact" else "nothing"
-
-
-_NS = re.compile(r"(?<![A-Za-z])ns(?![A-Za-z])")
-
-
-def _tidy(r: Result) -> Result:
-    """``r`` with any ``ns`` unit left by the parser (benchfmt keeps zeros) in ``sec``."""
-    if not any(_NS.search(v.unit) for v in r.values):
-        return r
-    values = tuple(
-        Value(v.value * 1e-9, _NS.sub("sec", v.unit), v.value, v.unit) if _NS.search(v.unit) else v
-        for v in r.values
-    )
-    return replace(r, values=values)
-
-
 # --- building tables ------------------------------------------------------------
+
+
+#: A cell's key: (row key, column key).
+_Key = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass
@@ -338,59 +241,22 @@ class _BuildCell:
 
 
 @dataclass
-class _Projections:
-    """The parsed -table/-row/-col/-ignore projections, the residue and the filter."""
-
-    table: Projection
-    row: Projection
-    col: Projection
-    residue: Projection
-    match: bfilter.FilterFn
-
-
-def _projections(opts: CompareOptions) -> _Projections:
-    filters: list[bfilter.FilterFn] = []
-    try:
-        filters.append(bfilter.compile(opts.filter))
-    except QueryError as e:
-        raise QueryError(f"parsing -filter: {e}") from None
-    parser = ProjectionParser()
-    got: dict[str, Projection] = {}
-    for flag, expr in (
-        ("-table", opts.table),
-        ("-row", opts.row),
-        ("-col", opts.col),
-        ("-ignore", opts.ignore),
-    ):
-        try:
-            got[flag] = (
-                parser.parse_with_unit(expr, filters)
-                if flag == "-table"
-                else parser.parse(expr, filters)
-            )
-        except QueryError as e:
-            raise QueryError(f"parsing {flag}: {e}") from None
-    # Filters from fixed orders are and-ed before the user's filter, like benchproc.
-    match = bfilter.filter_op("and", filters[1:] + filters[:1])
-    return _Projections(got["-table"], got["-row"], got["-col"], parser.residue(), match)
-
-
-@dataclass
 class _Collected:
     """Records grouped into cells per table key, plus what rows and columns need to know."""
 
-    tables: dict[tuple[str, ...], dict[tuple[tuple[str, ...], tuple[str, ...]], _BuildCell]] = (
-        field(default_factory=dict)
-    )
+    tables: dict[tuple[str, ...], dict[_Key, _BuildCell]] = field(default_factory=dict)
     row_base: dict[tuple[str, ...], str] = field(default_factory=dict)
     col_settings: dict[tuple[str, ...], dict[str, dict[str, None]]] = field(default_factory=dict)
     col_sample_sec: dict[tuple[str, ...], list[float]] = field(default_factory=dict)
+    #: The records that passed the filter, and the condition of each sec/op row.
+    kept: list[Result] = field(default_factory=list)
+    conditions: dict[_Key, escape_cost.Condition] = field(default_factory=dict)
 
 
-def _collect(results: Iterable[Result], p: _Projections, compat: bool) -> _Collected:
+def _collect(results: Iterable[Result], p: Query, compat: bool) -> _Collected:
     out = _Collected()
     for rec in results:
-        r = bfilter.apply(p.match, rec if compat else _tidy(rec))
+        r = bfilter.apply(p.match, rec if compat else tidy(rec))
         if r is None:
             continue
         table_keys = p.table.project_values(r)
@@ -399,12 +265,15 @@ def _collect(results: Iterable[Result], p: _Projections, compat: bool) -> _Colle
         out.row_base.setdefault(row_key, r.name.base)
         settings = out.col_settings.setdefault(col_key, {})
         for k, v in r.config:
-            if (k.startswith("escapebench-") and k not in IDENTITY_KEYS) or k in SETTING_KEYS:
+            if is_setting(k):
                 settings.setdefault(k, {})[v] = None
         sec = r.get("sec/op")
         if sec is not None and r.iters > 0:
             out.col_sample_sec.setdefault(col_key, []).append(sec * r.iters)
+        out.kept.append(r)
         for v, tkey in zip(r.values, table_keys, strict=True):
+            if v.unit == escape_cost.TIME_UNIT:
+                out.conditions.setdefault((tkey, row_key), escape_cost.condition_of(r))
             c = out.tables.setdefault(tkey, {}).setdefault((row_key, col_key), _BuildCell())
             c.values.append(float(v.value))
             c.residues.add(res_key)
@@ -432,42 +301,67 @@ def compare(
         opts = replace(opts, **overrides)  # type: ignore[arg-type]
     if order is not None:
         opts = replace(opts, order=tuple(order))
-    meta = _unit_meta(units)
-    p = _projections(opts)
+    meta = unit_meta(units)
+    p = parse_query(opts.table, opts.row, opts.col, opts.ignore, opts.filter)
     got = _collect(results, p, opts.benchstat_compat)
-    unit_field = p.table.unit_field
-    assert unit_field is not None
-    table_fields = [f for f in p.table.flattened() if f is not unit_field]
-    built: list[Table] = []
-    for tkey in p.table.sort(got.tables):
-        cells = got.tables[tkey]
-        unit = Projection.get(tkey, unit_field)
-        config = tuple((f.name, Projection.get(tkey, f)) for f in table_fields)
-        rows = _sort_rows(p.row.sort({rk for rk, _ in cells}), got.row_base, opts)
-        cols = p.col.sort({ck for _, ck in cells})
-        columns = tuple(_column(ck, p.col, got) for ck in cols)
-        built.append(
-            _build_table(
-                opts,
-                unit,
-                unit_assumption(unit, meta),
-                unit_better(unit, meta),
-                config,
-                rows,
-                cols,
-                columns,
-                cells,
-                p,
-                got.row_base,
-            )
-        )
+    costs = _costs(got, opts) if _is_variant(p, opts) else {}
+    built = [_table(tkey, got, p, opts, meta, costs) for tkey in p.table.sort(got.tables)]
     notes: tuple[str, ...] = ()
     if opts.corrected:
         notes = (
             "p-values adjusted within each table by Holm's method "
             f"(α={opts.alpha:g}); ~ means no significant change after adjustment",
         )
+    if costs:
+        notes += (
+            "escape vs noescape sec/op verdicts: analysis.escape_cost (paired rounds where "
+            "interleaved), Holm over every pair and condition",
+        )
     return Report(tuple(built), tuple(f.name for f in p.col.flattened()), opts, notes)
+
+
+def _table(
+    tkey: tuple[str, ...],
+    got: _Collected,
+    p: Query,
+    opts: CompareOptions,
+    meta: Mapping[tuple[str, str], str],
+    costs: Costs,
+) -> Table:
+    """One table: rows and columns in order, cells summarised and compared, Holm, notes."""
+    unit_field = p.table.unit_field
+    assert unit_field is not None
+    unit = Projection.get(tkey, unit_field)
+    config = tuple(
+        (f.name, Projection.get(tkey, f)) for f in p.table.flattened() if f is not unit_field
+    )
+    rows = _sort_rows(p.row.sort({rk for rk, _ in got.tables[tkey]}), got.row_base, opts)
+    cols = p.col.sort({ck for _, ck in got.tables[tkey]})
+    assumption = unit_assumption(unit, meta)
+    out = _cells(got.tables[tkey], cols[0], unit, assumption, opts, p.residue.flattened())
+    compat = opts.benchstat_compat
+    row_objs = []
+    for rk in rows:
+        rcells = tuple(out.get((rk, ck)) for ck in cols)
+        values = tuple((f.name, v) for f in p.row.flattened() if (v := Projection.get(rk, f)))
+        advice = () if compat else _advice(rcells, opts)
+        row_objs.append(
+            Row(p.row.string_values(rk), values, rcells, advice, got.row_base.get(rk, ""))
+        )
+    table = Table(
+        config,
+        unit,
+        assumption,
+        unit_better(unit, meta),
+        tuple(_column(ck, p.col, got) for ck in cols),
+        tuple(row_objs),
+        tuple(_column_summary(row_objs, i, compat) for i in range(len(cols))),
+        () if compat else _table_notes(row_objs, opts),
+    )
+    if costs and unit == escape_cost.TIME_UNIT:
+        conds = {p.row.string_values(rk): got.conditions.get((tkey, rk)) for rk in rows}
+        table = variant_verdicts(table, conds, costs)
+    return table
 
 
 def _sort_rows(
@@ -503,39 +397,27 @@ def _cell_warnings(c: _BuildCell, residue_fields: list[Field]) -> tuple[str, ...
     return ("benchmarks vary in " + ", ".join(varying),) if varying else ()
 
 
-def _build_table(
-    opts: CompareOptions,
+def _cells(
+    cells: Mapping[_Key, _BuildCell],
+    base: tuple[str, ...],
     unit: str,
     assumption: stats.Assumption,
-    better: int,
-    config: tuple[tuple[str, str], ...],
-    rows: list[tuple[str, ...]],
-    cols: list[tuple[str, ...]],
-    columns: tuple[Column, ...],
-    cells: Mapping[tuple[tuple[str, ...], tuple[str, ...]], _BuildCell],
-    p: _Projections,
-    row_base: Mapping[tuple[str, ...], str],
-) -> Table:
+    opts: CompareOptions,
+    residue_fields: list[Field],
+) -> dict[_Key, Cell]:
+    """Every cell summarised, compared with its row's baseline cell, Holm within the table."""
     compat = opts.benchstat_compat
-    base = cols[0]
     samples = {k: Sample.of(c.values, unit) for k, c in cells.items()}
-    residue_fields = p.residue.flattened()
-    out: dict[tuple[tuple[str, ...], tuple[str, ...]], Cell] = {}
-    for k, c in cells.items():
-        rk, ck = k
+    out: dict[_Key, Cell] = {}
+    for (rk, ck), c in cells.items():
+        s = samples[(rk, ck)]
         cmp = None
         if ck != base and (rk, base) in samples:
-            cmp = stats.compare(
-                samples[(rk, base)],
-                samples[k],
-                opts.alpha,
-                assumption,
-                opts.confidence,
-                benchstat=compat,
-            )
-        out[k] = Cell(
-            samples[k],
-            stats.summarize(samples[k], opts.confidence, assumption, benchstat=compat),
+            old = samples[(rk, base)]
+            cmp = stats.compare(old, s, opts.alpha, assumption, opts.confidence, benchstat=compat)
+        out[(rk, ck)] = Cell(
+            s,
+            stats.summarize(s, opts.confidence, assumption, benchstat=compat),
             cmp,
             _cell_warnings(c, residue_fields),
             None,
@@ -544,26 +426,10 @@ def _build_table(
         )
     if opts.corrected and assumption == "nothing":
         out.update(_holm(out, opts.alpha))
-    row_objs = []
-    for rk in rows:
-        rcells = tuple(out.get((rk, ck)) for ck in cols)
-        row_objs.append(
-            Row(
-                p.row.string_values(rk),
-                tuple((f.name, v) for f in p.row.flattened() if (v := Projection.get(rk, f))),
-                rcells,
-                () if compat else _advice(rcells, opts),
-                row_base.get(rk, ""),
-            )
-        )
-    geo = tuple(_column_summary(row_objs, i, compat) for i in range(len(cols)))
-    notes = () if compat else _table_notes(row_objs, opts)
-    return Table(config, unit, assumption, better, columns, tuple(row_objs), geo, notes)
+    return out
 
 
-def _holm(
-    cells: Mapping[tuple[tuple[str, ...], tuple[str, ...]], Cell], alpha: float
-) -> dict[tuple[tuple[str, ...], tuple[str, ...]], Cell]:
+def _holm(cells: Mapping[_Key, Cell], alpha: float) -> dict[_Key, Cell]:
     """Holm over the table's tests (identical samples are no test and stay out)."""
     family = [
         (k, c.comparison)
@@ -577,71 +443,64 @@ def _holm(
     }
 
 
+def _ratio(a: float, b: float, compat: bool) -> float | None:
+    """A row's ratio to the baseline; NaN keeps the count honest in our mode when a centre
+    is 0; None: benchstat's ratio against 0, which voids the geomean ratio."""
+    if a == b:
+        return 1.0
+    if compat:
+        return None if b == 0 else a / b
+    return a / b if a > 0 and b > 0 else math.nan
+
+
 def _column_summary(rows: Sequence[Row], col: int, compat: bool) -> ColumnSummary:
     """benchstat's geomean entry (0/0 counts as ratio 1); in our mode zeros are left out."""
-    n_base = sum(1 for r in rows if r.cells[0] is not None)
-    summaries: list[float] = []
-    ratios: list[float] = []
-    bad_ratio = False
-    zeros = 0
+    pairs: list[tuple[float, float | None]] = []
     for r in rows:
         cell, first = r.cells[col], r.cells[0]
-        if cell is None:
-            continue
-        a = cell.summary.center
-        b = first.summary.center if (cell.comparison is not None and first) else None
-        if compat or a > 0:
-            summaries.append(a)
-        else:
-            zeros += 1
-        if b is None:
-            continue
-        if a == b:
-            ratios.append(1.0)
-        elif compat and b == 0:
-            bad_ratio = True
-            ratios.append(0.0)
-        elif compat or (a > 0 and b > 0):
-            ratios.append(a / b)
-        else:
-            ratios.append(math.nan)  # keeps the benchmark-set count honest
+        if cell is not None:
+            base = first.summary.center if cell.comparison is not None and first else None
+            pairs.append((cell.summary.center, base))
+    centers = [a for a, _ in pairs if compat or a > 0]
+    zeros = len(pairs) - len(centers)
+    ratios = [_ratio(a, b, compat) for a, b in pairs if b is not None]
     warnings: list[str] = []
-    n_ratios = len(ratios)
-    ratios = [x for x in ratios if not math.isnan(x)]
-    if col != 0 and n_base != n_ratios:
+    if col != 0 and sum(1 for r in rows if r.cells[0] is not None) != len(ratios):
         warnings.append("benchmark set differs from baseline; geomeans may not be comparable")
-    center = stats.geomean(summaries, benchstat=compat) if summaries else math.nan
+    center = stats.geomean(centers, benchstat=compat) if centers else math.nan
     if math.isnan(center):
         warnings.append("summaries must be >0 to compute geomean")
     elif not compat and zeros:
         warnings.append(
             f"{zeros} zero {'summary' if zeros == 1 else 'summaries'} left out of geomean"
         )
-    ratio_out = None
-    if col != 0 and not bad_ratio:
-        g = stats.geomean(ratios, benchstat=compat) if ratios else math.nan
+    ratio = None
+    if col != 0 and None not in ratios:
+        kept = [x for x in ratios if x is not None and not math.isnan(x)]
+        g = stats.geomean(kept, benchstat=compat) if kept else math.nan
         if math.isnan(g):
             warnings.append("ratios must be >0 to compute geomean")
         else:
-            ratio_out = g
-    return ColumnSummary(None if math.isnan(center) else center, ratio_out, tuple(warnings), zeros)
+            ratio = g
+    return ColumnSummary(None if math.isnan(center) else center, ratio, tuple(warnings), zeros)
+
+
+def _at_least(bound: tuple[str, int]) -> int:
+    op, n = bound
+    return n if op == ">=" else n + 1
 
 
 def _need_count(cells: Sequence[Cell | None], opts: CompareOptions) -> int:
     """The --count that would give every cell an interval and the U test a chance (0: enough)."""
-    need = 0
-    if any(c is not None and (math.isinf(c.summary.lo) or math.isinf(c.summary.hi)) for c in cells):
-        op, n = stats.min_samples_for_ci(opts.confidence)
-        need = max(need, n if op == ">=" else n + 1)
-    if any(
-        c is not None
-        and c.comparison is not None
-        and any(w.startswith("need ") for w in c.comparison.warnings)
-        for c in cells
-    ):
-        op, n = stats.min_samples_for_utest(opts.alpha)
-        need = max(need, n if op == ">=" else n + 1)
-    return need
+    present = [c for c in cells if c is not None]
+    no_ci = any(math.isinf(c.summary.lo) or math.isinf(c.summary.hi) for c in present)
+    no_test = any(
+        c.comparison and any(w.startswith("need ") for w in c.comparison.warnings) for c in present
+    )
+    return max(
+        _at_least(stats.min_samples_for_ci(opts.confidence)) if no_ci else 0,
+        _at_least(stats.min_samples_for_utest(opts.alpha)) if no_test else 0,
+    )
 
 
 def _max_cv(cells: Sequence[Cell | None]) -> float | None:
@@ -688,14 +547,47 @@ def _table_notes(rows: Sequence[Row], opts: CompareOptions) -> tuple[str, ...]:
 
 # --- the escape-cost hook -----------------------------------------------------------
 
+#: Escape-cost records by (pair, condition).
+Costs = Mapping[tuple[str, escape_cost.Condition], escape_cost.CostRecord]
 
-def variant_verdicts(report: Report, results: Iterable[Result]) -> Report:
-    """``--by variant``: sec/op verdicts from the one escape-cost estimator.
 
-    When the columns are noescape → escape, the p-value, adjusted p-value and
-    verdict of each sec/op row come from ``analysis.escape_cost`` (paired
-    rounds where the run interleaved them, its own Holm family), so ``bench
-    compare`` never disagrees with ``bench cost``. Other reports are returned as
-    they are. Until that module exists this is the identity.
+def _is_variant(p: Query, opts: CompareOptions) -> bool:
+    """Columns noescape → escape (``--by variant``), outside benchstat mode."""
+    return not opts.benchstat_compat and [f.name for f in p.col.flattened()] == ["/variant"]
+
+
+def _costs(got: _Collected, opts: CompareOptions) -> Costs:
+    records = escape_cost.cost_records(got.kept, confidence=opts.confidence, alpha=opts.alpha)
+    return {(r.pair, r.condition): r for r in records}
+
+
+def variant_verdicts(
+    table: Table, conditions: Mapping[str, escape_cost.Condition | None], costs: Costs
+) -> Table:
+    """``--by variant``: a sec/op table's verdicts from the one escape-cost estimator.
+
+    With columns noescape → escape, each row's p-value, adjusted p-value and
+    verdict come from ``analysis.escape_cost`` (paired rounds where interleaved;
+    Holm over every pair and condition), so ``bench compare --by variant`` never
+    disagrees with ``bench cost``. ``conditions`` maps row labels to their
+    records' condition; rows without a record keep the Mann–Whitney verdict.
     """
-    return report
+    if [c.label for c in table.columns] != ["noescape", "escape"]:
+        return table
+    rows = []
+    for row in table.rows:
+        cell, cond = row.cells[1], conditions.get(row.label)
+        rec = costs.get((row.label, cond)) if cond is not None else None
+        if cell is None or cell.comparison is None or rec is None:
+            rows.append(row)
+            continue
+        cmp = replace(cell.comparison, p_value=rec.p_value, significant=rec.significant)
+        new = replace(
+            cell,
+            comparison=cmp,
+            p_adjusted=rec.p_adjusted,
+            significant=rec.significant,
+            method=rec.method,
+        )
+        rows.append(replace(row, cells=(row.cells[0], new)))
+    return replace(table, rows=tuple(rows))

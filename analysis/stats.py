@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -447,9 +447,7 @@ def mann_whitney(
     if benchstat:
         return MannWhitney(u1, _benchstat_p(n1, n2, u1, ties, exact), n1, n2, exact)
     if exact and has_ties:
-        lower = _udist_cdf_ties(n1, n2, ties, u1, math.comb)
-        upper = _udist_cdf_ties(n2, n1, ties, float(n1 * n2) - u1, math.comb)  # P(U1 >= u1)
-        return MannWhitney(u1, min(1.0, 2 * min(lower, upper)), n1, n2, exact)
+        return MannWhitney(u1, _tied_p(n1, ties, u1), n1, n2, exact)
     res = scipy.stats.mannwhitneyu(
         x1, x2, alternative="two-sided", method="exact" if exact else "asymptotic"
     )
@@ -464,7 +462,7 @@ def _benchstat_p(n1: int, n2: int, u1: float, ties: Sequence[int], exact: bool) 
             return 1.0
         usmall = min(u1, u2)
         if any(t > 1 for t in ties):
-            return _udist_cdf_ties(n1, n2, ties, usmall, _gomath.choose) * 2
+            return _gomath.udist_cdf_ties(n1, n2, ties, usmall) * 2
         return _gomath.udist_cdf_no_ties(n1, n2, usmall) * 2
     t = float(sum(tt * tt * tt - tt for tt in ties))
     nn = float(n1 + n2)
@@ -481,99 +479,42 @@ def _sign(x: float) -> int:
     return 0 if x == 0 else (-1 if x < 0 else 1)
 
 
-# --- the exact U distribution with ties (Cheung & Klotz 1997) --------------------------
-
-Choose = Callable[[int, int], int]
+# --- the exact U distribution with ties -------------------------------------------
 
 
-def _udist_cdf_ties(n1: int, n2: int, ties: Sequence[int], u: float, choose: Choose) -> float:
-    """P(U1 <= u) for sizes n1, n2 and tie vector ``ties`` (counts from ``choose``)."""
-    if u < 0:
-        return 0.0
-    if u >= float(n1 * n2):
-        return 1.0
-    two_u = int(2 * u)
-    memo = _make_umemo(two_u, n1, list(ties), choose)
-    return memo[len(ties)][(n1, two_u)] / float(choose(n1 + n2, n1))
+@functools.cache
+def _tied_u_counts(n1: int, ties: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The exact null distribution of 2·U1 given the tie groups: (values, counts).
 
-
-def _make_umemo(
-    two_u: int, n1: int, t: list[int], choose: Choose
-) -> list[dict[tuple[int, int], float]]:
-    """Cumulative permutation counts of 2U with ties (Cheung & Klotz 1997, linked-list method).
-
-    Entry ``[k][(n1, 2U)]`` counts arrangements of a first sample of size n1
-    over the first k tie groups with statistic <= U.
+    Every way of choosing which n1 of the pooled values belong to sample 1 is
+    equally likely under H0; a tie group of size t at ranks a+1..a+t adds its
+    midrank a + (t+1)/2 per chosen member. Dynamic programming over the groups
+    on (members chosen, 2·rank sum), with C(t, j) ways to choose j of a group;
+    counts stay below 2**53 for n1 + n2 <= 50, so float64 holds them exactly.
     """
-    kk = len(t)
-    a = [0] * (kk + 1)
-    a[1] = t[0]
-    for k in range(2, kk + 1):
-        a[k] = a[k - 1] + t[k - 2] + t[k - 1]
-    bounds: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def two_u_bounds(n: int, k: int) -> tuple[int, int]:
-        key = (n, k)
-        got = bounds.get(key)
-        if got is None:
-            lo = hi = -n * n
-            rem = n
-            for j in range(1, k + 1):
-                take = min(rem, t[j - 1])
-                lo += take * a[j]
-                rem -= take
-            rem = n
-            for j in range(k, 0, -1):
-                take = min(rem, t[j - 1])
-                hi += take * a[j]
-                rem -= take
-            got = bounds[key] = (lo, hi)
-        return got
-
-    memo: list[dict[tuple[int, int], float]] = [{} for _ in range(kk + 1)]
-    memo[kk] = {(n1, two_u): 0.0}
-    tsum = sum(t)
-    for k in range(kk - 1, 1, -1):
-        tsum -= t[k]
-        cur = memo[k]
-        for n1_next, two_u_next in memo[k + 1]:
-            for rk in range(max(0, n1_next - tsum), min(n1_next, t[k]) + 1):
-                tu = two_u_next - rk * (a[k + 1] - 2 * n1_next + rk)
-                nk = n1_next - rk
-                lo, hi = two_u_bounds(nk, k)
-                if lo <= tu <= hi:
-                    cur[(nk, tu)] = 0.0
-    if kk < 2:
-        raise SamplesEqualError()
-    n_2 = t[0] + t[1]
-    for key in list(memo[2]):
-        n1i, tui = key
-        asum = 0.0
-        for r2 in range(max(0, n1i - t[0]), _go_div(tui - n1i * (t[0] - n1i), n_2) + 1):
-            asum += float(choose(t[0], n1i - r2) * choose(t[1], r2))
-        memo[2][key] = asum
-    tsum = t[0]
-    for k in range(3, kk + 1):
-        tsum += t[k - 2]
-        prev = memo[k - 1]
-        for key in list(memo[k]):
-            n1i, tui = key
-            asum = 0.0
-            for rk in range(max(0, n1i - tsum), min(n1i, t[k - 1]) + 1):
-                tu = tui - rk * (a[k] - 2 * n1i + rk)
-                nk = n1i - rk
-                x = prev.get((nk, tu))
-                if x is None:
-                    x = float(choose(tsum, nk)) if two_u_bounds(nk, k - 1)[1] < tu else 0.0
-                asum += x * float(choose(t[k - 1], rk))
-            memo[k][key] = asum
-    return memo
+    total = sum(ties)
+    two_w_max = n1 * (2 * total)  # 2·(rank sum) <= 2·n1·total
+    dp = np.zeros((n1 + 1, two_w_max + 1))
+    dp[0, 0] = 1.0
+    start = 0
+    for t in ties:
+        step = 2 * start + t + 1  # twice the group's midrank
+        new = np.zeros_like(dp)
+        for j in range(min(t, n1) + 1):
+            shift = j * step
+            new[j:, shift:] += math.comb(t, j) * dp[: n1 + 1 - j, : two_w_max + 1 - shift]
+        dp, start = new, start + t
+    two_w = np.nonzero(dp[n1])[0]
+    return two_w - n1 * (n1 + 1), dp[n1][two_w]
 
 
-def _go_div(a: int, b: int) -> int:
-    """Go's integer division (truncates toward zero)."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
+def _tied_p(n1: int, ties: Sequence[int], u1: float) -> float:
+    """Two-sided exact p with ties: twice the smaller tail of U1's distribution, at most 1."""
+    two_u, counts = _tied_u_counts(n1, tuple(ties))
+    total = counts.sum()
+    lower = counts[two_u <= round(2 * u1)].sum() / total
+    upper = counts[two_u >= round(2 * u1)].sum() / total
+    return float(min(1.0, 2 * min(lower, upper)))
 
 
 # --- geometric mean and multiplicity ------------------------------------------------

@@ -38,6 +38,7 @@ from analysis.benchstat_format import (
     common_scale,
     csv_record,
     go_repr,
+    key_header,
     scale,
     superscript,
     unit_is_binary,
@@ -134,51 +135,25 @@ def _cell_warnings(cell: Cell) -> list[str]:
 # --- text (texttab) ---------------------------------------------------------------
 
 
-def _key_header(columns: Sequence[Any], nfields: int) -> list[list[tuple[str, int, int]]]:
-    """benchproc.NewKeyHeader flattened by level: (value, start, len) nodes per level."""
-    levels: list[list[tuple[str, int, int]]] = []
-    parents = [(0, len(columns))]
-    for level in range(nfields):
-        nodes: list[tuple[str, int, int]] = []
-        for start, length in parents:
-            j = start
-            while j < start + length:
-                val, k = columns[j].values[level], j
-                while k < start + length and columns[k].values[level] == val:
-                    k += 1
-                nodes.append((val, j, k - j))
-                j = k
-        levels.append(nodes)
-        parents = [(n[1], n[2]) for n in nodes]
-    return levels
-
-
-def _table_text(report: Report, t: Table) -> str:
-    o = TextTable()
-    label_cols, center_cols, delta_cols = 1, 3, 3
+def _start_cols(label: int, center: int, delta: int) -> Callable[[int], int]:
+    """benchtab's layout: where column ``exp`` starts (a label, then centre and delta cells)."""
 
     def start_col(exp: int) -> int:
-        if exp == 0:
-            return label_cols
-        return label_cols + center_cols + (exp - 1) * (center_cols + delta_cols)
+        return label if exp == 0 else label + center + (exp - 1) * (center + delta)
 
-    warning_list: list[str] = []
-    warning_set: dict[str, int] = {}
+    return start_col
 
-    def warn(*msgs: Sequence[str]) -> None:
-        notes = []
-        for group in msgs:
-            for m in group:
-                i = warning_set.get(m)
-                if i is None:
-                    i = warning_set[m] = len(warning_list)
-                    warning_list.append(m)
-                notes.append(superscript(i + 1))
-        o.cell(" ".join(notes))
 
+def _text_header(o: TextTable, report: Report, t: Table, start_col: Callable[[int], int]) -> None:
+    """The column-key rows and the unit row of a text table (benchstat's layout)."""
+    center_cols, delta_cols = 3, 3
     ncols = len(t.columns)
     r_edge = start_col(ncols + 1)
-    levels = _key_header(t.columns, len(report.col_fields)) if report.col_fields else []
+    levels = (
+        key_header([c.values for c in t.columns], len(report.col_fields))
+        if report.col_fields
+        else []
+    )
     for nodes in levels:
         o.row()
         for value, start, length in nodes:
@@ -199,6 +174,26 @@ def _table_text(report: Report, t: Table) -> str:
     o.col(r_edge)
     o.cell("", margin=" │")
 
+
+def _table_text(report: Report, t: Table) -> str:
+    o = TextTable()
+    center_cols = 3
+    start_col = _start_cols(1, center_cols, 3)
+    warning_list: list[str] = []
+    warning_set: dict[str, int] = {}
+
+    def warn(*msgs: Sequence[str]) -> None:
+        notes = []
+        for group in msgs:
+            for m in group:
+                i = warning_set.get(m)
+                if i is None:
+                    i = warning_set[m] = len(warning_list)
+                    warning_list.append(m)
+                notes.append(superscript(i + 1))
+        o.cell(" ".join(notes))
+
+    _text_header(o, report, t, start_col)
     binary = unit_is_binary(t.unit)
     for row in t.rows:
         o.row()
@@ -296,13 +291,8 @@ def benchstat_csv(report: Report) -> tuple[str, str]:
 def _table_csv(
     report: Report, t: Table, start_row: int, out: io.StringIO, warnings: io.StringIO
 ) -> int:
-    label_cols, center_cols, delta_cols = 1, 2, 2
-
-    def start_col(exp: int) -> int:
-        if exp == 0:
-            return label_cols
-        return label_cols + center_cols + (exp - 1) * (center_cols + delta_cols)
-
+    center_cols = 2
+    start_col = _start_cols(1, center_cols, 2)
     row: list[str] = []
     count = 0
 

@@ -115,34 +115,19 @@ def filter_op(op: str, subs: list[FilterFn]) -> FilterFn:
             return (None, not x) if m is None else ([not b for b in m], False)
 
         return f_not
-    if op == "and":
+    stop_on = op == "or"  # the verdict that decides alone: True for or, False for and
 
-        def f_and(r: Result) -> FilterResult:
-            mask: list[bool] | None = None
-            for sub in subs:
-                m, x = sub(r)
-                if m is None:
-                    if not x:
-                        return None, False
-                elif mask is None:
-                    mask = m
-                else:
-                    mask = [a and b for a, b in zip(mask, m, strict=True)]
-            return mask, True
-
-        return f_and
-
-    def f_or(r: Result) -> FilterResult:
+    def fold(r: Result) -> FilterResult:
         mask: list[bool] | None = None
         for sub in subs:
             m, x = sub(r)
             if m is None:
-                if x:
-                    return None, True
+                if x == stop_on:
+                    return None, stop_on
             elif mask is None:
                 mask = m
             else:
-                mask = [a or b for a, b in zip(mask, m, strict=True)]
-        return mask, False
+                mask = [(a or b) if stop_on else (a and b) for a, b in zip(mask, m, strict=True)]
+        return mask, not stop_on
 
-    return f_or
+    return fold

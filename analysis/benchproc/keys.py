@@ -1,0 +1,34 @@
+"""What configuration keys mean to a comparison: identity, machine, measurement setting.
+
+One job: classify the ``key: value`` lines above benchmark results (ours from
+``bench run``: ``escapebench-*``, ``machine``, ``gogc``, ``live-heap``; Go's:
+``goos``, ``cpu``...), so ``analysis.compare`` knows which keys may split tables
+and ``analysis.gate`` which differences are settings rather than code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bench.model import Result
+
+#: Config lines that name a run rather than describe how it measured.
+IDENTITY_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration")
+MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
+#: Config keys (besides ``escapebench-*`` settings) that change what is measured.
+SETTING_KEYS = ("gogc", "live-heap", "gomaxprocs")
+
+
+def is_setting(key: str) -> bool:
+    """Whether a config key describes how records were measured (not which run they are)."""
+    return (key.startswith("escapebench-") and key not in IDENTITY_KEYS) or key in SETTING_KEYS
+
+
+def setting_keys(results: Iterable[Result]) -> list[str]:
+    """Config keys that describe how records were measured (``escapebench-*`` settings, GOGC...)."""
+    keys: dict[str, None] = {}
+    for r in results:
+        for k, _ in r.config:
+            if is_setting(k):
+                keys.setdefault(k)
+    return list(keys)
