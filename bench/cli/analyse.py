@@ -21,6 +21,7 @@ from bench.model import LoadedRun, Result
 
 if TYPE_CHECKING:
     from analysis.escape_cost import CostRecord
+    from analysis.report.blocks import Block
 
 
 def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> list[LoadedRun]:
@@ -115,13 +116,30 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _ledger(runs: Sequence[LoadedRun], module: cases.Module, err: TextIO) -> list[Block] | None:
+    """The claims ledger page for the report: the runs' toolchains judged, or None with a note."""
+    from analysis import claims  # lazy: numpy/scipy
+
+    if module.manifest is None or not module.manifest.claims:
+        return None
+    toolchains, errors = ledger.toolchains_for(None, runs)
+    for line in errors:
+        err.write(f"bench: {line}; the ledger leaves it out\n")
+    if not toolchains:
+        return None
+    ev = ledger.gather(toolchains, runs, module=module)
+    return claims.page(claims.ledger(ev.manifest, ev.reports, ev.results))
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """index.md + index.html + charts for the chosen runs, in ``--out``."""
+    """index.md + index.html + the claims ledger + charts for the chosen runs, in ``--out``."""
     runs = _read(args, err)  # inputs first: a bad one fails before matplotlib loads
-    from analysis.report import write_report  # lazy: matplotlib/seaborn
+    from analysis.report import build_report  # lazy: matplotlib/seaborn
 
     store.check_writable(args.out)
-    summary = write_report(runs, args.out, cases.load_module(args.module).manifest)
+    module = cases.load_module(args.module)
+    page = None if args.no_claims else _ledger(runs, module, err)
+    summary = build_report(runs, args.out, module.manifest, claims=page)
     out.write(
         f"{summary.index_md} and {summary.index_html}: {summary.charts} charts, "
         f"{summary.bytes // 1024} KiB, {summary.seconds:.1f}s\n"

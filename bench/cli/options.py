@@ -383,6 +383,11 @@ def _add_readers(sub: Any) -> None:
         type=Path,
         help="the module whose manifest names the pairs (default: the bundled cases)",
     )
+    p.add_argument(
+        "--no-claims",
+        action="store_true",
+        help="leave out the claims ledger (it runs the compiler per toolchain of the runs)",
+    )
     p.set_defaults(func=analyse.cmd_report)
     p = sub.add_parser(
         "cost",
