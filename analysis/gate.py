@@ -23,7 +23,7 @@ the report; the CLI prints the result and sets the exit status.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,7 +67,7 @@ class GateResult:
     def __bool__(self) -> bool:
         return bool(self.hits)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[GateHit]:
         return iter(self.hits)
 
     def __len__(self) -> int:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analysis.compare import CompareOptions, QueryError, by_column, compare, options_for
@@ -375,3 +377,53 @@ def test_by_presets_and_query_errors() -> None:
         compare(results, col="/variant@sideways")
     with pytest.raises(ValueError):
         CompareOptions(alpha=2)
+
+
+def test_a_missing_oracle_fails_in_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Outside CI a missing oracle is a visible skip; under CI=true it is a failure."""
+    monkeypatch.setenv(oracle.ENV_VAR, str(tmp_path / "nowhere"))
+    monkeypatch.delenv("CI", raising=False)
+    (param,) = oracle.case_params()
+    assert any(m.name == "skip" for m in param.marks)
+    monkeypatch.setenv("CI", "true")
+    (param,) = oracle.case_params()
+    assert not param.marks
+    with pytest.raises(pytest.fail.Exception, match="oracle not found"):
+        oracle.require(param.values[0])
+    (tmp_path / "nowhere").mkdir()  # a directory without index.json is broken, never skipped
+    with pytest.raises(FileNotFoundError):
+        oracle.case_params()
+
+
+def _interleaved(case: str, escape: list[float], noescape: list[float]) -> list[Result]:
+    config = (("escapebench-order", "interleaved"), ("gogc", "100"))
+    out = []
+    for e, n in zip(escape, noescape, strict=True):  # one round: both variants
+        for variant, v in (("escape", e), ("noescape", n)):
+            name = Name(f"{case}/variant={variant}-8", case, (f"/variant={variant}", "-8"))
+            out.append(Result(name, 1000, (Value(v, "sec/op"),), config, "run"))
+    return out
+
+
+def test_by_variant_verdicts_come_from_the_escape_cost_estimator() -> None:
+    from analysis import escape_cost
+
+    rng = np.random.default_rng(7)
+    noise = rng.normal(0, 0.05, 12)
+    results = _interleaved("Slow", [2e-8 * (1 + x) for x in noise], [1e-8] * 12)
+    results += _interleaved("Same", [1e-8 * (1 + x) for x in noise], [1e-8] * 12)
+    report = compare(results, options=options_for("variant", results))
+    (t,) = [t for t in report.tables if t.unit == "sec/op"]
+    costs = {r.pair: r for r in escape_cost.cost_records(results)}
+    for row in t.rows:
+        cell = row.cells[1]
+        assert cell is not None and cell.comparison is not None
+        rec = costs[row.label]
+        assert cell.method == rec.method and cell.method.startswith("paired")
+        assert (cell.comparison.p_value, cell.p_adjusted) == (rec.p_value, rec.p_adjusted)
+        assert cell.significant == rec.significant
+    assert any("escape_cost" in n for n in report.notes)
+    # benchstat mode keeps benchstat's Mann–Whitney verdicts
+    compat = compare(results, options=options_for("variant", results, benchstat=True))
+    cell = compat.tables[0].rows[0].cells[1]
+    assert cell is not None and cell.method == "Mann–Whitney U"
