@@ -59,6 +59,26 @@ def test_by_variant_puts_the_pair_side_by_side(two_runs: Path) -> None:
 
 
 @pytest.mark.toolchain
+def test_csv_is_one_tidy_frame(two_runs: Path) -> None:
+    """``--format csv`` loads with pandas into one frame: a row per benchmark × unit × column."""
+    import io
+
+    import pandas as pd
+
+    from analysis.table import TIDY_FIELDS
+
+    code, out, _ = bench("compare", "--by", "variant", "--format", "csv", str(two_runs))
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame.columns)[: len(TIDY_FIELDS)] == list(TIDY_FIELDS)
+    assert set(frame["column"]) == {"noescape", "escape"}
+    units = set(frame["unit"])
+    assert {"sec/op", "allocs/op"} <= units
+    assert not any(u.replace("sec", "ns") in units for u in units if "sec" in u)  # one name each
+    assert len(frame) == len(frame.drop_duplicates(["benchmark", "unit", "column"]))
+
+
+@pytest.mark.toolchain
 def test_fail_on_regression_gates_a_change(two_runs: Path) -> None:
     code, _, err = bench(
         "compare", "--by", "variant", "--fail-on", "regression", "--threshold", "50", str(two_runs)
