@@ -211,6 +211,37 @@ def test_interrupt_keeps_every_finished_sample(tmp_path: Path, sig: signal.Signa
     fault_ledger.expect_kept(seen, samples(results))
 
 
+def test_interrupted_series_resumes_the_cut_run_and_then_the_rest(
+        tmp_path: Path, fault_ledger: FaultLedger) -> None:
+    """``--repeat 3`` cut in its second run: the first stays whole, ``--resume`` does the rest."""
+    from bench import matrix
+
+    results = tmp_path / "r"
+    proc = _start(results, "--repeat", "3", "--seed", "9")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(store.find_runs(results)) < 2:
+        time.sleep(0.05)
+    second = sorted(store.find_runs(results))[-1]
+    seen = _wait_for_samples(second, 4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in one_line(err)
+    before = {d: benchfmt.parse_file(d / "raw.txt").results for d in store.find_runs(results)}
+    assert len(before) == 2 and len(before[second]) >= seen
+    code, _out, err = bench("run", "--resume", "--results", str(results))
+    assert code == 0, err
+    runs = sorted(store.find_runs(results))
+    assert len(runs) == 3
+    for i, d in enumerate(runs):
+        meta = json.loads((d / "meta.json").read_text())
+        assert meta["status"] == "complete" and meta["series"]["index"] == i + 1
+        assert meta["plan"]["seed"] == matrix.series_seed(9, i)
+        after = benchfmt.parse_file(d / "raw.txt").results
+        assert after[: len(before.get(d, []))] == before.get(d, [])  # nothing rewritten
+        assert len(after) == 2 * 30
+    fault_ledger.expect_kept(sum(map(len, before.values())), samples(results))
+
+
 # --- the results tree ---------------------------------------------------------------
 
 
