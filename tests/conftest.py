@@ -12,6 +12,8 @@ from bench import toolchain
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TINY = DATA / "tiny_module"
+#: The project's published runs (read only when asked for; see results/README.md).
+PUBLISHED = ROOT / "results" / "published"
 #: The oldest toolchain the cases promise to build with, and the newest on PyPI.
 OLD_GO = os.environ.get("ESCAPEBENCH_TEST_OLD_GO", "1.21.13")
 NEW_GO = os.environ.get("ESCAPEBENCH_TEST_NEW_GO", "1.27.3")
@@ -87,4 +89,5 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if FAULTS["injected"]:
         terminalreporter.write_line(
             f"faults: {FAULTS['injected']} injected, {FAULTS['survived']} survived, "
-            f"{FAULTS['lost']} results lost")
+            f"{FAULTS['lost']} results lost"
+        )

@@ -14,9 +14,9 @@ import pytest
 
 from bench import machine, store
 from bench.cli import build_parser
-from tests.conftest import ROOT, bench
+from tests.conftest import PUBLISHED, ROOT, bench
 
-PUBLISHED_RUN = ROOT / "results" / "published" / "xeon-2vcpu" / "go1.27.3" / "20261126T001043Z"
+PUBLISHED_RUN = PUBLISHED / "xeon-2vcpu" / "go1.27.3" / "20261126T001043Z"
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -176,7 +176,7 @@ def test_readers_without_inputs_never_read_published_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results = tmp_path / "results"
-    shutil.copytree(ROOT / "results" / "published", results / "published")
+    shutil.copytree(PUBLISHED, results / "published")
     monkeypatch.setenv("ESCAPEBENCH_MACHINE", "nobody-here")
     code, _, err = bench("cost", "--results", str(results))
     assert code == 1 and "no runs of this machine (nobody-here)" in err and "--published" in err

@@ -11,9 +11,7 @@ import pytest
 
 from bench import store
 from bench.errors import InputError
-
-ROOT = Path(__file__).resolve().parent.parent
-PUBLISHED = ROOT / "results" / "published"
+from tests.conftest import PUBLISHED, ROOT
 
 RAW = """escapebench-version: 0.1.0
 machine: {machine}
