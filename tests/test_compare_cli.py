@@ -129,6 +129,7 @@ def test_gate_on_runs_with_different_settings(quick_and_full: tuple[Path, Path])
     _, _, err = bench("compare", "--fail-on", "regression", str(quick), str(full))
     assert "Traceback" not in err
     assert not any("gc-" in ln for ln in err.splitlines() if "regression" in ln)
+    assert [ln for ln in err.splitlines() if "differ in settings" in ln] == [f"bench: {warning}"]
 
 
 def _plain_cases() -> list[object]:
