@@ -14,7 +14,7 @@ import pytest
 
 from bench import machine, store
 from bench.cli import build_parser
-from tests.conftest import PUBLISHED, ROOT, bench
+from tests.conftest import PUBLISHED, ROOT, TINY, bench
 
 PUBLISHED_RUN = PUBLISHED / "xeon-2vcpu" / "go1.27.3" / "20261126T001043Z"
 
@@ -207,3 +207,19 @@ def test_a_fresh_clone_reports_this_machines_run(
         ["git", "status", "--porcelain"], cwd=clone, check=True, capture_output=True, text=True
     ).stdout
     assert status == ""
+
+
+def test_cases_of_a_module_without_manifest_come_from_benchmark_names(tmp_path: Path) -> None:
+    """issue 14: `bench cases --module .` said 0 pairs for a module `bench run` measured."""
+    code, out, err = bench("cases", "--module", str(TINY))
+    assert code == 0, err
+    assert [ln.split()[1] for ln in out.splitlines()[:-1]] == ["Fault", "Point"]
+    assert out.splitlines()[-1] == f"2 pairs in {TINY} (found from benchmark names)"
+    (tmp_path / "go.mod").write_text("module m\n\ngo 1.21\n", encoding="utf-8")
+    (tmp_path / "x_test.go").write_text(
+        'package m\n\nimport "testing"\n\nfunc BenchmarkOnlyOne(b *testing.B) {\n'
+        '\tb.Run("variant=escape", func(b *testing.B) {})\n}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = bench("cases", "--module", str(tmp_path), "--format", "json")
+    assert code == 0 and out == "[]\n"  # one variant alone is not a pair
