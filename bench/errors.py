@@ -31,8 +31,9 @@ class SchemaError(InputError):
 class CommandError(BenchError):
     """A subprocess failed; keeps argv, exit code and the first stderr lines."""
 
-    def __init__(self, what: str, argv: Sequence[str], returncode: int, output: str,
-                 advice: str = "") -> None:
+    def __init__(
+        self, what: str, argv: Sequence[str], returncode: int, output: str, advice: str = ""
+    ) -> None:
         self.argv = list(argv)
         self.returncode = returncode
         self.output = output

@@ -17,9 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     # hatchling is in the dev extra, so no isolated build env (and no download) is needed
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                           "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.fail(proc.stderr[-2000:])
     (whl,) = out.glob("escapebench-*.whl")
@@ -37,18 +50,47 @@ def test_wheel_ships_the_cases_and_the_go_helper(wheel: Path) -> None:
 @pytest.mark.toolchain
 def test_installed_copy_finds_and_lists_its_cases(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(target), str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
     env = dict(os.environ, PYTHONPATH=str(target))
-    code = ("from bench.cases import load_module; m = load_module(); "
-            "print(m.root); print(len(m.manifest.cases))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path)
+    code = (
+        "from bench.cases import load_module; m = load_module(); "
+        "print(m.root); print(len(m.manifest.cases))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     root, n = proc.stdout.split()
     assert Path(root).is_relative_to(target) and int(n) >= 30
-    proc = subprocess.run([sys.executable, "-m", "bench.cli", "run", "--quick", "--cases",
-                           "^NewInt$", "--results", str(tmp_path / "r")],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "--quick",
+            "--cases",
+            "^NewInt$",
+            "--results",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "NewInt" in proc.stdout
