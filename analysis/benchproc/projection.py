@@ -27,10 +27,9 @@ from analysis.benchproc.syntax import (
 )
 from bench.model import Result
 
-# --- projections (benchproc.Projection) ---------------------------------------
-
 
 def parse_num(x: str) -> float | None:
+    """benchproc's number in a string for ``@num``: ``10``, ``1.5k``, ``64KiB`` (None if none)."""
     try:
         return float(x)
     except ValueError:
@@ -50,10 +49,12 @@ def parse_num(x: str) -> float | None:
 
 
 def cmp_alpha(a: str, b: str) -> int:
+    """``@alpha``: byte-wise string order."""
     return (a > b) - (a < b)
 
 
 def cmp_num(a: str, b: str) -> int:
+    """``@num``: numbers in order, NaN after numbers, non-numbers last."""
     aa, bb = parse_num(a), parse_num(b)
     if aa is not None and bb is not None:
         if aa < bb or (not math.isnan(aa) and math.isnan(bb)):

@@ -24,6 +24,8 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Tok:
+    """One token: its kind, offset in the query, text, and compiled regexp for ``/re/``."""
+
     kind: str  # 'w' word, 'q' quoted, 'r' regexp, 'A' AND, 'O' OR, op char, '' EOF
     off: int
     text: str
@@ -145,6 +147,7 @@ def _regexp_parse_until(s: str, delim: str) -> tuple[str, str | None]:
 
 
 def go_quote(s: str) -> str:
+    """``s`` double-quoted as Go's ``%q`` does for printable ASCII (for error messages)."""
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -190,15 +193,18 @@ def _go_unquote(s: str) -> str:
 
 
 def syntax_message(q: str, off: int, msg: str) -> str:
+    """benchproc's error text: the message, the query, and a caret under offset ``off``."""
     pos = sum(1 for ch in q[:off] if ch.isprintable())
     return f"syntax error: {msg}\n\t{q}\n\t{' ' * pos}^"
 
 
-# Filter trees ----------------------------------------------------------------
+# --- filter trees ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Match:
+    """A ``key:value`` or ``key:/regexp/`` leaf of a filter (``off``: where the key starts)."""
+
     key: str
     lit: str
     regexp: re.Pattern[str] | None
@@ -212,6 +218,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Op:
+    """An ``and``/``or``/``not`` node of a filter (``and`` of nothing is ``*``)."""
+
     op: Literal["and", "or", "not"]
     exprs: tuple[Node, ...]
 
@@ -310,6 +318,8 @@ def _filter_match(start: Tokens) -> tuple[Node, Tokens]:
 
 @dataclass(frozen=True)
 class ProjField:
+    """One projection field: key, order (``first``, ``alpha``, ``num``, ``fixed``...)."""
+
     key: str
     order: str = "first"
     fixed: tuple[str, ...] = ()
@@ -318,6 +328,7 @@ class ProjField:
 
 
 def parse_projection(q: str) -> list[ProjField]:
+    """The fields of projection ``q`` (``a, b@num, /c@(x y)``); raises :class:`QueryError`."""
     fields: list[ProjField] = []
     toks = Tokens(q)
     while True:
