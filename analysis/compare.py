@@ -217,6 +217,9 @@ def options_for(
             ignore += [*MACHINE_KEYS, "go-version"]
             ignore += [k for k in setting_keys(results) if k not in ("gogc", "live-heap")]
     return CompareOptions(
+        # tables by setting values in numeric order (GOGC 50 < 100 < off, 5ms < 100ms);
+        # benchproc would order them alphabetically
+        table=".config" if benchstat else ".config@version",
         col=by_column(by) if by else ".file",
         ignore=" ".join(dict.fromkeys(ignore)),
         filter=filter_expr(filter),

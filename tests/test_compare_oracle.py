@@ -427,3 +427,29 @@ def test_by_variant_verdicts_come_from_the_escape_cost_estimator() -> None:
     compat = compare(results, options=options_for("variant", results, benchstat=True))
     cell = compat.tables[0].rows[0].cells[1]
     assert cell is not None and cell.method == "Mann–Whitney U"
+
+
+def test_runs_with_different_settings_are_not_pooled() -> None:
+    """--by variant pools runs of one setting and splits runs of different settings."""
+
+    def run(label: str, benchtime: str, seed: str) -> list[Result]:
+        cfg = (("escapebench-seed", seed), ("escapebench-benchtime", benchtime))
+        return [
+            Result(
+                Name(f"P/variant={v}-8", "P", (f"/variant={v}", "-8")),
+                1,
+                (Value(x, "sec/op"),),
+                cfg,
+                label,
+            )
+            for v, x in (("escape", 2.0), ("noescape", 1.0))
+            for _ in range(6)
+        ]
+
+    same = run("a", "100ms", "1") + run("b", "100ms", "2")
+    (t,) = compare(same, options=options_for("variant", same)).tables  # seeds do not split
+    assert t.rows[0].cells[0] is not None and t.rows[0].cells[0].summary.n == 12
+    mixed = run("a", "5ms", "1") + run("b", "100ms", "2")
+    tables = compare(mixed, options=options_for("variant", mixed)).tables
+    assert [dict(t.config)["escapebench-benchtime"] for t in tables] == ["5ms", "100ms"]
+    assert all(c is not None and c.summary.n == 6 for t in tables for c in t.rows[0].cells)
