@@ -52,7 +52,9 @@ HOSTILE_PAIRS = (f"Échappé{SCRIPT}|*_[x]$y$", "../../etc/passwd", "_日本`cod
 HOSTILE_MACHINE = "<b>evil</b> & _box|x"
 
 
-def write_synthetic_raw(path: Path, *, rounds: int = 6, seed: int = 1) -> Path:
+def write_synthetic_raw(
+    path: Path, *, rounds: int = 6, seed: int = 1, header: tuple[str, ...] = ()
+) -> Path:
     """Go benchmark text with hostile pair and machine names, two GC settings, GC metrics.
 
     Needs no toolchain: used by the browser and docs-site tests too.
@@ -62,6 +64,7 @@ def write_synthetic_raw(path: Path, *, rounds: int = 6, seed: int = 1) -> Path:
         f"machine: {HOSTILE_MACHINE}",
         "go-version: go1.26.6",
         "escapebench-order: interleaved",
+        *header,
         "",
     ]
     for _ in range(rounds):
@@ -284,6 +287,39 @@ def test_report_takes_data_not_paths() -> None:
             for n in names:
                 if n.startswith("bench"):
                     assert n in allowed, f"{path.name} imports {n}"
+
+
+def test_runs_of_one_condition_give_an_across_runs_interval_others_stay_apart(
+    tmp_path: Path,
+) -> None:
+    same = ("escapebench-benchtime: 100ms", "escapebench-count: 6")
+    for seed in (1, 2):
+        write_synthetic_raw(tmp_path / f"full{seed}.txt", seed=seed, header=same)
+    write_synthetic_raw(
+        tmp_path / "quick.txt",
+        seed=3,
+        header=("escapebench-benchtime: 5ms", "escapebench-count: 6"),
+    )
+    runs = [
+        r
+        for name in ("full1", "full2", "quick")
+        for r in store.load_input(tmp_path / f"{name}.txt")
+    ]
+    data = collect.gather(runs)
+    pooled = [r for r in data.records if r.n_runs == 2]
+    assert pooled and all(r.across_runs is not None for r in pooled)
+    assert all(r.n_runs == 1 for r in data.records if r not in pooled)  # never pooled silently
+    summary = build_report(runs, tmp_path / "report")
+    md = summary.index_md.read_text(encoding="utf-8")
+    page = summary.index_html.read_text(encoding="utf-8")
+    rec = pooled[0]
+    a = rec.across_runs
+    text = f"{fmt.fmt_ratio(a.ratio)} {fmt.fmt_interval(a.ci_low, a.ci_high)}"
+    for doc in (md, page):
+        assert "across runs [95 % CI]" in doc.replace("\\[", "[").replace("\\]", "]")
+        assert md_escape(text) in md and html.escape(text) in page
+        # The quick run is its own condition: a column of its own, named by what differs.
+        assert "benchtime 5ms" in doc and "benchtime 100ms" in doc
 
 
 # --- a real quick run ------------------------------------------------------------------------

@@ -116,8 +116,9 @@ def pair_grid(
 def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     """Escape/noescape time ratio of every pair with its interval(s), by section, sorted.
 
-    Colour says whether this run's interval excludes 1: vermillion (escape
-    slower), blue (escape faster), grey (inconclusive). A hollow marker is a
+    Colour says where this run's interval lies: above ×1 (vermillion, escape
+    slower), below (blue, escape faster), around (grey); the pair table's
+    verdict also accounts for the number of tests (Holm). A hollow marker is a
     pair whose escape variant allocates no more than the noescape one on this
     version: no escape happened, the ratio measures something else. With
     several runs of the condition, a thin light bar above the point is the
@@ -183,9 +184,9 @@ def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("escape / noescape time per op (log scale; 95 % interval)")
     handles = [
-        Line2D([], [], marker="o", ls="none", color=ESCAPE_COLOR, label="escape slower"),
-        Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR, label="inconclusive"),
-        Line2D([], [], marker="o", ls="none", color=NOESCAPE_COLOR, label="escape faster"),
+        Line2D([], [], marker="o", ls="none", color=ESCAPE_COLOR, label="interval above ×1"),
+        Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR, label="includes ×1"),
+        Line2D([], [], marker="o", ls="none", color=NOESCAPE_COLOR, label="below ×1"),
         Line2D(
             [],
             [],
@@ -193,7 +194,7 @@ def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
             ls="none",
             color=NEUTRAL_COLOR,
             mfc="white",
-            label="hollow: no escape on this version",
+            label="hollow: no escape",
         ),
     ]
     if data["across_lo"].map(finite).any():

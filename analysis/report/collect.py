@@ -350,7 +350,7 @@ def samples_of(data: Collected, cond: Condition) -> pd.DataFrame:
 
 
 def _primary(data: Collected) -> Condition | None:
-    """The machine with most samples, its newest toolchain, the default GC setting."""
+    """The machine with most rounds, its newest toolchain, the default GC setting, most rounds."""
     if not data.records:
         return None
     rounds: dict[str, int] = defaultdict(int)
@@ -360,7 +360,7 @@ def _primary(data: Collected) -> Condition | None:
     on = [c for c in data.conditions if c.machine == machine]
     go = max((c.go for c in on), key=version_key)
     on = [c for c in on if c.go == go]
-    size = {c: len(data.records_of(c)) for c in on}
+    size = {c: sum(r.n_rounds * r.n_runs for r in data.records_of(c)) for c in on}
     return sorted(on, key=lambda c: (not c.is_default_setting, -size[c], setting_key(c), c.extra))[
         0
     ]

@@ -106,9 +106,10 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     recs = data.records_of(primary)
     escaped = [r for r in recs if r.escaped]
     other = [r for r in recs if not r.escaped]
-    slower = [r for r in escaped if r.verdict == "slower"]
-    faster = [r for r in escaped if r.verdict == "faster"]
-    ratios = [r.ratio for r in slower if is_number(r.ratio) and r.ratio > 0]
+    above = [r for r in escaped if is_number(r.ci_low) and r.ci_low > 1]
+    below = [r for r in escaped if is_number(r.ci_high) and r.ci_high < 1]
+    verdicts = [r.verdict for r in escaped]
+    ratios = [r.ratio for r in above if is_number(r.ratio) and r.ratio > 0]
     items: list[Inlines] = [
         inlines(
             [
@@ -124,9 +125,9 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     ]
     text = (
         f"Escape happened in {len(escaped)} of {len(recs)} pairs (the escape variant "
-        f"allocates more per op): slower in {len(slower)}, faster in {len(faster)}, "
-        f"inconclusive in {len(escaped) - len(slower) - len(faster)} (95 % interval of "
-        "the time ratio above, below or around ×1)."
+        f"allocates more per op). The 95 % interval of their time ratio lies above ×1 in "
+        f"{len(above)}, below ×1 in {len(below)} and around ×1 in "
+        f"{len(escaped) - len(above) - len(below)}."
     )
     if ratios:
         geo = float(np.exp(np.mean(np.log(ratios))))
@@ -134,6 +135,18 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
             f" Where it was slower, escaping cost {fmt_ratio(min(ratios))} to "
             f"{fmt_ratio(max(ratios))} (geometric mean {fmt_ratio(geo)})."
         )
+    unsettled = sum(1 for r in above + below if r.verdict == "inconclusive")
+    text += (
+        f" Verdict, with Holm's correction over the {len(data.records)} tests of this report: "
+        f"slower in {verdicts.count('slower')}, faster in {verdicts.count('faster')}, "
+        f"inconclusive in {verdicts.count('inconclusive')}"
+        + (
+            f" ({unsettled} of them have an interval that excludes ×1 but do not survive the "
+            "correction: more rounds would settle them)."
+            if unsettled
+            else "."
+        )
+    )
     items.append(inlines(text))
     if other:
         listed = [
@@ -233,8 +246,8 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     doc.chart(
         "ratio",
         f"Time ratio escape/noescape with 95 % interval for {len(pc)} pairs, {foot}",
-        "Median time per op of the escape variant divided by the noescape variant's, "
-        "with its 95 % interval; hollow markers are pairs in which nothing escaped on "
+        "The escape variant's time per op relative to the noescape variant's, with "
+        "its 95 % interval (see Method); hollow markers are pairs in which nothing escaped on "
         "this version; grouped by article section and sorted; log scale, ×1 = no "
         "difference. Click for the SVG.",
         "ratio_overview",
