@@ -77,6 +77,30 @@ def _hatch(ax: Axes, mask: pd.DataFrame) -> None:
             )
 
 
+def _heatmap(
+    ax: Axes,
+    values: pd.DataFrame,
+    annot: pd.DataFrame,
+    cbar_label: str,
+    *,
+    fontsize: float = 7.5,
+    cbar_extra: Mapping[str, object] | None = None,
+    **scale: object,
+) -> None:
+    """One seaborn heatmap in the report's style; ``scale`` is the colour map and its range."""
+    sns.heatmap(
+        values,
+        ax=ax,
+        annot=annot,
+        fmt="",
+        linewidths=0.5,
+        linecolor="white",
+        annot_kws={"fontsize": fontsize, "linespacing": 1.1},
+        cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02, **(cbar_extra or {})},
+        **scale,
+    )
+
+
 def _log2_heatmap(ax: Axes, ratio: pd.DataFrame, annot: pd.DataFrame, *, cbar_label: str) -> None:
     """A heatmap of log2(ratio) centred on ×1 (diverging), annotated with ``annot``."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -85,20 +109,7 @@ def _log2_heatmap(ax: Axes, ratio: pd.DataFrame, annot: pd.DataFrame, *, cbar_la
     vals = np.abs(logv.to_numpy()[np.isfinite(logv.to_numpy())])
     # The 95th percentile, not the maximum: one ×100 pair must not wash out the ×3s.
     m = max(1.0, math.ceil(float(np.percentile(vals, 95)))) if vals.size else 1.0
-    sns.heatmap(
-        logv,
-        ax=ax,
-        cmap="vlag",
-        center=0,
-        vmin=-m,
-        vmax=m,
-        annot=annot,
-        fmt="",
-        annot_kws={"fontsize": 6.8, "linespacing": 1.1},
-        linewidths=0.5,
-        linecolor="white",
-        cbar_kws={"label": cbar_label, "shrink": 0.6, "pad": 0.02},
-    )
+    _heatmap(ax, logv, annot, cbar_label, fontsize=6.8, cmap="vlag", center=0, vmin=-m, vmax=m)
     cbar = ax.collections[0].colorbar
     if cbar is not None:
         step = max(1, math.ceil(m / 4))
@@ -113,38 +124,12 @@ def _value_heatmap(
     vals = values.astype(float)
     arr = vals.to_numpy()[np.isfinite(vals.to_numpy())]
     annot = vals.map(lambda v: formatter(v) if finite(v) else "")
-    kws = {"label": cbar_label, "shrink": 0.6, "pad": 0.02}
     if arr.size == 0 or arr.min() >= 0:
         top = float(arr.max()) if arr.size and arr.max() > 0 else 1.0
-        sns.heatmap(
-            vals,
-            ax=ax,
-            cmap="rocket_r",
-            vmin=0,
-            vmax=top,
-            annot=annot,
-            fmt="",
-            annot_kws={"fontsize": 7.5},
-            linewidths=0.5,
-            linecolor="white",
-            cbar_kws=kws,
-        )
+        _heatmap(ax, vals, annot, cbar_label, cmap="rocket_r", vmin=0, vmax=top)
     else:
         m = float(np.abs(arr).max())
-        sns.heatmap(
-            vals,
-            ax=ax,
-            cmap="PuOr_r",
-            center=0,
-            vmin=-m,
-            vmax=m,
-            annot=annot,
-            fmt="",
-            annot_kws={"fontsize": 7.5},
-            linewidths=0.5,
-            linecolor="white",
-            cbar_kws=kws,
-        )
+        _heatmap(ax, vals, annot, cbar_label, cmap="PuOr_r", center=0, vmin=-m, vmax=m)
 
 
 def _tidy_heatmap_axes(axes: Sequence[Axes], *, xlabels: Sequence[str] | None = None) -> None:
@@ -413,22 +398,15 @@ def gc_pressure(costs: pd.DataFrame, *, settings: Sequence[str], title: str, foo
         if pos.size and pos.min() < pos.max()
         else None
     )
-    sns.heatmap(
+    _heatmap(
+        ax2,
         gc.where(gc > 0),
-        ax=ax2,
+        gc.map(lambda v: fmt_time(v) if finite(v) else ""),
+        "GC CPU per op of escape (log)",
+        fontsize=7,
         cmap="rocket_r",
         norm=norm,
-        annot=gc.map(lambda v: fmt_time(v) if finite(v) else ""),
-        fmt="",
-        annot_kws={"fontsize": 7},
-        linewidths=0.5,
-        linecolor="white",
-        cbar_kws={
-            "label": "GC CPU per op of escape (log)",
-            "shrink": 0.6,
-            "pad": 0.02,
-            "format": ticker.FuncFormatter(lambda v, _p: fmt_time(v)),
-        },
+        cbar_extra={"format": ticker.FuncFormatter(lambda v, _p: fmt_time(v))},
     )
     for (i, j), v in np.ndenumerate(gc.to_numpy()):
         if v == 0:  # masked (no colour on a log scale) but measured: say so

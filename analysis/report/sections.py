@@ -344,15 +344,29 @@ def _no_escape_list(part: pd.DataFrame, key: str) -> List | None:
     return List([[Bold(p), f": no escape on {', '.join(vs)}"] for p, vs in by.items()])
 
 
+def _widest(
+    data: Collected, primary: Condition, fixed: str, along: str
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """At the primary setting, the ``fixed`` value (machine or go) with the most ``along`` values.
+
+    Ties go to the primary condition's value; None when no value has two.
+    """
+    same = data.costs[data.costs["setting"] == primary.setting]
+    sort = version_key if along == "go" else str
+    per = {k: sorted(set(g[along]), key=sort) for k, g in same.groupby(fixed)}
+    mine = getattr(primary, fixed)
+    best = sorted(per, key=lambda k: (-len(per[k]), k != mine, version_key(k)))
+    if not best or len(per[best[0]]) < 2:
+        return None
+    return same[same[fixed] == best[0]], per[best[0]]
+
+
 def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
-    same = data.costs[data.costs["setting"] == primary.setting]
-    per_machine = {m: sorted(set(g["go"]), key=version_key) for m, g in same.groupby("machine")}
-    best = sorted(per_machine, key=lambda m: (-len(per_machine[m]), m != primary.machine, m))
-    if not best or len(per_machine[best[0]]) < 2:
+    found = _widest(data, primary, "machine", "go")
+    if found is None:
         return
-    gos = per_machine[best[0]]
-    part = same[same["machine"] == best[0]]
+    part, gos = found
     foot = footer(data, part)
     doc.add(Heading(2, "Go versions"))
     doc.chart(
@@ -376,19 +390,16 @@ def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
 
 def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The toolchain with the most machines, at the primary setting."""
-    same = data.costs[data.costs["setting"] == primary.setting]
-    per_go = {g: sorted(set(x["machine"])) for g, x in same.groupby("go")}
-    best = sorted(per_go, key=lambda g: (-len(per_go[g]), g != primary.go, version_key(g)))
-    if not best or len(per_go[best[0]]) < 2:
+    found = _widest(data, primary, "go", "machine")
+    if found is None:
         return
-    ms = per_go[best[0]]
-    part = same[same["go"] == best[0]]
+    part, ms = found
     foot = footer(data, part)
     doc.add(Heading(2, "Machines"))
     doc.chart(
         "machines",
         f"Time ratio and extra time per allocation per pair on {len(ms)} machines, {foot}",
-        f"The same toolchain ({best[0]}) on different machines: time ratio with 95 % "
+        f"The same toolchain ({part['go'].iloc[0]}) on different machines: time ratio with 95 % "
         "interval (left) and the extra time per escaped allocation (right).",
         "machine_comparison",
         costs=part,
