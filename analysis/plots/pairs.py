@@ -9,10 +9,12 @@ and GC settings). Frames and conventions are described in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib import ticker
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -113,6 +115,69 @@ def pair_grid(
 # --- 2. every pair's ratio on one chart -----------------------------------------------------------
 
 
+def _ratio_row(ax: Axes, c: Any, y: float) -> None:
+    """One pair: this run's interval, the across-runs one above it, the point, its label."""
+    color = verdict_color(c)
+    if finite(c.lo) and finite(c.hi):
+        ax.errorbar(
+            c.ratio,
+            y,
+            xerr=[[c.ratio - c.lo], [c.hi - c.ratio]],
+            fmt="none",
+            ecolor=color,
+            elinewidth=1.8,
+            capsize=2.5,
+            zorder=3,
+        )
+    if finite(c.across_lo) and finite(c.across_hi):
+        ax.plot(
+            [c.across_lo, c.across_hi],
+            [y - 0.3, y - 0.3],
+            color=color,
+            lw=1.0,
+            alpha=0.55,
+            solid_capstyle="butt",
+            zorder=3,
+        )
+    ax.plot(
+        c.ratio, y, "o", color=color, mfc="white" if hollow(c) else color, mew=1.5, ms=6, zorder=4
+    )
+    right = max(v for v in (c.hi, c.across_hi, c.ratio) if finite(v))
+    ax.text(
+        right * 1.1,
+        y,
+        fmt_ratio(c.ratio) + ("  no escape" if hollow(c) else ""),
+        va="center",
+        ha="left",
+        fontsize=8,
+        color="#333333",
+    )
+
+
+def _ratio_legend(ax: Axes, *, across: bool) -> None:
+    def dot(color: str, label: str, **kw: Any) -> Line2D:
+        return Line2D([], [], marker="o", ls="none", color=color, label=label, **kw)
+
+    handles = [
+        dot(ESCAPE_COLOR, "interval above ×1"),
+        dot(NEUTRAL_COLOR, "includes ×1"),
+        dot(NOESCAPE_COLOR, "below ×1"),
+        dot(NEUTRAL_COLOR, "hollow: no escape", mfc="white"),
+    ]
+    if across:
+        handles.append(Line2D([], [], color=NEUTRAL_COLOR, lw=1.0, label="across runs"))
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(handles),
+        frameon=False,
+        fontsize=8,
+        handletextpad=0.3,
+        columnspacing=1.0,
+    )
+
+
 def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     """Escape/noescape time ratio of every pair with its interval(s), by section, sorted.
 
@@ -137,78 +202,12 @@ def ratio_overview(costs: pd.DataFrame, *, title: str, footer: str) -> Figure:
     log_ratio_axis(ax, *lims)
     band_sections(ax, spans)
     for c, y in rows:
-        color = verdict_color(c)
-        if finite(c.lo) and finite(c.hi):
-            ax.errorbar(
-                c.ratio,
-                y,
-                xerr=[[c.ratio - c.lo], [c.hi - c.ratio]],
-                fmt="none",
-                ecolor=color,
-                elinewidth=1.8,
-                capsize=2.5,
-                zorder=3,
-            )
-        if finite(c.across_lo) and finite(c.across_hi):
-            ax.plot(
-                [c.across_lo, c.across_hi],
-                [y - 0.3, y - 0.3],
-                color=color,
-                lw=1.0,
-                alpha=0.55,
-                solid_capstyle="butt",
-                zorder=3,
-            )
-        ax.plot(
-            c.ratio,
-            y,
-            "o",
-            color=color,
-            mfc="white" if hollow(c) else color,
-            mew=1.5,
-            ms=6,
-            zorder=4,
-        )
-        right = max(v for v in (c.hi, c.across_hi, c.ratio) if finite(v))
-        ax.text(
-            right * 1.1,
-            y,
-            fmt_ratio(c.ratio) + ("  no escape" if hollow(c) else ""),
-            va="center",
-            ha="left",
-            fontsize=8,
-            color="#333333",
-        )
+        _ratio_row(ax, c, y)
     ax.set_yticks([y for _, y in rows], [c.pair for c, _ in rows])
     ax.set_ylim(rows[-1][1] + 0.8 if rows else 1, -0.8)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("escape / noescape time per op (log scale; 95 % interval)")
-    handles = [
-        Line2D([], [], marker="o", ls="none", color=ESCAPE_COLOR, label="interval above ×1"),
-        Line2D([], [], marker="o", ls="none", color=NEUTRAL_COLOR, label="includes ×1"),
-        Line2D([], [], marker="o", ls="none", color=NOESCAPE_COLOR, label="below ×1"),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            color=NEUTRAL_COLOR,
-            mfc="white",
-            label="hollow: no escape",
-        ),
-    ]
-    if data["across_lo"].map(finite).any():
-        handles.append(Line2D([], [], color=NEUTRAL_COLOR, lw=1.0, label="across runs"))
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=len(handles),
-        frameon=False,
-        fontsize=8,
-        handletextpad=0.3,
-        columnspacing=1.0,
-    )
+    _ratio_legend(ax, across=bool(data["across_lo"].map(finite).any()))
     header(fig, title, footer)
     return fig
 
