@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from analysis.report import build_report
 from bench import store
 from tests.conftest import ROOT
