@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -198,7 +198,7 @@ class Progress:
         finally:
             self._finish(ph)
 
-    def download_watcher(self) -> Any:
+    def download_watcher(self) -> Callable[[str, int, int | None, bool], None]:
         """A callback for ``bench.toolchain.install``: (what, bytes, total, finished)."""
         current: dict[str, Phase] = {}
 
