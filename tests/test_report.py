@@ -109,7 +109,12 @@ def _images(md: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def published_runs() -> list[store.LoadedRun]:
-    runs = store.load_input(published_dir())
+    """The newest complete group of published runs (a re-run in progress is left out)."""
+    runs = [
+        r for r in store.load_input(published_dir()) if (r.meta or {}).get("status") == "complete"
+    ]
+    newest = max(str((r.meta or {}).get("group", "")) for r in runs)
+    runs = [r for r in runs if str((r.meta or {}).get("group", "")) == newest]
     assert {r.go for r in runs} >= {"go1.21.13", "go1.27.3"}
     return runs
 
@@ -128,8 +133,9 @@ def published_report(
 
 
 def _record(data: collect.Collected, case: str, go: str) -> object:
-    (rec,) = [r for r in data.records if r.case == case and r.go == go and r.gogc == "100"]
-    return rec
+    recs = [r for r in data.records if r.case == case and r.go == go and r.gogc == "100"]
+    assert recs and len({r.escaped for r in recs}) == 1
+    return recs[0]
 
 
 def test_no_escape_pairs_are_marked(
@@ -148,7 +154,7 @@ def test_no_escape_pairs_are_marked(
             r"MakeNonConstLenSmall-2(\*\*|</strong>): no escape on [^\n<]*go1\.27\.3", text
         )
         # ... and the headline counts them apart from the pairs that escaped.
-        assert re.search(r"Escape happened in \d+ of 34 pairs", text)
+        assert re.search(r"Escape happened in \d+ of \d+ pairs", text)
         assert "No escape on go1.27.3 in" in text
 
 
