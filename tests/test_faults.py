@@ -31,8 +31,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.toolchain]
 Q = run.QUICK_COUNT
 
 
-
-
 #: A plain progress line (``bench.progress`` when stderr is not a terminal): a phase
 #: starting (``… …``), ending (``…: done in 1.2s``, ``…: stopped after 0.4s``), a round
 #: (``…: round 3/8 · …``) or a note (``resuming …``). Anything else on stderr is a defect.
@@ -74,8 +72,9 @@ def failures(results: Path) -> list[dict[str, str]]:
 # --- toolchains ---------------------------------------------------------------
 
 
-def test_no_go_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                        fault_ledger: FaultLedger) -> None:
+def test_no_go_anywhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault_ledger: FaultLedger
+) -> None:
     monkeypatch.setattr(toolchain, "bundled_go", lambda: None)
     monkeypatch.setenv("PATH", str(tmp_path))
     code, _, err = bench("run", "--module", str(TINY), "--quick", "--results", str(tmp_path / "r"))
@@ -85,14 +84,16 @@ def test_no_go_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 
 
 @pytest.mark.parametrize("kind", ["not-executable", "not-go"])
-def test_go_flag_pointing_at_the_wrong_thing(tmp_path: Path, kind: str,
-                                             fault_ledger: FaultLedger) -> None:
+def test_go_flag_pointing_at_the_wrong_thing(
+    tmp_path: Path, kind: str, fault_ledger: FaultLedger
+) -> None:
     fake = tmp_path / "go"
     fake.write_text("#!/bin/sh\necho 'I am not go'\n")
     if kind == "not-go":
         fake.chmod(0o755)
-    code, _, err = bench("run", "--go", str(fake), "--module", str(TINY), "--quick",
-                         "--results", str(tmp_path / "r"))
+    code, _, err = bench(
+        "run", "--go", str(fake), "--module", str(TINY), "--quick", "--results", str(tmp_path / "r")
+    )
     assert code == 1
     line = one_line(err)
     assert str(fake) in line and ("not executable" in line or "not a Go toolchain" in line)
@@ -100,9 +101,20 @@ def test_go_flag_pointing_at_the_wrong_thing(tmp_path: Path, kind: str,
 
 
 def test_toolchain_that_cannot_be_had_leaves_the_rest_of_the_matrix(
-        tmp_path: Path, go_bundled: toolchain.Toolchain, fault_ledger: FaultLedger) -> None:
-    code, _, err = bench("run", "--go", f"1.99.0,{go_bundled.go}", "--module", str(TINY),
-                         "--quick", "--cases", "Point", "--results", str(tmp_path / "r"))
+    tmp_path: Path, go_bundled: toolchain.Toolchain, fault_ledger: FaultLedger
+) -> None:
+    code, _, err = bench(
+        "run",
+        "--go",
+        f"1.99.0,{go_bundled.go}",
+        "--module",
+        str(TINY),
+        "--quick",
+        "--cases",
+        "Point",
+        "--results",
+        str(tmp_path / "r"),
+    )
     assert code == 1
     assert "1.99.0" in one_line(err) or "1.99.0" in err
     assert "Traceback" not in err
@@ -129,14 +141,23 @@ func BenchmarkLines(b *testing.B) {
 """
 
 
-def test_case_that_does_not_compile_on_one_version(tmp_path: Path, go_bundled, go_old,
-                                                   fault_ledger: FaultLedger) -> None:
+def test_case_that_does_not_compile_on_one_version(
+    tmp_path: Path, go_bundled, go_old, fault_ledger: FaultLedger
+) -> None:
     mod = tmp_path / "mod"
     shutil.copytree(TINY, mod)
     # strings.Lines exists from Go 1.24 on: this file only compiles on newer toolchains
     (mod / "lines_test.go").write_text(LINES_GO)
-    code, _out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--module", str(mod),
-                           "--quick", "--results", str(tmp_path / "r"))
+    code, _out, err = bench(
+        "run",
+        "--go",
+        f"{go_old.go},{go_bundled.go}",
+        "--module",
+        str(mod),
+        "--quick",
+        "--results",
+        str(tmp_path / "r"),
+    )
     assert code == 1 and "Traceback" not in err
     fails = failures(tmp_path / "r")
     build_fails = [f for f in fails if f["kind"] == "build"]
@@ -152,35 +173,68 @@ def test_case_that_does_not_compile_on_one_version(tmp_path: Path, go_bundled, g
 
 @pytest.mark.parametrize("order", ["interleaved", "sequential"])
 @pytest.mark.parametrize("fault", ["panic", "hang"])
-def test_benchmark_that_panics_or_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        fault: str, order: str,
-                                        fault_ledger: FaultLedger) -> None:
+def test_benchmark_that_panics_or_hangs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    order: str,
+    fault_ledger: FaultLedger,
+) -> None:
     monkeypatch.setenv("TINY_FAULT", fault)
-    code, _, err = bench("run", "--module", str(TINY), "--quick", "--order", order,
-                         "--timeout", "4", "--results", str(tmp_path / "r"))
+    code, _, err = bench(
+        "run",
+        "--module",
+        str(TINY),
+        "--quick",
+        "--order",
+        order,
+        "--timeout",
+        "4",
+        "--results",
+        str(tmp_path / "r"),
+    )
     assert code == 1 and "Traceback" not in err
     fails = failures(tmp_path / "r")
     assert [f["kind"] for f in fails] == ["timeout" if fault == "hang" else "panic"]
     assert "Fault/variant=escape" in fails[0]["cell"]
     if fault == "panic":
         assert "injected panic" in fails[0]["message"]
-    names = {r.name.without_procs for d in store.find_runs(tmp_path / "r")
-             for r in benchfmt.parse_file(d / "raw.txt")}
-    assert names == {"Point/variant=escape", "Point/variant=noescape",
-                     "Fault/variant=noescape"}
+    names = {
+        r.name.without_procs
+        for d in store.find_runs(tmp_path / "r")
+        for r in benchfmt.parse_file(d / "raw.txt")
+    }
+    assert names == {"Point/variant=escape", "Point/variant=noescape", "Fault/variant=noescape"}
     fault_ledger.expect_kept(3 * Q, samples(tmp_path / "r"))
 
 
 # --- interruption ----------------------------------------------------------------
 
 
-def _start(results: Path, *extra: str, env: dict[str, str] | None = None
-           ) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "--module", str(TINY),
-                             "--cases", "Point", "--count", "30", "--benchtime", "20ms",
-                             "--results", str(results), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+def _start(results: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "--module",
+            str(TINY),
+            "--cases",
+            "Point",
+            "--count",
+            "30",
+            "--benchtime",
+            "20ms",
+            "--results",
+            str(results),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _wait_for_samples(results: Path, n: int, timeout: float = 60) -> int:
@@ -196,8 +250,9 @@ def _wait_for_samples(results: Path, n: int, timeout: float = 60) -> int:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_keeps_every_finished_sample(tmp_path: Path, sig: signal.Signals,
-                                               fault_ledger: FaultLedger) -> None:
+def test_interrupt_keeps_every_finished_sample(
+    tmp_path: Path, sig: signal.Signals, fault_ledger: FaultLedger
+) -> None:
     results = tmp_path / "r"
     proc = _start(results)
     seen = _wait_for_samples(results, 4)
@@ -212,7 +267,8 @@ def test_interrupt_keeps_every_finished_sample(tmp_path: Path, sig: signal.Signa
 
 
 def test_interrupted_series_resumes_the_cut_run_and_then_the_rest(
-        tmp_path: Path, fault_ledger: FaultLedger) -> None:
+    tmp_path: Path, fault_ledger: FaultLedger
+) -> None:
     """``--repeat 3`` cut in its second run: the first stays whole, ``--resume`` does the rest."""
     from bench import matrix
 
@@ -261,12 +317,14 @@ def test_two_runs_at_once_never_share_a_file(tmp_path: Path, fault_ledger: Fault
     fault_ledger.expect_kept(32, samples(results))
 
 
-def test_hostile_names_stay_inside_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          fault_ledger: FaultLedger) -> None:
+def test_hostile_names_stay_inside_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault_ledger: FaultLedger
+) -> None:
     monkeypatch.setenv("ESCAPEBENCH_MACHINE", "../../evil box/<b>&é")
     results = tmp_path / "deep" / "r"
-    code, _out, err = bench("run", "--module", str(DATA / "hostile_module"), "--quick",
-                           "--results", str(results))
+    code, _out, err = bench(
+        "run", "--module", str(DATA / "hostile_module"), "--quick", "--results", str(results)
+    )
     assert code == 0, err
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written and all(results in p.parents for p in written)
@@ -281,9 +339,13 @@ def test_hostile_names_stay_inside_results(tmp_path: Path, monkeypatch: pytest.M
 def _tmpfs(path: Path, size: str, ro: bool = False) -> Iterator[bool]:
     path.mkdir(parents=True, exist_ok=True)
     opts = f"size={size}" + (",ro" if ro else "")
-    ok = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)],
-        capture_output=True).returncode == 0
+    ok = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
     try:
         yield ok
     finally:
@@ -291,15 +353,20 @@ def _tmpfs(path: Path, size: str, ro: bool = False) -> Iterator[bool]:
             subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
-def test_read_only_results_fail_before_measuring(tmp_path: Path,
-                                                 fault_ledger: FaultLedger) -> None:
+def test_read_only_results_fail_before_measuring(tmp_path: Path, fault_ledger: FaultLedger) -> None:
     with _tmpfs(tmp_path / "ro", "1m", ro=True) as mounted:
         target = tmp_path / "ro" if mounted else tmp_path / "file"
         if not mounted:  # not root: a regular file where the directory should be
             target.write_text("")
         t0 = time.monotonic()
-        code, _, err = bench("run", "--module", str(TINY), "--quick",
-                             "--results", str(target / "r" if not mounted else target))
+        code, _, err = bench(
+            "run",
+            "--module",
+            str(TINY),
+            "--quick",
+            "--results",
+            str(target / "r" if not mounted else target),
+        )
         assert code == 1
         line = one_line(err)
         assert "cannot be written" in line and "--results" in line
@@ -311,8 +378,9 @@ def test_disk_full_before_and_during_a_run(tmp_path: Path, fault_ledger: FaultLe
     with _tmpfs(tmp_path / "small", "256k") as mounted:
         if not mounted:
             pytest.skip("needs root to mount a small tmpfs")
-        code, _, err = bench("run", "--module", str(TINY), "--quick",
-                             "--results", str(tmp_path / "small" / "r"))
+        code, _, err = bench(
+            "run", "--module", str(TINY), "--quick", "--results", str(tmp_path / "small" / "r")
+        )
         assert code == 1 and "free" in one_line(err)
     with _tmpfs(tmp_path / "fill", "2m") as mounted:
         results = tmp_path / "fill" / "r"

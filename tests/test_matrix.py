@@ -15,21 +15,29 @@ from tests.conftest import bench
 pytestmark = pytest.mark.toolchain
 
 
-
-
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory, go_old, go_bundled) -> Path:
     """Two toolchains × two GOGC values on two real cases, including a version-dependent one."""
     results = tmp_path_factory.mktemp("matrix") / "results"
-    code, _out, err = bench("run", "--go", f"{go_old.go},{go_bundled.go}", "--gogc", "50,400",
-                           "--cases", "^(ReturnPointer|BigStruct)$", "--quick",
-                           "--results", str(results))
+    code, _out, err = bench(
+        "run",
+        "--go",
+        f"{go_old.go},{go_bundled.go}",
+        "--gogc",
+        "50,400",
+        "--cases",
+        "^(ReturnPointer|BigStruct)$",
+        "--quick",
+        "--results",
+        str(results),
+    )
     assert code == 0, err
     return results
 
 
-def test_one_run_dir_per_toolchain_with_gc_settings_as_config(matrix: Path, go_old,
-                                                              go_bundled) -> None:
+def test_one_run_dir_per_toolchain_with_gc_settings_as_config(
+    matrix: Path, go_old, go_bundled
+) -> None:
     runs = {d.parent.name: d for d in store.find_runs(matrix)}
     assert set(runs) == {go_old.version, go_bundled.version}
     for go, d in runs.items():
@@ -49,8 +57,11 @@ def test_compare_by_go_shows_the_version_effect(matrix: Path, go_old, go_bundled
     doc = json.loads(out)
     allocs = [t for t in doc["tables"] if t["unit"] == "allocs/op"]
     assert allocs and allocs[0]["columns"][0]["label"] == go_old.version  # sorted by version
-    big = [row for row in doc["rows"] if row["unit"] == "allocs/op"
-           and row["benchmark"].startswith("BigStruct/variant=escape")]
+    big = [
+        row
+        for row in doc["rows"]
+        if row["unit"] == "allocs/op" and row["benchmark"].startswith("BigStruct/variant=escape")
+    ]
     # Go 1.21 keeps the 1 MiB struct on the stack (limit 10 MiB); 1.24+ moves it to the heap
     assert {r["column"] for r in big} == {go_old.version, go_bundled.version}
     assert all((r["median"] == 0) == (r["column"] == go_old.version) for r in big)
@@ -85,8 +96,16 @@ def test_results_from_a_second_machine(matrix: Path, tmp_path: Path) -> None:
 
 
 def test_cpu_list_sets_gomaxprocs_of_parallel_cases(tmp_path: Path) -> None:
-    code, _, err = bench("run", "--cases", "^ReturnPointerParallel$", "--cpu", "1,2",
-                         "--quick", "--results", str(tmp_path))
+    code, _, err = bench(
+        "run",
+        "--cases",
+        "^ReturnPointerParallel$",
+        "--cpu",
+        "1,2",
+        "--quick",
+        "--results",
+        str(tmp_path),
+    )
     assert code == 0, err
     (d,) = store.find_runs(tmp_path)
     procs = {r.name.procs for r in benchfmt.parse_file(d / "raw.txt").results}
@@ -94,15 +113,27 @@ def test_cpu_list_sets_gomaxprocs_of_parallel_cases(tmp_path: Path) -> None:
 
 
 def test_live_heap_ballast_is_recorded(tmp_path: Path) -> None:
-    code, _, err = bench("run", "--cases", "^ReturnPointer$", "--live-heap", "0,64MiB",
-                         "--benchtime", "50ms", "--count", "3", "--results", str(tmp_path))
+    code, _, err = bench(
+        "run",
+        "--cases",
+        "^ReturnPointer$",
+        "--live-heap",
+        "0,64MiB",
+        "--benchtime",
+        "50ms",
+        "--count",
+        "3",
+        "--results",
+        str(tmp_path),
+    )
     assert code == 0, err
     (d,) = store.find_runs(tmp_path)
     by_heap: dict[str, list[float]] = {}
     for r in benchfmt.parse_file(d / "raw.txt").results:
         if r.name.variant == "escape":
             by_heap.setdefault(r.config_value("live-heap") or "", []).append(
-                r.get("gc-cpu-sec/op") or 0.0)
+                r.get("gc-cpu-sec/op") or 0.0
+            )
     assert set(by_heap) == {"0", "64MiB"}
     # (whether GC CPU per op rises or falls depends on how many cycles fit in a sample: a
     # bigger live heap makes each cycle dearer but, at fixed GOGC, the cycles rarer)

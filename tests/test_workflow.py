@@ -23,16 +23,16 @@ def _actionlint() -> str:
 
 
 def test_workflow_passes_actionlint() -> None:
-    proc = subprocess.run([_actionlint(), "-no-color", str(WORKFLOW)], capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [_actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_actionlint_would_catch_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(WORKFLOW.read_text().replace("matrix.runner }}", "matrix.runer }}", 1))
-    proc = subprocess.run([_actionlint(), "-no-color", str(broken)], capture_output=True,
-                          text=True)
+    proc = subprocess.run([_actionlint(), "-no-color", str(broken)], capture_output=True, text=True)
     assert proc.returncode != 0 and "runer" in proc.stdout
 
 
@@ -43,8 +43,9 @@ def test_workflow_calls_only_real_bench_commands() -> None:
     assert calls, "the workflow runs no bench command"
     for call in calls:
         # workflow expressions and shell variables stand for values: give each a plain one
-        argv = [a if "${{" not in a and not a.startswith("$") else "1"
-                for a in shlex.split(call)[1:]]
+        argv = [
+            a if "${{" not in a and not a.startswith("$") else "1" for a in shlex.split(call)[1:]
+        ]
         parser.parse_args(argv)  # SystemExit (a failure) on an unknown flag
 
 
