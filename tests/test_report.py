@@ -562,3 +562,18 @@ def test_format(func: object, value: object, want: str) -> None:
     assert func(value) == want  # type: ignore[operator]
     assert fmt.fmt_pct(0.052, signed=True) == "+5.2 %"
     assert fmt.fmt_interval(1.09, 1.71) == "[1.09, 1.71]" and fmt.fmt_interval(None, 1) == "–"
+
+
+def test_per_allocation_cost_is_said_in_words_when_it_is_not_a_cost() -> None:
+    from types import SimpleNamespace
+
+    from analysis.report.sections import _per_alloc
+
+    def rec(value: float, lo: float, hi: float, escaped: bool = True) -> SimpleNamespace:
+        pa = SimpleNamespace(value=value, ci_low=lo, ci_high=hi, unit="ns/alloc")
+        return SimpleNamespace(per_alloc=pa, escaped=escaped)
+
+    assert _per_alloc(rec(46.4, 35.5, 57.5)) == "46.4 ns/alloc [35.5, 57.5]"
+    assert _per_alloc(rec(-5, -9, -1)).startswith("none: the escape variant was faster")
+    assert "includes 0" in _per_alloc(rec(2, -3, 7)) and "+-" not in _per_alloc(rec(-5, -9, 2))
+    assert _per_alloc(rec(46.4, 35.5, 57.5, escaped=False)) == "–"

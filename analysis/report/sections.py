@@ -82,20 +82,17 @@ def _across(rec: Any) -> str:
 
 
 def _per_alloc(rec: Any) -> str:
+    """The extra time per allocation with its interval, in words when it is not a cost."""
     pa = rec.per_alloc
-    if pa is None or not rec.escaped:
+    if pa is None or not rec.escaped or not is_number(pa.value):
         return "–"
-    if not is_number(pa.value):
-        return "–"
+    value = f"{fmt_count(round(pa.value, 3))} {pa.unit}"
+    lo, hi = fmt_count(round(pa.ci_low, 3)), fmt_count(round(pa.ci_high, 3))
     if is_number(pa.ci_low) and pa.ci_low > 0:
-        return (
-            f"{fmt_count(round(pa.value, 3))} {pa.unit} [{fmt_count(round(pa.ci_low, 3))}, "
-            f"{fmt_count(round(pa.ci_high, 3))}]"
-        )
-    return (
-        f"no clear cost per allocation ({fmt_count(round(pa.value, 3))} {pa.unit}, "
-        "interval includes 0)"
-    )
+        return f"{value} [{lo}, {hi}]"
+    if is_number(pa.ci_high) and pa.ci_high < 0:
+        return f"none: the escape variant was faster ({value}, interval [{lo}, {hi}])"
+    return f"no clear cost per allocation ({value}, interval [{lo}, {hi}] includes 0)"
 
 
 # --- the headline ---------------------------------------------------------------------------------
@@ -495,6 +492,7 @@ def conditions_table(doc: DocBuilder, data: Collected) -> None:
                 ""
                 if r is None
                 else f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}"
+                + (f"; across runs {_across(r)}" if r.across_runs is not None else "")
                 + ("" if r.escaped else " no escape")
             )
         rows.append(cells)
