@@ -221,7 +221,10 @@ def test_same_facts_in_html_and_markdown(
     # Every pair, every ratio text and every verdict of the primary condition, in both.
     for rec in published_data.records_of(published_data.primary):  # type: ignore[arg-type]
         ratio = f"{fmt.fmt_ratio(rec.ratio)} {fmt.fmt_interval(rec.ci_low, rec.ci_high)}"
-        for text in (rec.pair, ratio, "yes" if rec.escaped else "no escape"):
+        row = (rec.pair, ratio, rec.verdict, "yes" if rec.escaped else "no escape")
+        verdict = rec.verdict if rec.verdict == "inconclusive" else f"**{rec.verdict}**"
+        assert f"{md_escape(ratio)} | {verdict} |" in md
+        for text in row:
             assert md_escape(text) in md and html.escape(text) in page, text
     assert len(_images(md)) == len(re.findall(r'<img src="charts/', page))
 

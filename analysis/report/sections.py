@@ -202,6 +202,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
         "escape",
         "noescape",
         "ratio [95 % CI]",
+        "verdict",
         *(["across runs [95 % CI]"] if across else []),
         "p (Holm)",
         "B/op",
@@ -222,6 +223,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
                 fmt_time(r.escape_sec),
                 fmt_time(r.noescape_sec),
                 f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}",
+                Bold(r.verdict) if r.verdict != "inconclusive" else r.verdict,
                 *([_across(r) or "–"] if across else []),
                 fmt_p(r.p_adjusted),
                 f"{fmt_bytes(r.bytes_escape)} → {fmt_bytes(r.bytes_noescape)}",
@@ -260,7 +262,9 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
             "escaped: whether the escape variant allocates more per op than the noescape one "
             "(-benchmem); escape and noescape are median time per op; ratio is escape/noescape "
             f"with its 95 % interval ({'; '.join(methods)}); across runs is the interval over "
-            "several runs of the same settings, when there are several; p is the test that "
+            "several runs of the same settings, when there are several; verdict is slower or "
+            "faster when the test is significant after Holm's correction, else inconclusive; "
+            "p is the test that "
             "agrees with the interval, Holm-adjusted over every pair and condition of the "
             "report; extra time per alloc is the time difference per additional allocation "
             "(per KiB or MiB when allocations are large) with its interval, only where "
