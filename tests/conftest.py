@@ -17,6 +17,8 @@ PUBLISHED = ROOT / "results" / "published"
 #: The oldest toolchain the cases promise to build with, and the newest on PyPI.
 OLD_GO = os.environ.get("ESCAPEBENCH_TEST_OLD_GO", "1.21.13")
 NEW_GO = os.environ.get("ESCAPEBENCH_TEST_NEW_GO", "1.27.3")
+#: Under CI=true nothing may skip (see pytest_runtest_makereport).
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def bench(*argv: str) -> tuple[int, str, str]:
@@ -78,6 +80,11 @@ def fault_ledger(request: pytest.FixtureRequest) -> FaultLedger:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        # A skip in CI hides a failure: a missing toolchain, oracle or browser fails there.
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which must not skip: {reason}"
     if item.get_closest_marker("faults") is None:
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
