@@ -1,4 +1,4 @@
-"""Under CI=true a skip is a failure: a missing toolchain, oracle or browser must not pass quietly."""
+"""Under CI=true a skip is a failure: a missing toolchain, oracle or browser must not pass."""
 
 from __future__ import annotations
 
