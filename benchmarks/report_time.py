@@ -20,6 +20,7 @@ The report draws its charts in one process per core (``--jobs`` overrides);
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shlex
@@ -40,13 +41,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def newest_published_run() -> Path:
-    """The newest run directory under ``results/published`` (one full run of one toolchain)."""
+    """The newest complete run under ``results/published`` (one full run of one toolchain)."""
+
+    def complete(d: Path) -> bool:
+        try:
+            return json.loads((d / "meta.json").read_text(encoding="utf-8"))["status"] == "complete"
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
     runs = sorted(
-        (p.parent for p in (ROOT / "results" / "published").rglob("raw.txt")),
+        (p.parent for p in (ROOT / "results" / "published").rglob("raw.txt") if complete(p.parent)),
         key=lambda d: (d.name, d.parent.name),
     )
     if not runs:
-        sys.exit("report_time: no published run under results/published: pass --run DIR")
+        sys.exit("report_time: no complete published run under results/published: pass --run DIR")
     return runs[-1]
 
 
