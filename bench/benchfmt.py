@@ -25,9 +25,10 @@ A ``Result`` keeps two names for its input: ``file``/``line`` say where it
 was read (the path, as in error messages) and the internal ``.file``
 configuration, first in ``config``, holds the label benchstat groups by.
 
-Longer than our ~600-line guide on purpose: reader, writer and Go's ``strconv``
-number rules are one port of one upstream package, changed together when
-upstream changes; split, they would drift apart.
+Go's number rules (``strconv``) live in ``bench.gostrconv`` and unit tidying
+(``benchunit``) in ``bench.benchunit``, as they are separate packages
+upstream; their public names are re-exported here so ``bench.benchfmt``
+stays the one import for reading and writing the format.
 
 Two deliberate differences:
 
@@ -44,7 +45,6 @@ Two deliberate differences:
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
@@ -52,7 +52,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeAlias
 
+from bench.benchunit import GO_SPACE, GO_SPACE_SET, make_value, tidy, tidy_unit
 from bench.errors import InputError
+from bench.gostrconv import format_float, parse_float, parse_int
 from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
 
 __all__ = [
@@ -82,25 +84,11 @@ __all__ = [
 #: Anything a read yields, in input order.
 Record: TypeAlias = Result | SyntaxErr | UnitMeta
 
-# Go's unicode.IsSpace (the White_Space property). Not str.isspace(), which
-# also splits on \x1c-\x1f.
-_GO_SPACE = (
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-_GO_SPACE_SET = frozenset(_GO_SPACE)
-_SPLIT = re.compile("[" + re.escape(_GO_SPACE) + "]+").split
+_SPLIT = re.compile("[" + re.escape(GO_SPACE) + "]+").split
 # The separators str.split() adds to Go's (see Reader.read).
 _PY_ONLY_SPACE = re.compile("[\x1c-\x1f]").search
 _ASCII_KEY_BAD = re.compile(r"[A-Z\t\n\v\f\r ]").search
-# Unambiguous (backtracking-free) common decimal syntax; anything else takes
-# the slow, faithful path.
-_SIMPLE_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?").fullmatch
 
-_ERR_SYNTAX = "invalid syntax"
-_ERR_RANGE = "value out of range"
-_MAX_UINT64 = (1 << 64) - 1
-_INT64_CUTOFF = 1 << 63
 # bufio.Scanner's default MaxScanTokenSize: a line this long (in bytes,
 # without its newline) stops Go's reader.
 _MAX_LINE_BYTES = 64 * 1024
@@ -108,278 +96,6 @@ _TOO_LONG = "bufio.Scanner: token too long"
 
 _BENCHMARK = "Benchmark"
 _CACHE_MAX = 1 << 16
-
-
-# ---------------------------------------------------------------- units
-
-
-def _unit_tokens(unit: str) -> Iterator[tuple[str, int, bool]]:
-    """Yield (token, offset, in_denominator) like benchunit's unit parser."""
-    n = len(unit)
-    i = 0
-    denom = False
-    while True:
-        while i < n:
-            c = unit[i]
-            if c == "*":
-                denom = False
-            elif c == "/":
-                denom = True
-            elif not (c == "-" or c in _GO_SPACE_SET):
-                break
-            i += 1
-        if i >= n:
-            return
-        start = i
-        while i < n:
-            c = unit[i]
-            if c in "*/-" or c in _GO_SPACE_SET:
-                break
-            i += 1
-        yield unit[start:i], start, denom
-
-
-_TIDY_CACHE: dict[str, tuple[str, float]] = {
-    "ns/op": ("sec/op", 1e-9),
-    "MB/s": ("B/s", 1e6),
-    "B/op": ("B/op", 1.0),
-    "allocs/op": ("allocs/op", 1.0),
-}
-
-
-def tidy_unit(unit: str) -> tuple[str, float]:
-    """The base unit for ``unit`` and the factor that converts values into it.
-
-    Like benchunit: every ``ns`` token outside the denominator becomes ``sec``
-    (÷1e9) and every ``MB`` becomes ``B`` (×1e6), so ``gc-cpu-ns/op`` is
-    ``gc-cpu-sec/op`` while ``op/ns`` is left alone.
-    """
-    hit = _TIDY_CACHE.get(unit)
-    if hit is not None:
-        return hit
-    if "ns" not in unit and "MB" not in unit:
-        return unit, 1.0
-    factor = 1.0
-    edits: list[tuple[int, int, str]] = []
-    for tok, pos, denom in _unit_tokens(unit):
-        if denom:
-            continue
-        if tok == "ns":
-            edits.append((pos, 2, "sec"))
-            factor /= 1e9
-        elif tok == "MB":
-            edits.append((pos, 2, "B"))
-            factor *= 1e6
-    tidied = unit
-    for pos, length, repl in reversed(edits):
-        tidied = tidied[:pos] + repl + tidied[pos + length :]
-    if len(_TIDY_CACHE) < 4096:
-        _TIDY_CACHE[unit] = (tidied, factor)
-    return tidied, factor
-
-
-def tidy(value: float, unit: str) -> tuple[float, str]:
-    """``value`` in ``unit`` rescaled to the base unit (benchunit.Tidy)."""
-    tidied, factor = tidy_unit(unit)
-    return value * factor, tidied
-
-
-def make_value(value: float, unit: str, *, benchstat: bool = False) -> Value:
-    """The ``Value`` the reader records for ``value unit`` as written.
-
-    The original is kept whenever tidying changed the number or the unit, so a
-    zero ``ns/op`` is ``0 sec/op`` (written back as ``0 ns/op``). Go's rule,
-    under ``benchstat=True``: the original is kept only when tidying changed
-    the number, so a zero or infinite ``ns/op`` keeps its unit. NaN always
-    records an original (NaN != NaN), in both modes.
-    """
-    tidied, factor = tidy_unit(unit)
-    scaled = value * factor
-    if scaled == value and (benchstat or tidied == unit):
-        return Value(value, unit)
-    return Value(scaled, tidied, value, unit)
-
-
-# ---------------------------------------------------------------- numbers
-
-
-def _underscore_ok(s: str) -> bool:
-    """Underscores only between digits (or after a base prefix), as strconv."""
-    saw = "^"
-    i = 0
-    if s and s[0] in "+-":
-        s = s[1:]
-    hexa = False
-    if len(s) >= 2 and s[0] == "0" and s[1] in "bBoOxX":
-        i = 2
-        saw = "0"
-        hexa = s[1] in "xX"
-    n = len(s)
-    while i < n:
-        c = s[i]
-        if "0" <= c <= "9" or (hexa and c in "abcdefABCDEF"):
-            saw = "0"
-        elif c == "_":
-            if saw != "0":
-                return False
-            saw = "_"
-        else:
-            if saw == "_":
-                return False
-            saw = "!"
-        i += 1
-    return saw != "_"
-
-
-def parse_int(s: str) -> tuple[int, str | None]:
-    """Go's ``strconv.Atoi`` for a 64-bit int: (value, None) or (0, reason).
-
-    The reason is Go's error text (``invalid syntax`` / ``value out of range``).
-    """
-    if 0 < len(s) < 19:
-        body = s[1:] if s[0] in "+-" else s
-        if not body or not (body.isascii() and body.isdigit()):
-            return 0, _ERR_SYNTAX
-        n = int(body)
-        return (-n if s[0] == "-" else n), None
-    # Slow path: strconv.ParseInt(s, 10, 0), including where it reports a
-    # range error before reaching a bad character.
-    if not s:
-        return 0, _ERR_SYNTAX
-    neg = s[0] == "-"
-    body = s[1:] if s[0] in "+-" else s
-    if not body or not _underscore_ok(body):
-        return 0, _ERR_SYNTAX
-    n = 0
-    for c in body:
-        if not "0" <= c <= "9":
-            return 0, _ERR_SYNTAX
-        n = n * 10 + (ord(c) - 48)
-        if n > _MAX_UINT64:
-            return 0, _ERR_RANGE
-    if (not neg and n >= _INT64_CUTOFF) or (neg and n > _INT64_CUTOFF):
-        return 0, _ERR_RANGE
-    return (-n if neg else n), None
-
-
-_SPECIAL_FLOATS = {
-    "inf": math.inf,
-    "+inf": math.inf,
-    "infinity": math.inf,
-    "+infinity": math.inf,
-    "-inf": -math.inf,
-    "-infinity": -math.inf,
-    "nan": math.nan,
-}
-
-
-def _float_syntax(s: str) -> tuple[bool, bool]:
-    """(well_formed, is_hex) for an ASCII string, per strconv's readFloat."""
-    n = len(s)
-    i = 0
-    if i < n and s[i] in "+-":
-        i += 1
-    hexa = i + 2 < n and s[i] == "0" and s[i + 1] in "xX"
-    if hexa:
-        i += 2
-    digits = "0123456789abcdefABCDEF" if hexa else "0123456789"
-    sawdot = sawdigits = False
-    while i < n:
-        c = s[i]
-        if c == "_":
-            pass
-        elif c == ".":
-            if sawdot:
-                return False, hexa
-            sawdot = True
-        elif c in digits:
-            sawdigits = True
-        else:
-            break
-        i += 1
-    if not sawdigits:
-        return False, hexa
-    if i < n and s[i] in ("pP" if hexa else "eE"):
-        i += 1
-        if i >= n:
-            return False, hexa
-        if s[i] in "+-":
-            i += 1
-        if i >= n or not "0" <= s[i] <= "9":
-            return False, hexa
-        while i < n and ("0" <= s[i] <= "9" or s[i] == "_"):
-            i += 1
-    elif hexa:
-        return False, hexa  # Go: a hex float must have a p exponent.
-    return i == n, hexa
-
-
-def parse_float(s: str) -> tuple[float, str | None]:
-    """Go's ``strconv.ParseFloat(s, 64)``: (value, None) or (value, reason).
-
-    Accepts what Go accepts (``1_000``, ``0x1p-3``, ``+Inf``, ``nan``) and
-    nothing Python adds (``١``, ``-nan``, surrounding spaces); overflow is
-    ``value out of range`` rather than a silent infinity.
-    """
-    if s.isascii() and s.isdigit():
-        return float(s), None
-    if _SIMPLE_FLOAT(s):
-        v = float(s)
-        if math.isinf(v):
-            return v, _ERR_RANGE
-        return v, None
-    if not s.isascii() or not _underscore_ok(s):
-        return 0.0, _ERR_SYNTAX
-    special = _SPECIAL_FLOATS.get(s.lower())
-    if special is not None:
-        return special, None
-    ok, hexa = _float_syntax(s)
-    if not ok:
-        return 0.0, _ERR_SYNTAX
-    clean = s.replace("_", "")
-    if hexa:
-        try:
-            return float.fromhex(clean), None
-        except OverflowError:
-            return (-math.inf if clean[0] == "-" else math.inf), _ERR_RANGE
-    v = float(clean)
-    if math.isinf(v):
-        return v, _ERR_RANGE
-    return v, None
-
-
-def format_float(x: float) -> str:
-    """``x`` as Go's ``%v`` prints a float64 (strconv 'g', shortest).
-
-    Shortest round-trip digits, with an exponent when it is below -4 or at
-    least 6 (``1e+06``, ``1.25e-07``, ``123.4``), and ``+Inf``/``NaN``.
-    """
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "+Inf" if x > 0 else "-Inf"
-    if x == 0:
-        return "-0" if math.copysign(1.0, x) < 0 else "0"
-    r = repr(x)
-    sign = ""
-    if r[0] == "-":
-        sign, r = "-", r[1:]
-    mant, _, e = r.partition("e")
-    ipart, _, fpart = mant.partition(".")
-    digits = ipart + fpart
-    stripped = digits.lstrip("0")
-    dp = len(ipart) - (len(digits) - len(stripped)) + (int(e) if e else 0)
-    digits = stripped.rstrip("0")
-    exp = dp - 1
-    if exp < -4 or exp >= 6:
-        frac = "." + digits[1:] if len(digits) > 1 else ""
-        esign = "-" if exp < 0 else "+"
-        return f"{sign}{digits[0]}{frac}e{esign}{abs(exp):02d}"
-    if dp <= 0:
-        return f"{sign}0.{'0' * -dp}{digits}"
-    if dp >= len(digits):
-        return sign + digits + "0" * (dp - len(digits))
-    return f"{sign}{digits[:dp]}.{digits[dp:]}"
 
 
 # ---------------------------------------------------------------- names
@@ -431,7 +147,7 @@ def is_config_key(key: str) -> bool:
         return False
     if key.isascii():
         return _ASCII_KEY_BAD(key) is None
-    return not any(c in _GO_SPACE_SET or _go_is_upper(c) for c in key)
+    return not any(c in GO_SPACE_SET or _go_is_upper(c) for c in key)
 
 
 def _key_value(line: str) -> tuple[str, str] | None:
@@ -637,15 +353,20 @@ class Reader:
             yield meta
 
 
+def _add(out: ParsedFile, rec: Record) -> None:
+    """File ``rec`` in the list of ``out`` that holds its kind."""
+    if isinstance(rec, Result):
+        out.results.append(rec)
+    elif isinstance(rec, SyntaxErr):
+        out.errors.append(rec)
+    else:
+        out.units.append(rec)
+
+
 def _collect(path: str, records: Iterable[Record]) -> ParsedFile:
     out = ParsedFile(path)
     for rec in records:
-        if isinstance(rec, Result):
-            out.results.append(rec)
-        elif isinstance(rec, SyntaxErr):
-            out.errors.append(rec)
-        else:
-            out.units.append(rec)
+        _add(out, rec)
     return out
 
 
@@ -772,14 +493,8 @@ def parse_args(
     for i, path, rec in _read_args(args, allow_labels, allow_stdin, benchstat):
         if rec is None:
             out.append(ParsedFile(path))
-            continue
-        pf = out[i]
-        if isinstance(rec, Result):
-            pf.results.append(rec)
-        elif isinstance(rec, SyntaxErr):
-            pf.errors.append(rec)
         else:
-            pf.units.append(rec)
+            _add(out[i], rec)
     return out
 
 
