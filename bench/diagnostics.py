@@ -58,14 +58,32 @@ from bench.toolchain import Toolchain, cache_dir
 #: ``leaking closure reference x`` and the ``-d=closure`` ``heap closure`` line;
 #: Go 1.21+ ``-m`` reports a closure's own allocation as
 #: ``func literal escapes to heap`` (kind ``escapes-to-heap``).
-KINDS = ("moved-to-heap", "escapes-to-heap", "does-not-escape", "leaking-param",
-         "leaking-param-content", "leaking-closure", "can-inline", "inlining-call",
-         "devirtualized", "stack-object", "other")
+KINDS = (
+    "moved-to-heap",
+    "escapes-to-heap",
+    "does-not-escape",
+    "leaking-param",
+    "leaking-param-content",
+    "leaking-closure",
+    "can-inline",
+    "inlining-call",
+    "devirtualized",
+    "stack-object",
+    "other",
+)
 #: The kinds that mean "this is allocated on the heap".
 HEAP_KINDS = frozenset({"moved-to-heap", "escapes-to-heap"})
 #: The kinds escape analysis produces (as opposed to inlining/devirtualisation notes).
-ESCAPE_KINDS = frozenset({"moved-to-heap", "escapes-to-heap", "does-not-escape",
-                          "leaking-param", "leaking-param-content", "leaking-closure"})
+ESCAPE_KINDS = frozenset(
+    {
+        "moved-to-heap",
+        "escapes-to-heap",
+        "does-not-escape",
+        "leaking-param",
+        "leaking-param-content",
+        "leaking-closure",
+    }
+)
 
 GOFUNCS_DIR = Path(__file__).resolve().parent / "gofuncs"
 
@@ -80,12 +98,22 @@ _CLASSIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("does-not-escape", re.compile(r"^(?P<s>.+?) does not escape(?:, mutate, or call)?$")),
     ("leaking-param-content", re.compile(r"^leaking param content: (?P<s>.+)$")),
     ("leaking-param", re.compile(r"^leaking param: (?P<s>\S+)(?: to result \S+ level=\d+)?$")),
-    ("leaking-closure", re.compile(r"^(?:leaking closure reference (?P<s>.+)|"
-                                   r"heap closure, captured vars = (?P<s2>.*))$")),
+    (
+        "leaking-closure",
+        re.compile(
+            r"^(?:leaking closure reference (?P<s>.+)|"
+            r"heap closure, captured vars = (?P<s2>.*))$"
+        ),
+    ),
     ("can-inline", re.compile(r"^can inline (?P<s>\S+)")),
     ("inlining-call", re.compile(r"^inlining call to (?P<s>\S+)")),
-    ("devirtualized", re.compile(r"^(?:PGO )?(?:partially )?devirtualizing "
-                                 r"(?:interface call |function call )?(?P<s>\S+) to ")),
+    (
+        "devirtualized",
+        re.compile(
+            r"^(?:PGO )?(?:partially )?devirtualizing "
+            r"(?:interface call |function call )?(?P<s>\S+) to "
+        ),
+    ),
     ("stack-object", re.compile(r"^stack object (?P<s>\S+)")),
 )
 
@@ -119,15 +147,27 @@ class Diagnostic:
         return self.kind in HEAP_KINDS
 
     def to_json(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "col": self.col, "kind": self.kind,
-                "subject": self.subject, "message": self.message, "func": self.func}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "kind": self.kind,
+            "subject": self.subject,
+            "message": self.message,
+            "func": self.func,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, object]) -> Diagnostic:
-        return cls(file=str(d.get("file", "")), line=int(d.get("line", 0)),  # type: ignore[arg-type]
-                   col=int(d.get("col", 0)), kind=str(d.get("kind", "other")),  # type: ignore[arg-type]
-                   subject=str(d.get("subject", "")), message=str(d.get("message", "")),
-                   func=str(d.get("func", "")))
+        return cls(
+            file=str(d.get("file", "")),
+            line=int(d.get("line", 0)),  # type: ignore[arg-type]
+            col=int(d.get("col", 0)),
+            kind=str(d.get("kind", "other")),  # type: ignore[arg-type]
+            subject=str(d.get("subject", "")),
+            message=str(d.get("message", "")),
+            func=str(d.get("func", "")),
+        )
 
 
 def classify(message: str) -> tuple[str, str]:
@@ -142,8 +182,9 @@ def classify(message: str) -> tuple[str, str]:
     return "other", ""
 
 
-def parse(text: str, *, cwd: str | Path | None = None,
-          root: str | Path | None = None) -> list[Diagnostic]:
+def parse(
+    text: str, *, cwd: str | Path | None = None, root: str | Path | None = None
+) -> list[Diagnostic]:
     """Every diagnostic line of ``go build/test -gcflags=-m`` output, in order.
 
     Sections of the generated test main (``# pkg.test``) and positions in
@@ -173,9 +214,16 @@ def parse(text: str, *, cwd: str | Path | None = None,
             continue
         msg = m.group("msg")
         kind, subject = classify(msg)
-        out.append(Diagnostic(file=_place(file, cwd, root), line=int(m.group("line")),
-                              col=int(m.group("col") or 0), kind=kind, subject=subject,
-                              message=msg))
+        out.append(
+            Diagnostic(
+                file=_place(file, cwd, root),
+                line=int(m.group("line")),
+                col=int(m.group("col") or 0),
+                kind=kind,
+                subject=subject,
+                message=msg,
+            )
+        )
     return out
 
 
@@ -221,8 +269,10 @@ class FuncSpan:
     lit: bool = False
 
     def contains(self, file: str, line: int, col: int) -> bool:
-        return file == self.file and (self.line, self.col) <= (line, col) < \
-            (self.end_line, self.end_col)
+        return file == self.file and (self.line, self.col) <= (line, col) < (
+            self.end_line,
+            self.end_col,
+        )
 
 
 @dataclass(frozen=True)
@@ -246,8 +296,9 @@ class Outline:
         """The innermost function whose span holds the position."""
         best: FuncSpan | None = None
         for f in self.funcs:
-            if f.contains(file, line, col) and (best is None or
-                                                (f.line, f.col) >= (best.line, best.col)):
+            if f.contains(file, line, col) and (
+                best is None or (f.line, f.col) >= (best.line, best.col)
+            ):
                 best = f
         return best
 
@@ -256,13 +307,24 @@ class Outline:
         def rel(p: object) -> str:
             return _place(str(p), root, root)
 
-        funcs = tuple(FuncSpan(file=rel(f["file"]), name=str(f["name"]), line=int(f["line"]),
-                               col=int(f["col"]), end_line=int(f["end_line"]),
-                               end_col=int(f["end_col"]), lit=bool(f.get("lit", False)))
-                      for f in data.get("funcs") or [])  # type: ignore[union-attr]
-        comments = tuple(Comment(file=rel(c["file"]), line=int(c["line"]), col=int(c["col"]),
-                                 text=str(c["text"]))
-                         for c in data.get("comments") or [])  # type: ignore[union-attr]
+        funcs = tuple(
+            FuncSpan(
+                file=rel(f["file"]),
+                name=str(f["name"]),
+                line=int(f["line"]),
+                col=int(f["col"]),
+                end_line=int(f["end_line"]),
+                end_col=int(f["end_col"]),
+                lit=bool(f.get("lit", False)),
+            )
+            for f in data.get("funcs") or []
+        )  # type: ignore[union-attr]
+        comments = tuple(
+            Comment(
+                file=rel(c["file"]), line=int(c["line"]), col=int(c["col"]), text=str(c["text"])
+            )
+            for c in data.get("comments") or []
+        )  # type: ignore[union-attr]
         return cls(funcs=funcs, comments=comments)
 
 
@@ -276,10 +338,16 @@ def attribute(diags: Iterable[Diagnostic], outline: Outline) -> list[Diagnostic]
     out = []
     for d in diags:
         span = outline.enclosing(d.file, d.line, d.col)
-        if (span is not None and span.lit and d.subject == "func literal"
-                and d.kind in ESCAPE_KINDS and (span.line, span.col) == (d.line, d.col)):
-            parents = [f for f in outline.funcs if f is not span and
-                       f.contains(d.file, d.line, d.col)]
+        if (
+            span is not None
+            and span.lit
+            and d.subject == "func literal"
+            and d.kind in ESCAPE_KINDS
+            and (span.line, span.col) == (d.line, d.col)
+        ):
+            parents = [
+                f for f in outline.funcs if f is not span and f.contains(d.file, d.line, d.col)
+            ]
             span = max(parents, key=lambda f: (f.line, f.col), default=None)
         out.append(replace(d, func=span.name if span else ""))
     return out
@@ -297,18 +365,28 @@ def normalize_func(name: str) -> str:
     return name
 
 
-def _run(argv: Sequence[str], *, cwd: Path, env: dict[str, str], what: str,
-         advice: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: Sequence[str], *, cwd: Path, env: dict[str, str], what: str, advice: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True,
-                              errors="replace", timeout=timeout)
+        proc = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as e:
         out = e.stderr if isinstance(e.stderr, str) else ""
-        raise CommandError(f"{what} timed out after {timeout:.0f}s", argv, -1, out,
-                           advice) from None
+        raise CommandError(
+            f"{what} timed out after {timeout:.0f}s", argv, -1, out, advice
+        ) from None
     except OSError as e:
-        raise CommandError(f"{what}: cannot run {argv[0]} ({e.strerror})", argv, -1, "",
-                           advice) from None
+        raise CommandError(
+            f"{what}: cannot run {argv[0]} ({e.strerror})", argv, -1, "", advice
+        ) from None
     if proc.returncode != 0:
         raise CommandError(what, argv, proc.returncode, proc.stderr + proc.stdout, advice)
     return proc
@@ -327,24 +405,39 @@ def _gofuncs_binary(toolchain: Toolchain) -> Path:
     exe.parent.mkdir(parents=True, exist_ok=True)
     tmp = exe.with_name(f".gofuncs.{os.getpid()}.tmp")
     argv = [str(toolchain.go), "build", "-o", str(tmp), "."]
-    _run(argv, cwd=GOFUNCS_DIR, env=toolchain.env(), timeout=600,
-         what=f"building escapebench's source outliner with {toolchain.version} failed",
-         advice="check that the toolchain works (`go version`) or reinstall escapebench")
+    _run(
+        argv,
+        cwd=GOFUNCS_DIR,
+        env=toolchain.env(),
+        timeout=600,
+        what=f"building escapebench's source outliner with {toolchain.version} failed",
+        advice="check that the toolchain works (`go version`) or reinstall escapebench",
+    )
     os.replace(tmp, exe)
     return exe
 
 
-def outline(toolchain: Toolchain, files: Sequence[str | Path], *,
-            root: str | Path | None = None, timeout: float = 300) -> Outline:
+def outline(
+    toolchain: Toolchain,
+    files: Sequence[str | Path],
+    *,
+    root: str | Path | None = None,
+    timeout: float = 300,
+) -> Outline:
     """Function spans and ``escape:`` comments of Go ``files`` (paths relative to ``root``)."""
     if not files:
         return Outline()
     exe = _gofuncs_binary(toolchain)
     base = Path(root) if root is not None else Path.cwd()
     argv = [str(exe), "-go", toolchain.version, *(str(base / f) for f in files)]
-    proc = _run(argv, cwd=base, env=toolchain.env(), timeout=timeout,
-                what="reading Go sources for function spans failed",
-                advice="fix the Go syntax error it names")
+    proc = _run(
+        argv,
+        cwd=base,
+        env=toolchain.env(),
+        timeout=timeout,
+        what="reading Go sources for function spans failed",
+        advice="fix the Go syntax error it names",
+    )
     return Outline.from_json(json.loads(proc.stdout), root=base)
 
 
@@ -366,12 +459,19 @@ def package_files(toolchain: Toolchain, module: Module, *, timeout: float = 300)
     Asked from ``go list`` so that build constraints (``//go:build go1.24``)
     select the same files the compiler sees.
     """
-    tmpl = ("{{.Dir}}\n{{range .GoFiles}}{{.}}\n{{end}}{{range .CgoFiles}}{{.}}\n{{end}}"
-            "{{range .TestGoFiles}}{{.}}\n{{end}}{{range .XTestGoFiles}}{{.}}\n{{end}}")
+    tmpl = (
+        "{{.Dir}}\n{{range .GoFiles}}{{.}}\n{{end}}{{range .CgoFiles}}{{.}}\n{{end}}"
+        "{{range .TestGoFiles}}{{.}}\n{{end}}{{range .XTestGoFiles}}{{.}}\n{{end}}"
+    )
     argv = [str(toolchain.go), "list", "-f", tmpl, module.package]
-    proc = _run(argv, cwd=module.root, env=toolchain.env(), timeout=timeout,
-                what=f"`go list {module.package}` with {toolchain.version} failed",
-                advice="check the module's go.mod and package directory")
+    proc = _run(
+        argv,
+        cwd=module.root,
+        env=toolchain.env(),
+        timeout=timeout,
+        what=f"`go list {module.package}` with {toolchain.version} failed",
+        advice="check the module's go.mod and package directory",
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     if not lines:
         return ()
@@ -389,26 +489,56 @@ def compile_output(toolchain: Toolchain, module: Module, *, timeout: float = 900
     """
     pattern = module.package
     with tempfile.TemporaryDirectory(prefix="escapebench-m-") as tmp:
-        argv = [str(toolchain.go), "test", "-c", "-vet=off", "-o", str(Path(tmp) / "cases.test"),
-                f"-gcflags={pattern}=-m", pattern]
+        argv = [
+            str(toolchain.go),
+            "test",
+            "-c",
+            "-vet=off",
+            "-o",
+            str(Path(tmp) / "cases.test"),
+            f"-gcflags={pattern}=-m",
+            pattern,
+        ]
         try:
-            proc = subprocess.run(argv, cwd=module.root, env=toolchain.env(),
-                                  capture_output=True, text=True, errors="replace",
-                                  timeout=timeout)
+            proc = subprocess.run(
+                argv,
+                cwd=module.root,
+                env=toolchain.env(),
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
-            raise CommandError(f"compiling {pattern} with {toolchain.version} timed out after "
-                               f"{timeout:.0f}s", argv, -1, "",
-                               "try again, or raise the timeout") from None
+            raise CommandError(
+                f"compiling {pattern} with {toolchain.version} timed out after {timeout:.0f}s",
+                argv,
+                -1,
+                "",
+                "try again, or raise the timeout",
+            ) from None
         except OSError as e:
-            raise CommandError(f"cannot run {toolchain.go} ({e.strerror})", argv, -1, "",
-                               "pass --go a working toolchain") from None
+            raise CommandError(
+                f"cannot run {toolchain.go} ({e.strerror})",
+                argv,
+                -1,
+                "",
+                "pass --go a working toolchain",
+            ) from None
     output = proc.stderr + proc.stdout
     if proc.returncode != 0:
-        errors = [ln for ln in output.splitlines()
-                  if ln.strip() and not ln.startswith("#") and not _is_m_line(ln)]
-        raise CommandError(f"{module.root / pattern} does not compile with {toolchain.version}",
-                           argv, proc.returncode, "\n".join(errors) or output,
-                           f"fix the Go code so it builds with {toolchain.version}")
+        errors = [
+            ln
+            for ln in output.splitlines()
+            if ln.strip() and not ln.startswith("#") and not _is_m_line(ln)
+        ]
+        raise CommandError(
+            f"{module.root / pattern} does not compile with {toolchain.version}",
+            argv,
+            proc.returncode,
+            "\n".join(errors) or output,
+            f"fix the Go code so it builds with {toolchain.version}",
+        )
     return output
 
 
@@ -422,10 +552,16 @@ def collect(toolchain: Toolchain, module: Module) -> PackageDiagnostics:
     files = package_files(toolchain, module)
     output = compile_output(toolchain, module)
     fileset = set(files)
-    diags = [d for d in parse(output, cwd=module.root, root=module.root.resolve())
-             if d.file in fileset]
+    diags = [
+        d for d in parse(output, cwd=module.root, root=module.root.resolve()) if d.file in fileset
+    ]
     out = outline(toolchain, files, root=module.root.resolve())
     pkg = Path(module.package).as_posix().removeprefix("./") or "."
-    return PackageDiagnostics(go=toolchain.version, package=pkg, files=files,
-                              diagnostics=tuple(attribute(diags, out)), outline=out,
-                              output=output)
+    return PackageDiagnostics(
+        go=toolchain.version,
+        package=pkg,
+        files=files,
+        diagnostics=tuple(attribute(diags, out)),
+        outline=out,
+        output=output,
+    )
