@@ -148,7 +148,7 @@ def gather(
 ) -> Evidence:
     """Evidence for ``analysis.claims.ledger`` on each toolchain, oldest first.
 
-    ``runs`` are the stored runs the CLI selected (``bench.store.select_runs``);
+    ``runs`` are the stored runs the CLI selected (``bench.selection.select_runs``);
     their records are the timing evidence of their toolchain and their
     ``allocs/op`` the allocation evidence of the pairs they measured.
     """

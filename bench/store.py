@@ -7,10 +7,10 @@ The project's own published runs live in ``<results>/published/`` with the
 same layout below it; they are read only when asked for (``published=True``)
 or named explicitly, so they never stand in for the user's data.
 
-Loading (``load_inputs``, ``select_runs``) is the one place that decides what
+Loading (``load_inputs``, ``load_run_dir``) is the one place that decides what
 an input is; ``bench.cli`` prints the warnings it collects, ``analysis`` gets
-``bench.model.LoadedRun`` records. (Slightly over the ~600-line guide: writing
-the layout and reading it back belong together.)
+``bench.model.LoadedRun`` records. Which stored runs a command reads when it
+is given no inputs is ``bench.selection``'s job.
 
 Every JSON file carries ``"schema": SCHEMA`` and is written atomically: a temp
 file in the same directory, fsync, rename. Raw text is appended and flushed
@@ -273,7 +273,7 @@ def is_run_dir(path: Path) -> bool:
     return (path / RAW).is_file() or (path / RESULTS).is_file()
 
 
-def _in_published(path: Path) -> bool:
+def in_published(path: Path) -> bool:
     return PUBLISHED in path.resolve().parts
 
 
@@ -286,7 +286,7 @@ def find_runs(root: Path, *, published: bool = False) -> list[Path]:
     if is_run_dir(root):
         return [root]
     found = {p.parent for p in root.rglob(RAW)} | {p.parent for p in root.rglob(RESULTS)}
-    if not published and not _in_published(root):
+    if not published and not in_published(root):
         found = {d for d in found if PUBLISHED not in d.relative_to(root).parts}
     return sorted(found)
 
@@ -362,21 +362,19 @@ def load_input(
                 "`bench run --results " + str(path) + "` first"
             )
         return [
-            _load_run_dir(
-                d, label if (label and len(runs) == 1) else _run_label(path, d), benchstat
-            )
+            load_run_dir(d, label if (label and len(runs) == 1) else run_label(path, d), benchstat)
             for d in runs
         ]
     if path.name == RESULTS and (path.parent / RAW).is_file():
         return [
-            _load_run_dir(
-                path.parent, label or _run_label(path.parent.parent, path.parent), benchstat
+            load_run_dir(
+                path.parent, label or run_label(path.parent.parent, path.parent), benchstat
             )
         ]
     if path.suffix == ".json":
         return [LoadedRun(path, label or str(arg), _results_from_pyperf(path, label or str(arg)))]
     parsed = benchfmt.parse_file(path, label or str(arg), benchstat=benchstat)
-    return [LoadedRun(path, label or str(arg), parsed, published=_in_published(path))]
+    return [LoadedRun(path, label or str(arg), parsed, published=in_published(path))]
 
 
 def load_inputs(
@@ -418,7 +416,7 @@ def load_inputs(
     return runs, warnings
 
 
-def _run_label(root: Path, run_dir: Path) -> str:
+def run_label(root: Path, run_dir: Path) -> str:
     """``machine/go/stamp`` for a run of our tree (stamps alone repeat across toolchains)."""
     if (run_dir / META).is_file() or len(run_dir.parts) >= 3:
         return "/".join(run_dir.parts[-3:])
@@ -441,7 +439,7 @@ def _derived(path: Path, kind: str, instead: str, warnings: list[str]) -> dict[s
         return None
 
 
-def _load_run_dir(d: Path, label: str, benchstat: bool = False) -> LoadedRun:
+def load_run_dir(d: Path, label: str, benchstat: bool = False) -> LoadedRun:
     warnings: list[str] = []
     has_raw = (d / RAW).is_file()
     meta = _derived(d / META, "meta", "used raw.txt's configuration lines instead", warnings)
@@ -453,183 +451,4 @@ def _load_run_dir(d: Path, label: str, benchstat: bool = False) -> LoadedRun:
         parsed = benchfmt.parse_file(d / RAW, label, benchstat=benchstat)
     else:
         parsed = _results_from_pyperf(d / RESULTS, label)
-    return LoadedRun(d, label, parsed, meta, escape, warnings, published=_in_published(d))
-
-
-# --- choosing runs ------------------------------------------------------------
-
-#: Request fields that make two runs measure the same thing (the rest: seed, paths, timeout).
-_CONFIG_FIELDS = (
-    "count",
-    "benchtime",
-    "quick",
-    "order",
-    "gogc",
-    "live_heap",
-    "cpu",
-    "cases",
-    "samples_per_round",
-)
-
-
-def _raw_config(raw: Path) -> dict[str, str]:
-    """The ``key: value`` lines of a raw.txt (first value of each key), without parsing results."""
-    seen: dict[str, set[str]] = {}
-    with open(raw, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            key, sep, value = line.partition(": ")
-            if sep and benchfmt.is_config_key(key) and not line.startswith("Benchmark"):
-                seen.setdefault(key, set()).add(value.strip())
-    return {k: ",".join(sorted(v)) for k, v in seen.items()}
-
-
-def _meta(run_dir: Path) -> dict[str, Any] | None:
-    """A run's meta.json when it is readable (damage is reported when the run is loaded)."""
-    try:
-        return read_json(run_dir / META, kind="meta")
-    except InputError:
-        return None
-
-
-def configuration(run_dir: Path) -> tuple[str, ...]:
-    """What a run measured, as a key: runs with equal keys may stand in for each other.
-
-    From meta.json (toolchain, module and the request's settings) when it is
-    readable, else from raw.txt's configuration lines.
-    """
-    meta = _meta(run_dir)
-    if meta is not None:
-        req = meta.get("request", {})
-        return (
-            "meta",
-            str(meta.get("machine", {}).get("machine", "")),
-            str(meta.get("toolchain", {}).get("version", "")),
-            str(meta.get("module", "")),
-            *(f"{k}={req.get(k)}" for k in _CONFIG_FIELDS),
-        )
-    if (run_dir / RAW).is_file():
-        cfg = _raw_config(run_dir / RAW)
-        return (
-            "raw",
-            *(
-                f"{k}={cfg.get(k, '')}"
-                for k in ("machine", "go-version", "pkg", "gogc", "live-heap", "escapebench-order")
-            ),
-        )
-    return ("dir", run_dir.as_posix())
-
-
-def _repeat_group(run_dir: Path) -> str | None:
-    """The ``bench run --repeat K`` series a run belongs to (meta ``series.id``), K > 1."""
-    series = (_meta(run_dir) or {}).get("series")
-    if isinstance(series, dict) and series.get("id") and int(series.get("of", 1) or 1) > 1:
-        return str(series["id"])
-    return None
-
-
-def _machine_of(root: Path, run_dir: Path) -> str:
-    """The machine segment of ``<root>[/published]/<machine>/<go>/<stamp>``."""
-    parts = run_dir.relative_to(root).parts
-    if parts and parts[0] == PUBLISHED:
-        parts = parts[1:]
-    return parts[0] if len(parts) >= 3 else ""
-
-
-def newest_per_configuration(dirs: Sequence[Path]) -> list[Path]:
-    """The newest run of each configuration (with the other repeats of its ``--repeat``)."""
-    by_config: dict[tuple[str, ...], list[Path]] = {}
-    for d in dirs:
-        by_config.setdefault(configuration(d), []).append(d)
-    chosen: list[Path] = []
-    for group in by_config.values():
-        newest = max(group, key=lambda d: d.name)
-        rep = _repeat_group(newest)
-        chosen += [d for d in group if rep is not None and _repeat_group(d) == rep] or [newest]
-    return sorted(chosen)
-
-
-def _named_runs(root: Path, names: Sequence[str]) -> list[Path]:
-    """Run directories named by path, or by a suffix of ``machine/go/stamp`` under ``root``."""
-    every = find_runs(root, published=True) if root.is_dir() else []
-    out: list[Path] = []
-    for name in names:
-        p = Path(name)
-        if p.is_dir() and find_runs(p, published=True):
-            out += find_runs(p, published=True)
-            continue
-        hits = [d for d in every if d.as_posix().endswith("/" + name.strip("/"))]
-        if not hits:
-            raise InputError(
-                f"--runs {name}: no such run under {root}: name a run directory "
-                "or its machine/go/stamp (see `ls " + str(root) + "`)"
-            )
-        out += hits
-    return sorted(set(out))
-
-
-def select_runs(
-    root: Path,
-    *,
-    machine: str | None = None,
-    runs: Sequence[str] | None = None,
-    published: bool = False,
-    benchstat: bool = False,
-) -> list[LoadedRun]:
-    """The runs a command reads when it is not given inputs.
-
-    By default this machine's newest run of each configuration (toolchain,
-    module, settings); ``machine`` picks another machine's (``published``
-    looks in ``published/`` too, and with no machine takes every published
-    machine); ``runs`` names runs exactly (published ones included).
-    """
-    root = Path(root)
-    if runs:
-        dirs = _named_runs(root, runs)
-    else:
-        dirs = find_runs(root, published=published) if root.is_dir() else []
-        if published and machine is None:
-            wanted = {_machine.machine_id()}
-            dirs = [d for d in dirs if _machine_of(root, d) in wanted or _in_published(d)]
-        else:
-            wanted = {machine or _machine.machine_id()}
-            dirs = [d for d in dirs if _machine_of(root, d) in wanted]
-        dirs = newest_per_configuration(dirs)
-    if not dirs:
-        whose = f"machine {machine}" if machine else f"this machine ({_machine.machine_id()})"
-        others = sorted(
-            {m for d in (find_runs(root) if root.is_dir() else []) if (m := _machine_of(root, d))}
-            - {machine or _machine.machine_id()}
-        )
-        hint = f"; other machines here: {', '.join(others)} (--machine NAME)" if others else ""
-        raise InputError(
-            f"{root}: no runs of {whose}{hint}: run `bench run --results {root}` "
-            "first, or pass --published for the project's published runs"
-        )
-    return [_load_run_dir(d, _run_label(root, d), benchstat) for d in dirs]
-
-
-def _measured_module(run_dir: Path) -> Path | None:
-    """The module a run measured (meta ``module``), or None when unknown."""
-    module = (_meta(run_dir) or {}).get("module")
-    return Path(str(module)).expanduser().resolve() if module else None
-
-
-def newest_by_go(root: Path, module: Path | None = None) -> dict[str, Path]:
-    """This machine's newest run directory per Go version (never a published one).
-
-    For ``bench verify``, which needs one run per toolchain and stores
-    escape.json beside it; with ``module``, only runs of that module (a run of
-    your own pairs never gets the bundled cases' verification). Empty when
-    there is none (verify then works unmeasured).
-    """
-    root = Path(root)
-    mine = root / _machine.safe_segment(_machine.machine_id(), "machine")
-    want = Path(module).resolve() if module is not None else None
-    newest: dict[str, Path] = {}
-    for d in find_runs(mine) if mine.is_dir() else []:
-        if want is not None and _measured_module(d) not in (None, want):
-            continue
-        go = d.parent.name
-        if go not in newest or d.name > newest[go].name:
-            newest[go] = d
-    return newest
+    return LoadedRun(d, label, parsed, meta, escape, warnings, published=in_published(d))

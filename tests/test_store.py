@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import store
+from bench import selection, store
 from bench.errors import InputError
 from tests.conftest import PUBLISHED, ROOT
 
@@ -63,7 +63,7 @@ def test_default_is_this_machines_newest_run_of_each_configuration(
     other_go = make_run(tmp_path, here, "go1.24.11", "20250101T000000Z")
     make_run(tmp_path, "elsewhere", "go1.26.6", "20270101T000000Z")
     make_run(tmp_path / store.PUBLISHED, "xeon", "go1.27.3", "20280101T000000Z")
-    runs = store.select_runs(tmp_path)
+    runs = selection.select_runs(tmp_path)
     assert sorted(r.path for r in runs) == sorted([newest, quick, other_go])
     assert {r.machine for r in runs} == {here} and not any(r.published for r in runs)
     assert {r.label for r in runs} >= {"here/go1.26.6/20260102T000000Z"}
@@ -72,19 +72,21 @@ def test_default_is_this_machines_newest_run_of_each_configuration(
 def test_raw_only_runs_group_by_their_config_lines(tmp_path: Path, here: str) -> None:
     make_run(tmp_path, here, "go1.26.6", "20260101T000000Z", meta=False)
     newest = make_run(tmp_path, here, "go1.26.6", "20260102T000000Z", meta=False)
-    assert [r.path for r in store.select_runs(tmp_path)] == [newest]
+    assert [r.path for r in selection.select_runs(tmp_path)] == [newest]
 
 
 def test_published_only_when_asked_or_named(tmp_path: Path, here: str) -> None:
     mine = make_run(tmp_path, here, "go1.26.6", "20260101T000000Z")
     pub = make_run(tmp_path / store.PUBLISHED, "xeon", "go1.27.3", "20280101T000000Z")
-    assert [r.path for r in store.select_runs(tmp_path)] == [mine]
-    both = store.select_runs(tmp_path, published=True)
+    assert [r.path for r in selection.select_runs(tmp_path)] == [mine]
+    both = selection.select_runs(tmp_path, published=True)
     assert sorted(r.path for r in both) == sorted([mine, pub])
     assert [r.published for r in both if r.path == pub] == [True]
-    assert [r.path for r in store.select_runs(tmp_path, machine="xeon", published=True)] == [pub]
+    assert [r.path for r in selection.select_runs(tmp_path, machine="xeon", published=True)] == [
+        pub
+    ]
     assert [
-        r.path for r in store.select_runs(tmp_path, runs=["xeon/go1.27.3/20280101T000000Z"])
+        r.path for r in selection.select_runs(tmp_path, runs=["xeon/go1.27.3/20280101T000000Z"])
     ] == [pub]
     # a tree given as input never brings the published runs along ...
     assert [r.path for r in store.load_input(tmp_path)] == [mine]
@@ -107,9 +109,9 @@ def test_no_runs_says_what_to_do(tmp_path: Path, here: str) -> None:
         match=r"no runs of this machine \(here\).*elsewhere.*"
         r"--published",
     ):
-        store.select_runs(tmp_path)
+        selection.select_runs(tmp_path)
     with pytest.raises(InputError, match="--runs nope: no such run"):
-        store.select_runs(tmp_path, runs=["nope"])
+        selection.select_runs(tmp_path, runs=["nope"])
 
 
 @pytest.mark.parametrize(
@@ -180,7 +182,7 @@ def test_a_series_of_repeats_is_chosen_whole(tmp_path: Path, here: str) -> None:
         meta = json.loads((d / store.META).read_text(encoding="utf-8"))
         meta["series"] = {"id": "20260101T000000Z", "index": i, "of": 3}
         store.write_json(d / store.META, meta)
-    assert [r.path for r in store.select_runs(tmp_path)] == series
+    assert [r.path for r in selection.select_runs(tmp_path)] == series
 
 
 def test_newest_by_go_keeps_to_the_module(tmp_path: Path, here: str) -> None:
@@ -190,6 +192,6 @@ def test_newest_by_go_keeps_to_the_module(tmp_path: Path, here: str) -> None:
     meta = json.loads((mine / store.META).read_text(encoding="utf-8"))
     store.write_json(mine / store.META, {**meta, "module": str(tmp_path / "mypairs")})
     make_run(tmp_path / store.PUBLISHED, here, "go1.27.3", "20280101T000000Z")
-    assert store.newest_by_go(tmp_path) == {"go1.26.6": mine}
-    assert store.newest_by_go(tmp_path, tmp_path / "mypairs") == {"go1.26.6": mine}
-    assert store.newest_by_go(tmp_path, Path("go_cases")) == {"go1.26.6": bundled}
+    assert selection.newest_by_go(tmp_path) == {"go1.26.6": mine}
+    assert selection.newest_by_go(tmp_path, tmp_path / "mypairs") == {"go1.26.6": mine}
+    assert selection.newest_by_go(tmp_path, Path("go_cases")) == {"go1.26.6": bundled}

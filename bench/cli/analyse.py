@@ -1,10 +1,11 @@
 """The reading commands: ``compare``, ``report``, ``cost``, ``claims``.
 
-Each reads stored runs through ``bench.store`` (one input rule for all: INPUT...
-or, without inputs, this machine's newest run of each configuration), prints
-the loader's warnings once, calls one ``analysis`` function and prints.
-``analysis`` is imported inside the commands: it brings numpy, scipy and
-matplotlib, which ``bench run``/``cases``/``--help`` should not wait for.
+Each reads stored runs through ``bench.store`` (one input rule for all:
+INPUT...) or, without inputs, ``bench.selection`` (this machine's newest run
+of each configuration), prints the loader's warnings once, calls one
+``analysis`` function and prints. ``analysis`` is imported inside the
+commands: it brings numpy, scipy and matplotlib, which ``bench
+run``/``cases``/``--help`` should not wait for.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bench import cases, ledger, store
+from bench import cases, ledger, selection, store
 from bench.cases import Manifest
 from bench.errors import InputError
 from bench.model import LoadedRun, Result
@@ -29,7 +30,7 @@ def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> 
     if args.inputs:
         runs, warnings = store.load_inputs(args.inputs, benchstat=benchstat)
     else:
-        runs = store.select_runs(
+        runs = selection.select_runs(
             args.results,
             machine=args.machine,
             runs=args.runs,

@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import TextIO
 
-from bench import cases, matrix, store, toolchain, verify
+from bench import cases, matrix, selection, store, toolchain, verify
 from bench.cli import analyse
 from bench.progress import Progress
 from bench.request import RunRequest
@@ -129,7 +129,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not toolchains:
         return 1
     # this machine's runs of this module only: never the published ones
-    runs = store.newest_by_go(args.results, module.root)
+    runs = selection.newest_by_go(args.results, module.root)
     reports = []
     # TODO(verify): a `verify.verify_runs(toolchains, module, runs)` would own this loop.
     for tc in toolchains:
