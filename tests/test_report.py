@@ -580,3 +580,11 @@ def test_per_allocation_cost_is_said_in_words_when_it_is_not_a_cost() -> None:
     assert _per_alloc(rec(-5, -9, -1)).startswith("none: the escape variant was faster")
     assert "includes 0" in _per_alloc(rec(2, -3, 7)) and "+-" not in _per_alloc(rec(-5, -9, 2))
     assert _per_alloc(rec(46.4, 35.5, 57.5, escaped=False)) == "–"
+
+
+def test_sequential_results_say_samples_not_rounds(tmp_path: Path) -> None:
+    raw = write_synthetic_raw(tmp_path / "raw.txt")
+    raw.write_text(raw.read_text().replace("escapebench-order: interleaved\n", ""))
+    md = build_report(store.load_input(raw), tmp_path / "r", jobs=1).index_md.read_text()
+    assert "n = 6 samples per variant, not paired in rounds" in md and "6+6 samples |" in md
+    assert "rounds per pair" not in md

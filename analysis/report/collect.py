@@ -254,6 +254,8 @@ def _cost_row(rec: Any, cond: Condition, order: int) -> dict[str, Any]:
         "escaped": bool(rec.escaped),
         "verdict": rec.verdict,
         "n_rounds": rec.n_rounds,
+        "paired": bool(rec.paired),
+        "n_samples": min(rec.n_escape, rec.n_noescape),
         "n_runs": rec.n_runs,
         "across_lo": across.ci_low if across is not None else math.nan,
         "across_hi": across.ci_high if across is not None else math.nan,

@@ -56,10 +56,13 @@ def machine_text(data: Collected, machine: str) -> str:
 
 
 def _rounds_text(costs: pd.DataFrame) -> str:
-    rounds = sorted({int(x) for x in costs["n_rounds"] if is_number(x)})
+    """``n = 10 rounds per pair`` (interleaved) or ``n = 6 samples per variant`` (sequential)."""
+    paired = bool(costs["paired"].all()) if len(costs) else True
+    counts = sorted({int(x) for x in costs["n_rounds" if paired else "n_samples"] if is_number(x)})
     runs = int(costs["n_runs"].max()) if len(costs) else 0
-    r = (str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}–{rounds[-1]}") if rounds else "0"
-    return f"n = {r} rounds per pair" + (f", {runs} runs" if runs > 1 else "")
+    n = (str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}") if counts else "0"
+    what = "rounds per pair" if paired else "samples per variant, not paired in rounds"
+    return f"n = {n} {what}" + (f", {runs} runs" if runs > 1 else "")
 
 
 def footer(data: Collected, costs: pd.DataFrame) -> str:
@@ -230,7 +233,8 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
                 f"{fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)}",
                 _per_alloc(r),
                 f"{fmt_time(r.gc_cpu_escape)} → {fmt_time(r.gc_cpu_noescape)}",
-                f"{r.n_rounds}" + (f" × {r.n_runs} runs" if r.n_runs > 1 else ""),
+                (f"{r.n_rounds}" if r.paired else f"{r.n_escape}+{r.n_noescape} samples")
+                + (f" × {r.n_runs} runs" if r.n_runs > 1 else ""),
             )
         )
     return Table(head, rows)
