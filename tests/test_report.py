@@ -588,3 +588,10 @@ def test_sequential_results_say_samples_not_rounds(tmp_path: Path) -> None:
     md = build_report(store.load_input(raw), tmp_path / "r", jobs=1).index_md.read_text()
     assert "n = 6 samples per variant, not paired in rounds" in md and "6+6 samples |" in md
     assert "rounds per pair" not in md
+
+
+def test_runs_whose_load_changed_are_flagged(tmp_path: Path) -> None:
+    (run,) = store.load_input(write_synthetic_raw(tmp_path / "raw.txt"))
+    run.meta = {"load_changed": "load average 2.67 to 5.50", "date": "2026-11-29"}
+    md = build_report([run], tmp_path / "r", jobs=1).index_md.read_text()
+    assert "**The machine's load changed during this run** (load average 2.67 to 5.50)" in md

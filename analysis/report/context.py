@@ -54,14 +54,18 @@ def runs_chosen(doc: DocBuilder, data: Collected) -> None:
             *([str(date)] if date else []),
             f"{len(run.parsed.results)} benchmark lines",
         ]
-        items.append(
-            [
-                Code(run.label),
-                " — "
-                + ", ".join(bits)
-                + (" (published run)" if getattr(run, "published", False) else ""),
+        item: list[Any] = [
+            Code(run.label),
+            " — " + ", ".join(bits) + (" (published run)" if run.published else ""),
+        ]
+        changed = meta(run, "load_changed")
+        if changed:  # written by `bench run` from its per-round load records
+            item += [
+                ". ",
+                Bold("The machine's load changed during this run"),
+                f" ({changed}): its intervals may be too narrow; compare with another run.",
             ]
-        )
+        items.append(item)
     doc.add(
         Paragraph(f"This report is made of {plural(len(data.runs), 'run')}:"),
         List(items) if items else Paragraph("none."),
