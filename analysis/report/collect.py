@@ -24,7 +24,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pandas as pd
@@ -87,6 +87,10 @@ class Condition:
     @property
     def label(self) -> str:
         return f"{self.machine} · {self.go} · {self.setting}"
+
+    @property
+    def gomaxprocs(self) -> str:
+        return dict(self.extra).get("GOMAXPROCS", "")
 
     @property
     def details(self) -> str:
@@ -170,7 +174,11 @@ def meta(run: LoadedRun, *keys: str) -> Any:
 
 
 def pair_name(r: Result) -> str:
-    """The estimator's pair name: without ``/variant=``, with the ``-procs`` suffix."""
+    """The estimator's pair name: without ``/variant=``, with the ``-procs`` suffix.
+
+    The report drops the suffix when every pair shares it (``ReturnPointer``, with
+    GOMAXPROCS stated once in the summary); with several GOMAXPROCS it stays.
+    """
     procs = r.name.procs
     return f"{r.name.pair}-{procs}" if procs is not None else r.name.pair
 
@@ -188,13 +196,19 @@ def _value(r: Result, unit: str) -> float:
     return math.nan if v is None else float(v)
 
 
-def _samples(runs: Sequence[LoadedRun], keep: set[tuple[str, str]]) -> pd.DataFrame:
+def _procs_suffix(records: Sequence[Any]) -> str:
+    """The ``-N`` (GOMAXPROCS) suffix every pair name shares, or "" when they differ."""
+    found = {m.group(0) if (m := re.search(r"-\d+$", r.pair)) else "" for r in records}
+    return found.pop() if len(found) == 1 else ""
+
+
+def _samples(runs: Sequence[LoadedRun], keep: set[tuple[str, str]], suffix: str) -> pd.DataFrame:
     """One row per benchmark line of a paired benchmark, numbered per run in measurement order."""
     rows = []
     for ri, run in enumerate(runs):
         seen: dict[tuple[str, str, str], int] = defaultdict(int)
         for r in run.parsed.results:
-            variant, name = r.name.variant, pair_name(r)
+            variant, name = r.name.variant, pair_name(r).removesuffix(suffix)
             if variant not in ("escape", "noescape") or (r.file, name) not in keep:
                 continue
             gogc = r.config_value("gogc") or DEFAULT_GOGC
@@ -292,13 +306,16 @@ def _machines(runs: Sequence[LoadedRun]) -> dict[str, dict[str, str]]:
 
 
 def _unpaired(
-    runs: Sequence[LoadedRun], paired: set[tuple[str, str]]
+    runs: Sequence[LoadedRun], paired: set[tuple[str, str]], suffix: str
 ) -> list[tuple[str, str, list[Result]]]:
     """Benchmarks outside the pair convention (or half a pair), per run and name."""
     out: dict[tuple[str, str], list[Result]] = {}
     for run in runs:
         for r in run.parsed.results:
-            if r.name.variant in ("escape", "noescape") and (r.file, pair_name(r)) in paired:
+            if (
+                r.name.variant in ("escape", "noescape")
+                and (r.file, pair_name(r).removesuffix(suffix)) in paired
+            ):
                 continue
             out.setdefault((run.label, r.name.full), []).append(r)
     return [(label, name, recs) for (label, name), recs in sorted(out.items())]
@@ -311,6 +328,9 @@ def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> C
     sections = {cid: c.section for cid, c in cases.items()}
     case_order = {cid: i for i, cid in enumerate(cases)}
     records = cost_records((r for run in runs for r in run.parsed.results), sections)
+    suffix = _procs_suffix(records)
+    if suffix:  # shown once, as GOMAXPROCS, instead of after every name
+        records = [replace(rec, pair=rec.pair.removesuffix(suffix)) for rec in records]
     names = sorted({rec.pair for rec in records})
 
     def order_of(pair: str) -> int:
@@ -320,7 +340,7 @@ def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> C
     records.sort(key=lambda rec: (condition_key(condition_of(rec)), order_of(rec.pair), rec.pair))
     paired = {(file, rec.pair) for rec in records for file in rec.runs}  # Result.file
     costs = pd.DataFrame([_cost_row(rec, condition_of(rec), order_of(rec.pair)) for rec in records])
-    samples = _samples(runs, paired)
+    samples = _samples(runs, paired, suffix)
     conditions = sorted({condition_of(rec) for rec in records}, key=condition_key)
     data = Collected(
         list(runs),
@@ -328,7 +348,7 @@ def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> C
         costs,
         samples,
         conditions,
-        _unpaired(runs, paired),
+        _unpaired(runs, paired, suffix),
         _machines(runs),
         cases,
     )

@@ -119,6 +119,7 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
                 Bold(primary.go),
                 ", ",
                 Bold(primary.setting),
+                f", GOMAXPROCS={primary.gomaxprocs}" if primary.gomaxprocs else "",
                 f", {_rounds_text(data.costs_of(primary))}.",
             ]
         )
