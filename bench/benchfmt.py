@@ -28,7 +28,9 @@ configuration, first in ``config``, holds the label benchstat groups by.
 Go's number rules (``strconv``) live in ``bench.gostrconv`` and unit tidying
 (``benchunit``) in ``bench.benchunit``, as they are separate packages
 upstream; their public names are re-exported here so ``bench.benchfmt``
-stays the one import for reading and writing the format.
+stays the one import for reading and writing the format. What remains, a
+little over the ~600-line guide, is the reader and the writer of one format,
+which change together (a writer must give back what the reader read).
 
 Two deliberate differences:
 

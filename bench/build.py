@@ -115,15 +115,7 @@ def _go(
     argv: list[str], module: Module, toolchain: Toolchain, timeout: float, tmp: Path
 ) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            argv,
-            cwd=module.root,
-            env=toolchain.env(),
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-        )
+        return toolchain.run(argv, module.root, timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
             tmp.unlink()

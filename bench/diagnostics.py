@@ -47,43 +47,31 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench.cases import Module
 from bench.errors import CommandError
 from bench.toolchain import Toolchain, cache_dir
 
-#: Every kind a diagnostic can have. ``leaking-closure`` is the pre-1.13
-#: ``leaking closure reference x`` and the ``-d=closure`` ``heap closure`` line;
-#: Go 1.21+ ``-m`` reports a closure's own allocation as
-#: ``func literal escapes to heap`` (kind ``escapes-to-heap``).
-KINDS = (
+# The kinds escape analysis produces, first in KINDS.
+_ESCAPE_ANALYSIS = (
     "moved-to-heap",
     "escapes-to-heap",
     "does-not-escape",
     "leaking-param",
     "leaking-param-content",
     "leaking-closure",
-    "can-inline",
-    "inlining-call",
-    "devirtualized",
-    "stack-object",
-    "other",
 )
+#: Every kind a diagnostic can have. ``leaking-closure`` is the pre-1.13
+#: ``leaking closure reference x`` and the ``-d=closure`` ``heap closure`` line;
+#: Go 1.21+ ``-m`` reports a closure's own allocation as
+#: ``func literal escapes to heap`` (kind ``escapes-to-heap``).
+KINDS = (*_ESCAPE_ANALYSIS, "can-inline", "inlining-call", "devirtualized", "stack-object", "other")
 #: The kinds that mean "this is allocated on the heap".
 HEAP_KINDS = frozenset({"moved-to-heap", "escapes-to-heap"})
 #: The kinds escape analysis produces (as opposed to inlining/devirtualisation notes).
-ESCAPE_KINDS = frozenset(
-    {
-        "moved-to-heap",
-        "escapes-to-heap",
-        "does-not-escape",
-        "leaking-param",
-        "leaking-param-content",
-        "leaking-closure",
-    }
-)
+ESCAPE_KINDS = frozenset(_ESCAPE_ANALYSIS)
 
 GOFUNCS_DIR = Path(__file__).resolve().parent / "gofuncs"
 
@@ -92,28 +80,22 @@ GOFUNCS_DIR = Path(__file__).resolve().parent / "gofuncs"
 _LINE_RE = re.compile(r"^(?P<file>.+?\.go):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<msg>.*)$")
 _HEADER_RE = re.compile(r"^# (?P<pkg>\S+)(?: \[(?P<test>\S+)\])?$")
 
+_LEAKING_CLOSURE_RE = re.compile(
+    r"^(?:leaking closure reference (?P<s>.+)|heap closure, captured vars = (?P<s2>.*))$"
+)
+_DEVIRTUALIZED_RE = re.compile(
+    r"^(?:PGO )?(?:partially )?devirtualizing (?:interface call |function call )?(?P<s>\S+) to "
+)
 _CLASSIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("moved-to-heap", re.compile(r"^moved to heap: (?P<s>.+)$")),
     ("escapes-to-heap", re.compile(r"^(?P<s>.+?) escapes to heap:?$")),
     ("does-not-escape", re.compile(r"^(?P<s>.+?) does not escape(?:, mutate, or call)?$")),
     ("leaking-param-content", re.compile(r"^leaking param content: (?P<s>.+)$")),
     ("leaking-param", re.compile(r"^leaking param: (?P<s>\S+)(?: to result \S+ level=\d+)?$")),
-    (
-        "leaking-closure",
-        re.compile(
-            r"^(?:leaking closure reference (?P<s>.+)|"
-            r"heap closure, captured vars = (?P<s2>.*))$"
-        ),
-    ),
+    ("leaking-closure", _LEAKING_CLOSURE_RE),
     ("can-inline", re.compile(r"^can inline (?P<s>\S+)")),
     ("inlining-call", re.compile(r"^inlining call to (?P<s>\S+)")),
-    (
-        "devirtualized",
-        re.compile(
-            r"^(?:PGO )?(?:partially )?devirtualizing "
-            r"(?:interface call |function call )?(?P<s>\S+) to "
-        ),
-    ),
+    ("devirtualized", _DEVIRTUALIZED_RE),
     ("stack-object", re.compile(r"^stack object (?P<s>\S+)")),
 )
 
@@ -147,15 +129,7 @@ class Diagnostic:
         return self.kind in HEAP_KINDS
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "col": self.col,
-            "kind": self.kind,
-            "subject": self.subject,
-            "message": self.message,
-            "func": self.func,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, d: dict[str, object]) -> Diagnostic:
@@ -500,15 +474,7 @@ def compile_output(toolchain: Toolchain, module: Module, *, timeout: float = 900
             pattern,
         ]
         try:
-            proc = subprocess.run(
-                argv,
-                cwd=module.root,
-                env=toolchain.env(),
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout,
-            )
+            proc = toolchain.run(argv, module.root, timeout)
         except subprocess.TimeoutExpired:
             raise CommandError(
                 f"compiling {pattern} with {toolchain.version} timed out after {timeout:.0f}s",

@@ -10,7 +10,7 @@ analysis never imports ``bench``'s storage.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,7 @@ class AnnotationCheck:
     func: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "expect": self.expect,
-            "go": self.go,
-            "holds": self.holds,
-            "evidence": list(self.evidence),
-            "condition": self.condition,
-            "func": self.func,
-        }
+        return {**asdict(self), "evidence": list(self.evidence)}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> AnnotationCheck:
@@ -112,24 +103,8 @@ class PairCheck:
         return self.escape_fate == HEAP and self.allocs_escape > self.allocs_noescape
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "go": self.go,
-            "compiler_holds": self.compiler_holds,
-            "allocs_escape": self.allocs_escape,
-            "allocs_noescape": self.allocs_noescape,
-            "allocs_hold": self.allocs_hold,
-            "status": self.status,
-            "finding": self.finding,
-            "evidence": list(self.evidence),
-            "pair_kind": self.pair_kind,
-            "expected": self.expected,
-            "escape_fate": self.escape_fate,
-            "noescape_fate": self.noescape_fate,
-            "bytes_escape": self.bytes_escape,
-            "bytes_noescape": self.bytes_noescape,
-            "escaped": self.escaped,
-        }
+        """The fields in order, then ``escaped`` (derived, for readers of the JSON)."""
+        return {**asdict(self), "evidence": list(self.evidence), "escaped": self.escaped}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> PairCheck:

@@ -96,15 +96,7 @@ def count_allocs(toolchain: Toolchain, module: Module, case_ids: Sequence[str]) 
     pattern = "^Benchmark(?:" + "|".join(ids) + ")$"
     argv = [str(b.binary), *run.bench_args(pattern, ALLOC_BENCHTIME, 1)]
     try:
-        out = subprocess.run(
-            argv,
-            cwd=module.root,
-            env=toolchain.env(),
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=run.default_timeout(30),
-        )
+        out = toolchain.run(argv, module.root, run.default_timeout(30))
     except (OSError, subprocess.TimeoutExpired) as e:
         raise InputError(
             f"{toolchain.version}: the allocation count failed ({e}): "

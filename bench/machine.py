@@ -54,6 +54,8 @@ def collect() -> dict[str, Any]:
     """Machine metadata: pyperf's where available, plus what Go benchmarks depend on."""
     meta: dict[str, Any] = {}
     try:
+        # lazy: pyperf's collector is private API (it may move: the except below) and
+        # slow to import; only `bench run` collects machine metadata
         from pyperf._collect_metadata import collect_metadata
 
         meta.update(

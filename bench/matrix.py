@@ -18,6 +18,7 @@ import os
 import random
 import re
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, benchfmt, machine, store
+from bench import __version__, benchfmt, machine, store, verify
 from bench.build import Build, build
 from bench.cases import Module, load_module
 from bench.errors import BenchError, CommandError
@@ -92,8 +93,6 @@ def meta_for(
 
 @functools.lru_cache(maxsize=8)
 def _git_commit(path: Path) -> str:
-    import subprocess
-
     try:
         out = subprocess.run(
             ["git", "-C", str(path), "rev-parse", "HEAD"],
@@ -357,8 +356,6 @@ def _verify(group: RunGroup, ctx: _Context) -> None:
     A verification problem (e.g. a malformed annotation in a user's module) is
     reported but does not undo the measurements.
     """
-    from bench import verify
-
     for version, d in group.dirs.items():
         try:
             with ctx.progress.phase(

@@ -348,6 +348,19 @@ def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:
     return EtaModel(predicted, left)
 
 
+@dataclass
+class _Session:
+    """What the parts of one ``execute`` share: the plan, where to run and write, what is done."""
+
+    plan: Plan
+    builds: dict[str, Build]
+    sinks: dict[str, RawSink]
+    cwd: Path
+    runner: Runner
+    progress: Progress
+    done: dict[str, int]
+
+
 def execute(
     plan: Plan,
     builds: dict[str, Build],
@@ -371,8 +384,9 @@ def execute(
     runner = runner or Runner()
     progress = progress or Progress(enabled=False)
     done = dict(done or {})
+    session = _Session(plan, builds, sinks, cwd, runner, progress, done)
     if plan.order == "sequential":
-        _sequential(plan, builds, sinks, cwd, runner, progress, done, load)
+        _sequential(session, load)
         if on_round:
             on_round(plan.count)
         return
@@ -391,7 +405,7 @@ def execute(
                 break
             last = rnd
             log.start(rnd)
-            _round(plan, rnd, builds, sinks, cwd, runner, progress, done, eta, ph)
+            _round(session, rnd, eta, ph)
             log.end(rnd)
             ph.line(
                 f"round {rnd}/{plan.count} · {ph.elapsed:.0f}s elapsed · "
@@ -403,19 +417,9 @@ def execute(
         ph.update(detail=f"{ph.completed:.0f} of {total} processes")
 
 
-def _round(
-    plan: Plan,
-    rnd: int,
-    builds: dict[str, Build],
-    sinks: dict[str, RawSink],
-    cwd: Path,
-    runner: Runner,
-    progress: Progress,
-    done: dict[str, int],
-    eta: EtaModel,
-    ph: Phase,
-) -> None:
+def _round(s: _Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
     """Run every cell still missing round ``rnd``; a failed cell leaves the plan."""
+    plan, done = s.plan, s.done
     _, fixed_n = parse_benchtime(plan.benchtime)
     k = max(1, plan.samples_per_round)
     failed = {f.cell for f in plan.failures}
@@ -429,12 +433,12 @@ def _round(
         )
         n = fixed_n or plan.calibration.get(cell.key, 1)
         timeout = plan.timeout or default_timeout(eta.predicted[cell.key] + 0.05 * k)
-        b = builds[cell.go]
-        out = runner.run(
+        b = s.builds[cell.go]
+        out = s.runner.run(
             b.binary,
             bench_args(cell.regex(), f"{n}x", k, cell.cpu),
             b.toolchain.env(**cell.setting.env()),
-            cwd,
+            s.cwd,
             timeout,
         )
         results = benchfmt.parse(out.output, "cell").results
@@ -444,28 +448,20 @@ def _round(
             plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
             failed.add(cell.key)
             eta.drop(cell.key)
-            progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
+            s.progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
             continue
-        sinks[cell.go].write_cell(cell.setting, out.output)
+        s.sinks[cell.go].write_cell(cell.setting, out.output)
         done[cell.key] = done.get(cell.key, 0) + k
         eta.observe(cell.key, out.seconds)
         ph.update(advance=1, eta=eta.seconds_left())
 
 
-def _sequential(
-    plan: Plan,
-    builds: dict[str, Build],
-    sinks: dict[str, RawSink],
-    cwd: Path,
-    runner: Runner,
-    progress: Progress,
-    done: dict[str, int],
-    load: list[dict[str, Any]] | None,
-) -> None:
+def _sequential(s: _Session, load: list[dict[str, Any]] | None) -> None:
     """The plain workflow: one -test.count=N invocation per toolchain, setting and cpu.
 
     Each invocation is one load "round" (numbered from 1 in plan order).
     """
+    plan, builds, runner, done = s.plan, s.builds, s.runner, s.done
     failed = {f.cell for f in plan.failures}
     groups: dict[tuple[str, Setting, int | None], list[Cell]] = {}
     for c in plan.cells:
@@ -477,7 +473,7 @@ def _sequential(
     left = sum(len(v) for v in groups.values()) * plan.count * (secs or 0.1) * 2
     with (
         runner.signals(),
-        progress.phase(
+        s.progress.phase(
             "rounds", f"{len(plan.cells)} benchmarks × {plan.count} (sequential)", total=len(groups)
         ) as ph,
     ):
@@ -489,7 +485,7 @@ def _sequential(
                 builds[go].binary,
                 bench_args(bench_regex(c.bench for c in cells), plan.benchtime, plan.count, cpu),
                 builds[go].toolchain.env(**setting.env()),
-                cwd,
+                s.cwd,
                 timeout,
             )
             parsed = benchfmt.parse(out.output, "seq")
@@ -497,55 +493,38 @@ def _sequential(
             if parsed.results:
                 # keep only the benchmark text: a panic's "panic: x" line would read as config
                 text = out.output if out.returncode == 0 else _bench_lines(out.output)
-                sinks[go].write_cell(setting, text)
+                s.sinks[go].write_cell(setting, text)
             for c in cells:
                 if c.bench in got:
                     done[c.key] = plan.count
             if out.returncode != 0 or out.timed_out:
                 # one bad benchmark killed the process: run the rest one by one
-                _one_by_one(
-                    plan,
-                    builds[go],
-                    sinks[go],
-                    cwd,
-                    runner,
-                    progress,
-                    done,
-                    [c for c in cells if c.bench not in got],
-                )
+                _one_by_one(s, go, [c for c in cells if c.bench not in got])
             log.end(i, force=True)
             left = max(0.0, left - len(cells) * plan.count * (secs or 0.1) * 2)
             ph.update(advance=1, eta=left)
 
 
-def _one_by_one(
-    plan: Plan,
-    b: Build,
-    sink: RawSink,
-    cwd: Path,
-    runner: Runner,
-    progress: Progress,
-    done: dict[str, int],
-    cells: list[Cell],
-) -> None:
+def _one_by_one(s: _Session, go: str, cells: list[Cell]) -> None:
     """Run each cell alone (sequential order), so one that panics costs only itself."""
+    plan, b, sink = s.plan, s.builds[go], s.sinks[go]
     secs, _ = parse_benchtime(plan.benchtime)
     for c in cells:
-        alone = runner.run(
+        alone = s.runner.run(
             b.binary,
             bench_args(c.regex(), plan.benchtime, plan.count, c.cpu),
             b.toolchain.env(**c.setting.env()),
-            cwd,
+            s.cwd,
             plan.timeout or default_timeout(plan.count * (secs or 0.1) * 2),
         )
         results = benchfmt.parse(alone.output, "seq").results
         if alone.returncode == 0 and results:
             sink.write_cell(c.setting, alone.output)
-            done[c.key] = plan.count
+            s.done[c.key] = plan.count
         else:
             kind = "timeout" if alone.timed_out else "panic"
             plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
-            progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
+            s.progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
 
 
 def _bench_lines(output: str) -> str:

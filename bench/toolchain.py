@@ -71,6 +71,25 @@ class Toolchain:
         env.update(overrides)
         return env
 
+    def run(
+        self, argv: Sequence[str], cwd: Path, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        """``argv`` (``go`` or a test binary) in ``cwd`` with this environment, text captured.
+
+        The one way ``go build``, ``go test -c -gcflags=-m`` and short test
+        binary runs are started; raises ``OSError`` and
+        ``subprocess.TimeoutExpired`` for the caller to word.
+        """
+        return subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
+
     def describe(self) -> dict[str, str]:
         return {
             "spec": self.spec,

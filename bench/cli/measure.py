@@ -17,26 +17,29 @@ from bench.progress import Progress
 from bench.request import RunRequest
 from bench.run import Interrupted
 
+#: ``bench run`` options that are ``RunRequest`` fields of the same name.
+_RUN_OPTIONS = (
+    "go",
+    "count",
+    "benchtime",
+    "cases",
+    "results",
+    "quick",
+    "order",
+    "seed",
+    "gogc",
+    "live_heap",
+    "cpu",
+    "timeout",
+    "module",
+    "repeat",
+)
+
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Measure; print the pair table over every run made (a series too) and where each is."""
-    req = RunRequest(
-        go=args.go,
-        count=args.count,
-        benchtime=args.benchtime,
-        cases=args.cases,
-        results=args.results,
-        quick=args.quick,
-        order=args.order,
-        seed=args.seed,
-        gogc=args.gogc,
-        live_heap=args.live_heap,
-        cpu=args.cpu,
-        timeout=args.timeout,
-        module=args.module,
-        argv=["bench", *args.argv],
-        repeat=args.repeat,
-    )
+    asked = {f: getattr(args, f) for f in _RUN_OPTIONS}
+    req = RunRequest(**asked, argv=["bench", *args.argv])
     progress = Progress(err, err, quiet=args.quiet)  # stdout holds only the results
     try:
         groups = (
