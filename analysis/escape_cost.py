@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from analysis import pairs, stats
 from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
@@ -486,6 +487,12 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+def _interval(key: str, estimate: Iterable[float], **extra: Any) -> dict[str, Any]:
+    """``{key: estimate, "ci_low": …, "ci_high": …, **extra}`` with JSON-safe numbers."""
+    value, low, high = estimate
+    return {key: _num(value), "ci_low": _num(low), "ci_high": _num(high), **extra}
+
+
 def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
     """JSON-ready dicts with issue 11's field names (``per_alloc`` in ns per ``unit``)."""
     out: list[dict[str, object]] = []
@@ -519,21 +526,16 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                 "verdict": r.verdict,
                 "across_runs": None
                 if a is None
-                else {
-                    "ratio": _num(a.ratio),
-                    "ci_low": _num(a.ci_low),
-                    "ci_high": _num(a.ci_high),
-                    "n_runs": a.n_runs,
-                    "method": a.method,
-                },
+                else _interval(
+                    "ratio", (a.ratio, a.ci_low, a.ci_high), n_runs=a.n_runs, method=a.method
+                ),
                 "per_alloc": None
                 if pa is None
-                else {
-                    "ns": _num(pa.value * pa.ns_per_unit),
-                    "ci_low": _num(pa.ci_low * pa.ns_per_unit),
-                    "ci_high": _num(pa.ci_high * pa.ns_per_unit),
-                    "unit": f"ns/{pa.per}",
-                },
+                else _interval(
+                    "ns",
+                    (v * pa.ns_per_unit for v in (pa.value, pa.ci_low, pa.ci_high)),
+                    unit=f"ns/{pa.per}",
+                ),
                 "allocs_escape": r.allocs_escape,
                 "allocs_noescape": r.allocs_noescape,
                 "bytes_escape": r.bytes_escape,
