@@ -29,8 +29,10 @@ Go's number rules (``strconv``) live in ``bench.gostrconv`` and unit tidying
 (``benchunit``) in ``bench.benchunit``, as they are separate packages
 upstream; their public names are re-exported here so ``bench.benchfmt``
 stays the one import for reading and writing the format. What remains, a
-little over the ~600-line guide, is the reader and the writer of one format,
-which change together (a writer must give back what the reader read).
+little over the ~600-line guide (about 620), is upstream's ``benchfmt``
+package itself: ``Reader``, ``Files`` and ``Writer`` of one format, which
+change together (a writer must give back what the reader read); a split
+would leave one module importing the other's private helpers.
 
 Two deliberate differences:
 
@@ -52,6 +54,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from bench.benchunit import GO_SPACE, GO_SPACE_SET, make_value, tidy, tidy_unit
@@ -60,6 +63,7 @@ from bench.gostrconv import format_float, parse_float, parse_int
 from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
 
 __all__ = [
+    "Files",
     "Reader",
     "Record",
     "Writer",
@@ -453,51 +457,57 @@ def _inputs(
     return out
 
 
-def _read_args(
-    args: Sequence[str], allow_labels: bool, allow_stdin: bool, benchstat: bool
-) -> Iterator[tuple[int, str, Record | None]]:
-    """(input index, path, record) in order; record None opens each input."""
-    reader = Reader(benchstat=benchstat)
-    for i, (path, label, stdin) in enumerate(_inputs(args, allow_labels, allow_stdin)):
-        text = _read_text(path, stdin)
-        yield i, path, None
-        for rec in reader.read(text, path, label=label):
-            yield i, path, rec
+@dataclass(frozen=True)
+class Files:
+    """benchstat's positional arguments as one stream of inputs (benchfmt.Files).
 
-
-def iter_args(
-    args: Sequence[str],
-    *,
-    allow_labels: bool = True,
-    allow_stdin: bool = False,
-    benchstat: bool = False,
-) -> Iterator[Record]:
-    """Every record of benchstat's positional arguments, in order (benchfmt.Files).
-
-    ``label=path`` arguments set ``.file`` to the label; a path given twice
-    without labels becomes ``path#0``, ``path#1``. Unit metadata is shared
-    across the inputs. Raises ``InputError`` when an input cannot be read.
+    ``label=path`` arguments set ``.file`` to the label (``allow_labels``); a
+    path given twice without labels becomes ``path#0``, ``path#1``; no
+    arguments read stdin when ``allow_stdin``. Unit metadata is shared across
+    the inputs; ``benchstat`` is Go's tidying rule. Reading raises
+    ``InputError`` when an input cannot be read.
     """
-    for _, _, rec in _read_args(args, allow_labels, allow_stdin, benchstat):
-        if rec is not None:
-            yield rec
+
+    args: Sequence[str]
+    allow_labels: bool = True
+    allow_stdin: bool = False
+    benchstat: bool = False
+
+    def _read(self) -> Iterator[tuple[int, str, Record | None]]:
+        """(input index, path, record) in order; record None opens each input."""
+        reader = Reader(benchstat=self.benchstat)
+        inputs = _inputs(self.args, self.allow_labels, self.allow_stdin)
+        for i, (path, label, stdin) in enumerate(inputs):
+            text = _read_text(path, stdin)
+            yield i, path, None
+            for rec in reader.read(text, path, label=label):
+                yield i, path, rec
+
+    def records(self) -> Iterator[Record]:
+        """Every record of every input, in order."""
+        for _, _, rec in self._read():
+            if rec is not None:
+                yield rec
+
+    def parsed(self) -> list[ParsedFile]:
+        """The records grouped into one ``ParsedFile`` per argument."""
+        out: list[ParsedFile] = []
+        for i, path, rec in self._read():
+            if rec is None:
+                out.append(ParsedFile(path))
+            else:
+                _add(out[i], rec)
+        return out
 
 
-def parse_args(
-    args: Sequence[str],
-    *,
-    allow_labels: bool = True,
-    allow_stdin: bool = False,
-    benchstat: bool = False,
-) -> list[ParsedFile]:
-    """``iter_args`` grouped into one ``ParsedFile`` per argument."""
-    out: list[ParsedFile] = []
-    for i, path, rec in _read_args(args, allow_labels, allow_stdin, benchstat):
-        if rec is None:
-            out.append(ParsedFile(path))
-        else:
-            _add(out[i], rec)
-    return out
+def iter_args(args: Sequence[str], **options: bool) -> Iterator[Record]:
+    """``Files(args, **options).records()``: every record of benchstat's arguments."""
+    return Files(args, **options).records()
+
+
+def parse_args(args: Sequence[str], **options: bool) -> list[ParsedFile]:
+    """``Files(args, **options).parsed()``: one ``ParsedFile`` per argument."""
+    return Files(args, **options).parsed()
 
 
 # ---------------------------------------------------------------- writing
