@@ -1,11 +1,12 @@
-"""escapebench analysis: functions over parsed benchmark records.
+"""escapebench analysis: pure functions over parsed benchmark records.
 
-``stats`` summarises samples and compares them (benchstat's statistics, to the
-last bit), ``compare`` groups records into tables of comparisons (benchstat's
-projections, plus multiple-testing correction and noise advice), ``cost``
-turns an escape/noescape pair into a cost with a bootstrap interval, ``pairs``
-and ``table`` render them, ``claims`` judges the article's claims, ``plots``
-draws the charts and ``report`` writes them with their tables into a report
-directory. Nothing here runs a subprocess; only ``report`` writes files, and
-only below the directory it is given.
+``escape_cost`` is the one estimator of a pair's escape cost (paired rounds,
+its interval and test, across runs); ``stats`` summarises and compares samples
+the way benchstat does; ``benchproc`` groups records (filters, projections),
+``compare`` builds comparison tables and ``gate`` judges them for
+``--fail-on``; ``pairs``, ``table`` and ``format`` write numbers for people;
+``claims`` judges the article's claims from evidence it is handed; ``plots``
+draws the charts and ``report`` lays everything out as Markdown and HTML from
+typed blocks. Nothing here runs a subprocess or reads the results tree; only
+``report`` writes files, and only below the directory it is given.
 """
