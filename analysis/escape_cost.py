@@ -52,7 +52,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analysis import pairs, stats
+from analysis import stats
 from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
 from bench.errors import BenchError
 from bench.model import Result
@@ -552,24 +552,6 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
     return out
 
 
-def render_text(records: Sequence[CostRecord]) -> str:
-    """The pair table (``bench run``'s closing table, ``bench cost``'s text format)."""
-    return pairs.text(records)
-
-
-def render_csv(records: Sequence[CostRecord]) -> str:
-    """Tidy CSV, one row per record (nested objects flattened with a prefix)."""
-    empty = {
-        "across_runs": dict.fromkeys(("ratio", "ci_low", "ci_high", "n_runs", "method")),
-        "per_alloc": dict.fromkeys(("ns", "ci_low", "ci_high", "unit")),
-    }
-    dicts = [
-        {k: (empty[k] if v is None and k in empty else v) for k, v in d.items()}
-        for d in to_dicts(records)
-    ]
-    return pairs.csv_text(dicts)
-
-
 __all__ = [
     "MIN_ROUNDS",
     "PAIRED_METHOD",
@@ -585,8 +567,6 @@ __all__ = [
     "cost_record",
     "cost_records",
     "pair_samples",
-    "render_csv",
-    "render_text",
     "signed_rank",
     "t_interval",
     "to_dicts",

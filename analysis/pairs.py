@@ -6,8 +6,9 @@ escape/noescape ratio with this run's interval, the across-runs interval when
 several runs of the condition were given, the Holm-adjusted p and verdict,
 B/op and allocs/op as before → after (a ratio of zeros means nothing), GC CPU
 per op, and the extra time per escaped allocation in words when it is
-negative or inconclusive. ``escape_cost.render_text``/``render_csv`` call
-this; the numbers all come from ``analysis.escape_cost``.
+negative or inconclusive (``text``, and ``csv_table`` for ``--format csv``).
+The numbers all come from ``analysis.escape_cost``; ``bench run``'s closing
+table and ``bench cost`` both print ``text``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from analysis.escape_cost import CostRecord, PerAlloc, to_dicts
 from analysis.format import (
     MISSING,
     fmt_bytes,
@@ -27,9 +28,6 @@ from analysis.format import (
     fmt_ratio,
     fmt_time,
 )
-
-if TYPE_CHECKING:  # escape_cost imports this module to render its records
-    from analysis.escape_cost import CostRecord, PerAlloc
 
 
 def per_alloc_text(pa: PerAlloc | None) -> str:
@@ -144,7 +142,7 @@ def _flat(d: Mapping[str, object], prefix: str = "") -> dict[str, object]:
     return out
 
 
-def csv_text(dicts: Sequence[Mapping[str, object]]) -> str:
+def _csv_text(dicts: Sequence[Mapping[str, object]]) -> str:
     """Tidy CSV of ``escape_cost.to_dicts`` output; nested keys as ``across_runs.ratio``."""
     rows = [_flat(d) for d in dicts]
     fields = list(dict.fromkeys(k for r in rows for k in r))
@@ -153,3 +151,16 @@ def csv_text(dicts: Sequence[Mapping[str, object]]) -> str:
     w.writeheader()
     w.writerows(rows)
     return buf.getvalue()
+
+
+def csv_table(records: Sequence[CostRecord]) -> str:
+    """Tidy CSV, one row per record (``bench cost --format csv``; nested objects flattened)."""
+    empty = {
+        "across_runs": dict.fromkeys(("ratio", "ci_low", "ci_high", "n_runs", "method")),
+        "per_alloc": dict.fromkeys(("ns", "ci_low", "ci_high", "unit")),
+    }
+    dicts = [
+        {k: (empty[k] if v is None and k in empty else v) for k, v in d.items()}
+        for d in to_dicts(records)
+    ]
+    return _csv_text(dicts)

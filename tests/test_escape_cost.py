@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from analysis import escape_cost as ec
+from analysis import pairs, stats
 from analysis import rank_interval as ri
-from analysis import stats
 from bench import benchfmt
 from bench.errors import BenchError
 
@@ -288,7 +288,7 @@ def test_large_allocations_are_costed_per_mib() -> None:
 def test_negative_or_inconclusive_costs_are_said_in_words(e: list[float], want: str) -> None:
     n = [11.0, 10, 11, 10, 11, 10, 11, 10]
     (r,) = ec.cost_records(_parse(_raw("interleaved", _interleaved(e, n))))
-    text = ec.render_text([r])
+    text = pairs.text([r])
     assert want in text and "+-" not in text
 
 
@@ -316,9 +316,9 @@ def test_json_has_the_issue_fields_and_no_nan() -> None:
 
 def test_csv_and_text() -> None:
     recs = ec.cost_records(_run("a", 1.3) + _run("b", 1.4, seed=1))
-    rows = list(csv.DictReader(io.StringIO(ec.render_csv(recs))))
+    rows = list(csv.DictReader(io.StringIO(pairs.csv_table(recs))))
     assert len(rows) == 1 and rows[0]["across_runs.n_runs"] == "2"
-    text = ec.render_text(recs)
+    text = pairs.text(recs)
     assert "across runs [95% CI]" in text and "(2 runs)" in text and "P-2" in text
 
 

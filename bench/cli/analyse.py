@@ -82,16 +82,16 @@ def _cost_records(
 
 def print_cost(runs: Sequence[LoadedRun], manifest: Manifest | None, out: TextIO) -> None:
     """The pair table of ``runs``: ``bench run``'s closing table is ``bench cost``'s text."""
-    from analysis import escape_cost  # lazy: numpy/scipy
+    from analysis import pairs  # lazy: numpy/scipy
 
     records = _cost_records(runs, manifest)
     if records:
-        out.write(escape_cost.render_text(records))
+        out.write(pairs.text(records))
 
 
 def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """One record per pair and condition: text (the pair table), json or csv."""
-    from analysis import escape_cost  # lazy: numpy/scipy
+    from analysis import escape_cost, pairs  # lazy: numpy/scipy
 
     runs = _read(args, err)
     records = _cost_records(
@@ -111,9 +111,9 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps(escape_cost.to_dicts(records), indent=2, ensure_ascii=False) + "\n")
     elif args.format == "csv":
-        out.write(escape_cost.render_csv(records))
+        out.write(pairs.csv_table(records))
     else:
-        out.write(escape_cost.render_text(records))
+        out.write(pairs.text(records))
     return 0
 
 
