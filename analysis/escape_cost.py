@@ -308,6 +308,15 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
     return out
 
 
+def differing_settings(records: Sequence[CostRecord]) -> list[str]:
+    """The settings (``Condition`` fields) that differ between ``records``: why they stay apart."""
+    return [
+        f
+        for f in Condition.__dataclass_fields__
+        if len({getattr(r.condition, f) for r in records}) > 1
+    ]
+
+
 def check_poolable(samples: Sequence[PairSamples]) -> None:
     """Refuse, in one line naming the differing setting, to pool runs of different conditions."""
     first: dict[str, PairSamples] = {}
@@ -566,6 +575,7 @@ __all__ = [
     "condition_of",
     "cost_record",
     "cost_records",
+    "differing_settings",
     "pair_samples",
     "signed_rank",
     "t_interval",

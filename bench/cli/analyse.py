@@ -61,12 +61,6 @@ def _sections(manifest: Manifest | None) -> dict[str, str]:
     return {c.id: c.section for c in manifest.cases} if manifest else {}
 
 
-def _differing(records: Sequence[CostRecord]) -> list[str]:
-    """The condition fields that differ between records (why they were kept apart)."""
-    fields = ("machine", "go", "gogc", "live_heap", "gomaxprocs")
-    return [f for f in fields if len({getattr(r, f) for r in records}) > 1]
-
-
 def _cost_records(
     runs: Sequence[LoadedRun],
     manifest: Manifest | None,
@@ -102,7 +96,7 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "no pair in the inputs (no benchmark with variant=escape and "
             "variant=noescape): see `bench cases`"
         )
-    differ = _differing(records)
+    differ = escape_cost.differing_settings(records)
     if differ:
         err.write(
             f"bench: the inputs differ in {', '.join(differ)}: never pooled, one record "
