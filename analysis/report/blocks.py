@@ -20,6 +20,7 @@ Blocks are frozen (hashable, comparable), so tests can compare documents.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -28,24 +29,22 @@ from typing import Literal, TypeAlias
 
 
 @dataclass(frozen=True)
-class Text:
+class _Span:
+    """What the plain spans hold: their text (subclasses differ only in how they are shown)."""
+
+    text: str
+
+
+class Text(_Span):
     """Plain text, escaped by every renderer."""
 
-    text: str
 
-
-@dataclass(frozen=True)
-class Bold:
+class Bold(_Span):
     """Strong emphasis (names of pairs and verdicts)."""
 
-    text: str
 
-
-@dataclass(frozen=True)
-class Code:
+class Code(_Span):
     """Inline code: a command, a flag, a compiler line."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -219,6 +218,98 @@ def flatten(parts: Iterable[Block | Iterable[Block]]) -> tuple[Block, ...]:
     return tuple(out)
 
 
+# --- rendering ------------------------------------------------------------------------------------
+
+
+class Renderer(ABC):
+    """One output format: a method per kind of span and block, fed plain strings.
+
+    :meth:`inline` and :meth:`block` are the only dispatch over the span and block
+    types, shared by ``analysis.report.markdown`` and ``analysis.report.html``: they
+    render inline content first and drop blocks meant only for the other format, so
+    a format writes strings it is given and a new block type cannot be forgotten by
+    one renderer alone.
+    """
+
+    #: The format's name, as blocks' ``only`` field names it.
+    target: Target
+
+    @abstractmethod
+    def text(self, text: str) -> str: ...
+
+    @abstractmethod
+    def bold(self, text: str) -> str: ...
+
+    @abstractmethod
+    def code(self, text: str) -> str: ...
+
+    @abstractmethod
+    def link(self, text: str, href: str) -> str: ...
+
+    @abstractmethod
+    def heading(self, level: int, content: str, anchor: str) -> str: ...
+
+    @abstractmethod
+    def paragraph(self, content: str) -> str: ...
+
+    @abstractmethod
+    def bullets(self, items: list[str]) -> str: ...
+
+    @abstractmethod
+    def table(self, head: list[str], rows: list[list[str]]) -> str: ...
+
+    @abstractmethod
+    def image(self, src: str, alt: str, caption: str, link: str) -> str:
+        """A figure; ``caption`` is rendered inline content, ``""`` when there is none."""
+
+    @abstractmethod
+    def code_block(self, text: str, language: str) -> str: ...
+
+    def inline(self, content: InlineLike) -> str:
+        """Inline content in this format."""
+        return "".join(self._span(s) for s in inlines(content))
+
+    def _span(self, s: Inline) -> str:
+        match s:
+            case Text():
+                return self.text(s.text)
+            case Bold():
+                return self.bold(s.text)
+            case Code():
+                return self.code(s.text)
+            case Link():
+                return self.link(s.text, s.href)
+        raise TypeError(f"not an inline span: {s!r}")
+
+    def block(self, b: Block) -> str | None:
+        """One block in this format; None for a block meant only for the other format."""
+        match b:
+            case Heading():
+                return self.heading(b.level, self.inline(b.content), b.anchor)
+            case Paragraph():
+                return (
+                    None
+                    if b.only not in ("", self.target)
+                    else self.paragraph(self.inline(b.content))
+                )
+            case List():
+                return self.bullets([self.inline(i) for i in b.items])
+            case Table():
+                return self.table(
+                    [self.inline(h) for h in b.head],
+                    [[self.inline(c) for c in row] for row in b.rows],
+                )
+            case Image():
+                return self.image(b.src, b.alt, self.inline(b.caption), b.link)
+            case CodeBlock():
+                return self.code_block(b.text, b.language)
+        raise TypeError(f"not a block: {b!r}")
+
+    def blocks(self, blocks: Iterable[Block]) -> list[str]:
+        """Every block in this format, the dropped ones left out."""
+        return [t for t in (self.block(b) for b in blocks) if t is not None]
+
+
 __all__ = [
     "Block",
     "Bold",
@@ -233,6 +324,7 @@ __all__ = [
     "Link",
     "List",
     "Paragraph",
+    "Renderer",
     "Table",
     "Target",
     "Text",

@@ -10,23 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from analysis.report.blocks import (
-    Block,
-    Bold,
-    Code,
-    CodeBlock,
-    Document,
-    Heading,
-    Image,
-    Inline,
-    InlineLike,
-    Link,
-    List,
-    Paragraph,
-    Table,
-    Text,
-    inlines,
-)
+from analysis.report.blocks import Block, Document, InlineLike, Renderer, Target
 
 CSS = """
 body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,
@@ -53,53 +37,61 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _span(s: Inline) -> str:
-    if isinstance(s, Text):
-        return _e(s.text)
-    if isinstance(s, Bold):
-        return f"<strong>{_e(s.text)}</strong>"
-    if isinstance(s, Code):
-        return f"<code>{_e(s.text)}</code>"
-    if isinstance(s, Link):
-        return f'<a href="{_e(s.href)}">{_e(s.text)}</a>'
-    raise TypeError(f"not an inline span: {s!r}")
+class _Html(Renderer):
+    """HTML's way of writing each span and block (the dispatch is ``Renderer``'s)."""
+
+    target: Target = "html"
+
+    def text(self, text: str) -> str:
+        return _e(text)
+
+    def bold(self, text: str) -> str:
+        return f"<strong>{_e(text)}</strong>"
+
+    def code(self, text: str) -> str:
+        return f"<code>{_e(text)}</code>"
+
+    def link(self, text: str, href: str) -> str:
+        return f'<a href="{_e(href)}">{_e(text)}</a>'
+
+    def heading(self, level: int, content: str, anchor: str) -> str:
+        attr = f' id="{_e(anchor)}"' if anchor else ""
+        return f"<h{level}{attr}>{content}</h{level}>"
+
+    def paragraph(self, content: str) -> str:
+        return f"<p>{content}</p>"
+
+    def bullets(self, items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+    def table(self, head: list[str], rows: list[list[str]]) -> str:
+        th = "".join(f"<th>{h}</th>" for h in head)
+        trs = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+        return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
+
+    def image(self, src: str, alt: str, caption: str, link: str) -> str:
+        img = f'<img src="{_e(src)}" alt="{_e(alt)}" loading="eager">'
+        if link:
+            img = f'<a href="{_e(link)}">{img}</a>'
+        cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+        return f"<figure>{img}{cap}</figure>"
+
+    def code_block(self, text: str, language: str) -> str:
+        cls = f' class="language-{_e(language)}"' if language else ""
+        return f"<pre><code{cls}>{_e(text.rstrip(chr(10)))}</code></pre>"
+
+
+_HTML = _Html()
 
 
 def render_inline(content: InlineLike) -> str:
     """Inline content as HTML."""
-    return "".join(_span(s) for s in inlines(content))
-
-
-def _block(b: Block) -> str | None:
-    if isinstance(b, Heading):
-        anchor = f' id="{_e(b.anchor)}"' if b.anchor else ""
-        return f"<h{b.level}{anchor}>{render_inline(b.content)}</h{b.level}>"
-    if isinstance(b, Paragraph):
-        return None if b.only == "markdown" else f"<p>{render_inline(b.content)}</p>"
-    if isinstance(b, List):
-        return "<ul>" + "".join(f"<li>{render_inline(i)}</li>" for i in b.items) + "</ul>"
-    if isinstance(b, Table):
-        head = "".join(f"<th>{render_inline(h)}</th>" for h in b.head)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{render_inline(c)}</td>" for c in row) + "</tr>"
-            for row in b.rows
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-    if isinstance(b, Image):
-        img = f'<img src="{_e(b.src)}" alt="{_e(b.alt)}" loading="eager">'
-        if b.link:
-            img = f'<a href="{_e(b.link)}">{img}</a>'
-        cap = f"<figcaption>{render_inline(b.caption)}</figcaption>" if b.caption else ""
-        return f"<figure>{img}{cap}</figure>"
-    if isinstance(b, CodeBlock):
-        cls = f' class="language-{_e(b.language)}"' if b.language else ""
-        return f"<pre><code{cls}>{_e(b.text.rstrip(chr(10)))}</code></pre>"
-    raise TypeError(f"not a block: {b!r}")
+    return _HTML.inline(content)
 
 
 def render_blocks(blocks: Iterable[Block]) -> str:
     """Blocks as an HTML fragment, one block per line."""
-    return "\n".join(t for t in (_block(b) for b in blocks) if t is not None)
+    return "\n".join(_HTML.blocks(blocks))
 
 
 def render(doc: Document) -> str:

@@ -11,23 +11,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from analysis.report.blocks import (
-    Block,
-    Bold,
-    Code,
-    CodeBlock,
-    Document,
-    Heading,
-    Image,
-    Inline,
-    InlineLike,
-    Link,
-    List,
-    Paragraph,
-    Table,
-    Text,
-    inlines,
-)
+from analysis.report.blocks import Block, Document, InlineLike, Renderer, Target
 
 _MD_BACKSLASH = re.compile(r"([\\`*_\[\]|#])")
 
@@ -45,6 +29,11 @@ def md_escape(text: str) -> str:
     text = _MD_BACKSLASH.sub(r"\\\1", text)
     text = text.replace("~", "&#126;").replace("$", "&#36;")
     return re.sub(r"[\r\n\t]+", " ", text)
+
+
+def _fence(text: str, shortest: int) -> str:
+    """A backtick fence longer than any backtick run in ``text`` (CommonMark)."""
+    return "`" * max(shortest, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
 
 
 def _code_span(text: str) -> str:
@@ -65,7 +54,7 @@ def _code_span(text: str) -> str:
             )
             + "</code>"
         )
-    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    fence = _fence(text, 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
@@ -74,55 +63,62 @@ def _href(href: str) -> str:
     return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
-def _span(s: Inline) -> str:
-    if isinstance(s, Text):
-        return md_escape(s.text)
-    if isinstance(s, Bold):
+class _Markdown(Renderer):
+    """Markdown's way of writing each span and block (the dispatch is ``Renderer``'s)."""
+
+    target: Target = "markdown"
+
+    def text(self, text: str) -> str:
+        return md_escape(text)
+
+    def bold(self, text: str) -> str:
         # "** x**" is not emphasis: whitespace at the edges goes outside the markers
-        core = s.text.strip()
-        lead, trail = s.text[: len(s.text) - len(s.text.lstrip())], s.text[len(s.text.rstrip()) :]
+        core = text.strip()
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
         return f"{md_escape(lead)}**{md_escape(core)}**{md_escape(trail)}" if core else ""
-    if isinstance(s, Code):
-        return _code_span(s.text) if s.text else ""
-    if isinstance(s, Link):
-        return f"[{md_escape(s.text)}]({_href(s.href)})"
-    raise TypeError(f"not an inline span: {s!r}")
+
+    def code(self, text: str) -> str:
+        return _code_span(text) if text else ""
+
+    def link(self, text: str, href: str) -> str:
+        return f"[{md_escape(text)}]({_href(href)})"
+
+    def heading(self, level: int, content: str, anchor: str) -> str:
+        return "#" * level + " " + content + (f" {{#{anchor}}}" if anchor else "")
+
+    def paragraph(self, content: str) -> str:
+        return content
+
+    def bullets(self, items: list[str]) -> str:
+        return "\n".join("- " + item for item in items)
+
+    def table(self, head: list[str], rows: list[list[str]]) -> str:
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+        lines += ["| " + " | ".join(c or " " for c in row) + " |" for row in rows]
+        return "\n".join(lines)
+
+    def image(self, src: str, alt: str, caption: str, link: str) -> str:
+        img = f"![{md_escape(alt)}]({_href(src)})"
+        if link:
+            img = f"[{img}]({_href(link)})"
+        return img + (f"\n\n{caption}" if caption else "")
+
+    def code_block(self, text: str, language: str) -> str:
+        fence = _fence(text, 3)
+        return f"{fence}{language}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+_MARKDOWN = _Markdown()
 
 
 def render_inline(content: InlineLike) -> str:
     """Inline content as one line of Markdown."""
-    return "".join(_span(s) for s in inlines(content))
-
-
-def _block(b: Block) -> str | None:
-    if isinstance(b, Heading):
-        anchor = f" {{#{b.anchor}}}" if b.anchor else ""
-        return "#" * b.level + " " + render_inline(b.content) + anchor
-    if isinstance(b, Paragraph):
-        return None if b.only == "html" else render_inline(b.content)
-    if isinstance(b, List):
-        return "\n".join("- " + render_inline(item) for item in b.items)
-    if isinstance(b, Table):
-        lines = [
-            "| " + " | ".join(render_inline(h) for h in b.head) + " |",
-            "|" + "|".join("---" for _ in b.head) + "|",
-        ]
-        lines += ["| " + " | ".join(render_inline(c) or " " for c in row) + " |" for row in b.rows]
-        return "\n".join(lines)
-    if isinstance(b, Image):
-        img = f"![{md_escape(b.alt)}]({_href(b.src)})"
-        if b.link:
-            img = f"[{img}]({_href(b.link)})"
-        return img + (f"\n\n{render_inline(b.caption)}" if b.caption else "")
-    if isinstance(b, CodeBlock):
-        fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", b.text)), default=0) + 1)
-        return f"{fence}{b.language}\n{b.text.rstrip(chr(10))}\n{fence}"
-    raise TypeError(f"not a block: {b!r}")
+    return _MARKDOWN.inline(content)
 
 
 def render_blocks(blocks: Iterable[Block]) -> str:
     """Blocks as a Markdown fragment (blocks separated by a blank line, ending in a newline)."""
-    out = [t for t in (_block(b) for b in blocks) if t is not None]
+    out = _MARKDOWN.blocks(blocks)
     return "\n\n".join(out) + "\n" if out else ""
 
 
