@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -236,26 +237,12 @@ def machine_comparison(
         (costs["per_alloc_unit"] == "ns/alloc")
         & costs["per_alloc"].map(lambda v: finite(v) and v > 0)
     ]
-    for ax, frame, (val, lo, hi) in (
+    for ax, frame, columns in (
         (ax1, data, ("ratio", "lo", "hi")),
         (ax2, per_alloc, ("per_alloc", "per_alloc_lo", "per_alloc_hi")),
     ):
         for c in frame.itertuples(index=False):
-            y = ypos[c.pair] + offsets[c.machine]
-            col = colors[c.machine]
-            v, a, b = getattr(c, val), getattr(c, lo), getattr(c, hi)
-            if finite(a) and finite(b) and a > 0:
-                ax.errorbar(
-                    v,
-                    y,
-                    xerr=[[v - a], [b - v]],
-                    fmt="none",
-                    ecolor=col,
-                    elinewidth=1.5,
-                    capsize=2,
-                    zorder=3,
-                )
-            ax.plot(v, y, "o", color=col, mfc="white" if hollow(c) else col, ms=5, zorder=4)
+            _machine_point(ax, c, columns, ypos[c.pair] + offsets[c.machine], colors[c.machine])
     if len(per_alloc):
         ax2.set_xscale("log")
         ax2.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: fmt_time(v * 1e-9)))
@@ -267,9 +254,40 @@ def machine_comparison(
     for ax in (ax1, ax2):
         ax.grid(axis="y", visible=False)
     ax2.tick_params(axis="y", left=False)
-    # Above the left axes, one column, labels shortened: constrained layout counts an axes
-    # legend as part of the axes, and a figure legend would overlap the suptitle.
-    ax1.legend(
+    _machine_legend(ax1, machines, colors, legend_labels)
+    header(fig, title, footer)
+    return fig
+
+
+def _machine_point(ax: Axes, c: Any, columns: tuple[str, str, str], y: float, color: str) -> None:
+    """One machine's value of one pair, with its interval when both ends are positive.
+
+    ``columns`` names the value and its interval's ends in the cost row ``c``.
+    """
+    v, a, b = (getattr(c, col) for col in columns)
+    if finite(a) and finite(b) and a > 0:
+        ax.errorbar(
+            v,
+            y,
+            xerr=[[v - a], [b - v]],
+            fmt="none",
+            ecolor=color,
+            elinewidth=1.5,
+            capsize=2,
+            zorder=3,
+        )
+    ax.plot(v, y, "o", color=color, mfc="white" if hollow(c) else color, ms=5, zorder=4)
+
+
+def _machine_legend(
+    ax: Axes, machines: Sequence[str], colors: Mapping[str, str], labels: Mapping[str, str]
+) -> None:
+    """One entry per machine, above ``ax``.
+
+    Above the left axes, one column, labels shortened: constrained layout counts an axes
+    legend as part of the axes, and a figure legend would overlap the suptitle.
+    """
+    ax.legend(
         handles=[
             Line2D(
                 [],
@@ -277,7 +295,7 @@ def machine_comparison(
                 marker="o",
                 ls="none",
                 color=colors[m],
-                label=legend_text(shorten(legend_labels.get(m, m), 60)),
+                label=legend_text(shorten(labels.get(m, m), 60)),
             )
             for m in machines
         ],
@@ -286,8 +304,6 @@ def machine_comparison(
         ncols=1,
         frameon=False,
     )
-    header(fig, title, footer)
-    return fig
 
 
 # --- GC cost --------------------------------------------------------------------------------------

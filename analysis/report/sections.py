@@ -106,69 +106,9 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     recs = data.records_of(primary)
     escaped = [r for r in recs if r.escaped]
     other = [r for r in recs if not r.escaped]
-    above = [r for r in escaped if is_number(r.ci_low) and r.ci_low > 1]
-    below = [r for r in escaped if is_number(r.ci_high) and r.ci_high < 1]
-    verdicts = [r.verdict for r in escaped]
-    ratios = [r.ratio for r in above if is_number(r.ratio) and r.ratio > 0]
-    items: list[Inlines] = [
-        inlines(
-            [
-                "Shown below unless a chart says otherwise: machine ",
-                Bold(machine_text(data, primary.machine)),
-                ", ",
-                Bold(primary.go),
-                ", ",
-                Bold(primary.setting),
-                f", GOMAXPROCS={primary.gomaxprocs}" if primary.gomaxprocs else "",
-                f", {_rounds_text(data.costs_of(primary))}.",
-            ]
-        )
-    ]
-    text = (
-        f"Escape happened in {len(escaped)} of {len(recs)} pairs (the escape variant "
-        f"allocates more per op). The 95 % interval of their time ratio lies above ×1 in "
-        f"{len(above)}, below ×1 in {len(below)} and around ×1 in "
-        f"{len(escaped) - len(above) - len(below)}."
-    )
-    if ratios:
-        geo = float(np.exp(np.mean(np.log(ratios))))
-        text += (
-            f" Where it was slower, escaping cost {fmt_ratio(min(ratios))} to "
-            f"{fmt_ratio(max(ratios))} (geometric mean {fmt_ratio(geo)})."
-        )
-    unsettled = sum(1 for r in above + below if r.verdict == "inconclusive")
-    text += (
-        f" Verdict, with Holm's correction over the {len(data.records)} tests of this report: "
-        f"slower in {verdicts.count('slower')}, faster in {verdicts.count('faster')}, "
-        f"inconclusive in {verdicts.count('inconclusive')}"
-        + (
-            f" ({unsettled} of them have an interval that excludes ×1 but do not survive the "
-            "correction: more rounds would settle them)."
-            if unsettled
-            else "."
-        )
-    )
-    items.append(inlines(text))
+    items: list[Inlines] = [_scope(data, primary), inlines(_cost_text(data, recs, escaped))]
     if other:
-        listed = [
-            [
-                Bold(r.pair),
-                f" {fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)} "
-                f"({fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)} allocs)",
-            ]
-            for r in _ordered(other, data)
-        ]
-        items.append(
-            inlines(
-                [
-                    f"No escape on {primary.go} in {plural(len(other), 'pair')}: the escape "
-                    "variant allocates no more than the noescape one, so the difference "
-                    "measured is not an escape (a copy, boxing without allocation, growth): ",
-                    *_joined(listed),
-                    ".",
-                ]
-            )
-        )
+        items.append(_no_escape_item(data, primary, other))
     top = max(escaped, key=lambda r: (r.ratio if is_number(r.ratio) else -1, r.pair), default=None)
     if top is not None and is_number(top.ratio):
         items.append(
@@ -182,6 +122,75 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
             )
         )
     doc.add(Heading(2, "Summary"), List(items))
+
+
+def _scope(data: Collected, primary: Condition) -> Inlines:
+    """The condition the report shows unless a chart says otherwise."""
+    return inlines(
+        [
+            "Shown below unless a chart says otherwise: machine ",
+            Bold(machine_text(data, primary.machine)),
+            ", ",
+            Bold(primary.go),
+            ", ",
+            Bold(primary.setting),
+            f", GOMAXPROCS={primary.gomaxprocs}" if primary.gomaxprocs else "",
+            f", {_rounds_text(data.costs_of(primary))}.",
+        ]
+    )
+
+
+def _cost_text(data: Collected, recs: Sequence[Any], escaped: Sequence[Any]) -> str:
+    """How many escaping pairs were slower, faster or neither, by interval and by verdict."""
+    above = [r for r in escaped if is_number(r.ci_low) and r.ci_low > 1]
+    below = [r for r in escaped if is_number(r.ci_high) and r.ci_high < 1]
+    verdicts = [r.verdict for r in escaped]
+    ratios = [r.ratio for r in above if is_number(r.ratio) and r.ratio > 0]
+    text = (
+        f"Escape happened in {len(escaped)} of {len(recs)} pairs (the escape variant "
+        f"allocates more per op). The 95 % interval of their time ratio lies above ×1 in "
+        f"{len(above)}, below ×1 in {len(below)} and around ×1 in "
+        f"{len(escaped) - len(above) - len(below)}."
+    )
+    if ratios:
+        geo = float(np.exp(np.mean(np.log(ratios))))
+        text += (
+            f" Where it was slower, escaping cost {fmt_ratio(min(ratios))} to "
+            f"{fmt_ratio(max(ratios))} (geometric mean {fmt_ratio(geo)})."
+        )
+    unsettled = sum(1 for r in above + below if r.verdict == "inconclusive")
+    return text + (
+        f" Verdict, with Holm's correction over the {len(data.records)} tests of this report: "
+        f"slower in {verdicts.count('slower')}, faster in {verdicts.count('faster')}, "
+        f"inconclusive in {verdicts.count('inconclusive')}"
+        + (
+            f" ({unsettled} of them have an interval that excludes ×1 but do not survive the "
+            "correction: more rounds would settle them)."
+            if unsettled
+            else "."
+        )
+    )
+
+
+def _no_escape_item(data: Collected, primary: Condition, other: Sequence[Any]) -> Inlines:
+    """The pairs in which nothing escaped, with what was measured anyway."""
+    listed = [
+        [
+            Bold(r.pair),
+            f" {fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)} "
+            f"({fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)} allocs)",
+        ]
+        for r in _ordered(other, data)
+    ]
+    return inlines(
+        [
+            f"No escape on {primary.go} in {plural(len(other), 'pair')}: the escape "
+            "variant allocates no more than the noescape one, so the difference "
+            "measured is not an escape (a copy, boxing without allocation, growth): ",
+            *_joined(listed),
+            ".",
+        ]
+    )
 
 
 def _joined(parts: Sequence[Sequence[Any]], sep: str = "; ") -> list[Any]:
@@ -367,14 +376,27 @@ def _widest(
     return same[same[fixed] == best[0]], per[best[0]]
 
 
+def _comparison(
+    doc: DocBuilder, data: Collected, primary: Condition, heading: str, *, fixed: str, along: str
+) -> tuple[pd.DataFrame, list[str], str] | None:
+    """Open a section comparing ``along`` values (see :func:`_widest`), or None to leave it out.
+
+    Returns the costs compared, the ``along`` values in order and the chart footer.
+    """
+    found = _widest(data, primary, fixed, along)
+    if found is None:
+        return None
+    part, values = found
+    doc.add(Heading(2, heading))
+    return part, values, footer(data, part)
+
+
 def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
-    found = _widest(data, primary, "machine", "go")
+    found = _comparison(doc, data, primary, "Go versions", fixed="machine", along="go")
     if found is None:
         return
-    part, gos = found
-    foot = footer(data, part)
-    doc.add(Heading(2, "Go versions"))
+    part, gos, foot = found
     doc.chart(
         "go-versions",
         f"Heatmap of the time ratio with its interval and extra allocs/op "
@@ -396,12 +418,10 @@ def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
 
 def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The toolchain with the most machines, at the primary setting."""
-    found = _widest(data, primary, "go", "machine")
+    found = _comparison(doc, data, primary, "Machines", fixed="go", along="machine")
     if found is None:
         return
-    part, ms = found
-    foot = footer(data, part)
-    doc.add(Heading(2, "Machines"))
+    part, ms, foot = found
     doc.chart(
         "machines",
         f"Time ratio and extra time per allocation per pair on {len(ms)} machines, {foot}",
