@@ -11,8 +11,8 @@ machines, GC settings, noise, every condition). The context sections
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -376,27 +376,46 @@ def _widest(
     return same[same[fixed] == best[0]], per[best[0]]
 
 
-def _comparison(
-    doc: DocBuilder, data: Collected, primary: Condition, heading: str, *, fixed: str, along: str
-) -> tuple[pd.DataFrame, list[str], str] | None:
-    """Open a section comparing ``along`` values (see :func:`_widest`), or None to leave it out.
+#: Draws a comparison section's chart: (doc, data, costs compared, values compared, footer).
+_Chart: TypeAlias = Callable[[DocBuilder, Collected, pd.DataFrame, list[str], str], None]
 
-    Returns the costs compared, the ``along`` values in order and the chart footer.
+
+def _across(
+    doc: DocBuilder,
+    data: Collected,
+    primary: Condition,
+    heading: str,
+    chart: _Chart,
+    *,
+    fixed: str,
+    along: str,
+) -> None:
+    """A section comparing the pairs along one dimension (``along``) at one ``fixed`` value.
+
+    The slice is :func:`_widest`'s, at the primary setting; no section when no value has two.
     """
     found = _widest(data, primary, fixed, along)
     if found is None:
-        return None
+        return
     part, values = found
     doc.add(Heading(2, heading))
-    return part, values, footer(data, part)
+    chart(doc, data, part, values, footer(data, part))
 
 
 def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
-    found = _comparison(doc, data, primary, "Go versions", fixed="machine", along="go")
-    if found is None:
-        return
-    part, gos, foot = found
+    _across(doc, data, primary, "Go versions", _version_chart, fixed="machine", along="go")
+
+
+def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+    """The toolchain with the most machines, at the primary setting."""
+    _across(doc, data, primary, "Machines", _machine_chart, fixed="go", along="machine")
+
+
+def _version_chart(
+    doc: DocBuilder, data: Collected, part: pd.DataFrame, gos: list[str], foot: str
+) -> None:
+    """The version heatmap, and the pairs that did not escape on some versions."""
     doc.chart(
         "go-versions",
         f"Heatmap of the time ratio with its interval and extra allocs/op "
@@ -416,12 +435,10 @@ def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         doc.add(Paragraph("Pairs without an escape on some versions (hatched above):"), listed)
 
 
-def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
-    """The toolchain with the most machines, at the primary setting."""
-    found = _comparison(doc, data, primary, "Machines", fixed="go", along="machine")
-    if found is None:
-        return
-    part, ms, foot = found
+def _machine_chart(
+    doc: DocBuilder, data: Collected, part: pd.DataFrame, ms: list[str], foot: str
+) -> None:
+    """Ratio and extra time per allocation, one point per machine."""
     doc.chart(
         "machines",
         f"Time ratio and extra time per allocation per pair on {len(ms)} machines, {foot}",
