@@ -380,7 +380,7 @@ def _widest(
 _Chart: TypeAlias = Callable[[DocBuilder, Collected, pd.DataFrame, list[str], str], None]
 
 
-def _across(
+def _comparison(
     doc: DocBuilder,
     data: Collected,
     primary: Condition,
@@ -404,12 +404,12 @@ def _across(
 
 def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
-    _across(doc, data, primary, "Go versions", _version_chart, fixed="machine", along="go")
+    _comparison(doc, data, primary, "Go versions", _version_chart, fixed="machine", along="go")
 
 
 def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The toolchain with the most machines, at the primary setting."""
-    _across(doc, data, primary, "Machines", _machine_chart, fixed="go", along="machine")
+    _comparison(doc, data, primary, "Machines", _machine_chart, fixed="go", along="machine")
 
 
 def _version_chart(
