@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from analysis.report import context, html, markdown, sections
@@ -50,7 +51,7 @@ def build_document(
     data: Collected, ledger: Sequence[Block] | None, *, site_links: bool = False
 ) -> DocBuilder:
     """The report's blocks and charts, in reading order."""
-    doc = DocBuilder()
+    doc = DocBuilder(footer=partial(sections.footer, data))
     pairs = len({r.pair for r in data.records})
     machines = sorted({r.machine or "unknown" for r in data.runs})
     gos = sorted({r.go or "unknown" for r in data.runs}, key=version_key)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from analysis import plots
 from analysis.report.blocks import Block, Image, InlineLike
@@ -39,8 +41,14 @@ class ChartSpec:
 
 @dataclass
 class DocBuilder:
-    """The document under construction: blocks in order and the charts they show."""
+    """The document under construction: blocks in order and the charts they show.
 
+    ``footer`` says what a chart's costs are (machines, toolchains, settings, rounds);
+    :meth:`chart` writes it on the chart and at the end of its alt text, so the two
+    always describe the data drawn.
+    """
+
+    footer: Callable[[pd.DataFrame], str]
     blocks: list[Block] = field(default_factory=list)
     charts: list[ChartSpec] = field(default_factory=list)
 
@@ -54,15 +62,18 @@ class DocBuilder:
         caption: InlineLike,
         func: str,
         *,
+        costs: pd.DataFrame,
         svg: bool = False,
         **kwargs: Any,
     ) -> None:
-        """Add a figure block and the chart it shows (SVG too when ``svg``: the image links it)."""
+        """Add a figure block and the chart of ``costs`` it shows (SVG too when ``svg``: linked)."""
         if not hasattr(plots, func):
             raise ValueError(f"no chart function analysis.plots.{func}")
-        self.charts.append(ChartSpec(stem, func, kwargs, svg))
+        foot = self.footer(costs)
+        self.charts.append(ChartSpec(stem, func, {**kwargs, "costs": costs, "footer": foot}, svg))
         png = f"{CHARTS_DIR}/{stem}.png"
-        self.blocks.append(Image(png, alt, caption, f"{CHARTS_DIR}/{stem}.svg" if svg else ""))
+        link = f"{CHARTS_DIR}/{stem}.svg" if svg else ""
+        self.blocks.append(Image(png, f"{alt}, {foot}", caption, link))
 
 
 def draw(spec: ChartSpec, directory: Path) -> list[Path]:

@@ -254,11 +254,10 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The ratio chart, the pair table and how to read it."""
     pc = data.costs_of(primary)
     recs = data.records_of(primary)
-    foot = footer(data, pc)
     doc.add(Heading(2, "Escape cost of every pair"))
     doc.chart(
         "ratio",
-        f"Time ratio escape/noescape with 95 % interval for {len(pc)} pairs, {foot}",
+        f"Time ratio escape/noescape with 95 % interval for {len(pc)} pairs",
         "The escape variant's time per op relative to the noescape variant's, with "
         "its 95 % interval (see Method); hollow markers are pairs in which nothing escaped on "
         "this version; grouped by article section and sorted; log scale, ×1 = no "
@@ -267,7 +266,6 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         svg=True,
         costs=pc,
         title="Escape cost: time ratio escape / noescape",
-        footer=foot,
     )
     doc.add(pair_table(data, recs))
     methods = sorted({r.method for r in recs})
@@ -303,15 +301,13 @@ def per_pair(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         doc.add(Heading(3, label))
         doc.chart(
             f"pairs-{i + 1:02d}-{slug(section or 'other')}",
-            f"Time per op of escape and noescape for {len(sc)} pairs of {label}, "
-            f"{footer(data, sc)}",
+            f"Time per op of escape and noescape for {len(sc)} pairs of {label}",
             "Every sample (dots) and the median (diamond) of each variant; allocations "
             "and bytes per op under each label; the ratio and its interval on the right.",
             "pair_grid",
             samples=ps[ps["section"] == section],
             costs=sc,
             title=f"{label}: escape vs noescape time per op",
-            footer=footer(data, sc),
         )
         items = []
         for c in sc.sort_values(["order", "pair"]).itertuples(index=False):
@@ -334,13 +330,12 @@ def gc_section(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     if pc[["gc_cpu_escape", "gc_cpu_noescape"]].fillna(0).gt(0).any(axis=None):
         doc.chart(
             "gc-cost",
-            f"GC CPU time per op, escape vs noescape, {footer(data, pc)}",
+            "GC CPU time per op, escape vs noescape",
             "Median GC CPU time per op (gc-cpu-sec/op) of each variant, for the pairs "
             "that caused any GC work; hollow markers at 0 mean none.",
             "gc_cost",
             costs=pc,
             title="GC cost: GC CPU time per op",
-            footer=footer(data, pc),
         )
     else:
         doc.add(Paragraph("No GC CPU time (gc-cpu-sec/op) in these results, or no GC work."))
@@ -376,8 +371,8 @@ def _widest(
     return same[same[fixed] == best[0]], per[best[0]]
 
 
-#: Draws a comparison section's chart: (doc, data, costs compared, values compared, footer).
-_Chart: TypeAlias = Callable[[DocBuilder, Collected, pd.DataFrame, list[str], str], None]
+#: Draws a comparison section's chart: (doc, data, costs compared, values compared).
+_Chart: TypeAlias = Callable[[DocBuilder, Collected, pd.DataFrame, list[str]], None]
 
 
 def _comparison(
@@ -399,7 +394,7 @@ def _comparison(
         return
     part, values = found
     doc.add(Heading(2, heading))
-    chart(doc, data, part, values, footer(data, part))
+    chart(doc, data, part, values)
 
 
 def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
@@ -412,14 +407,11 @@ def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     _comparison(doc, data, primary, "Machines", _machine_chart, fixed="go", along="machine")
 
 
-def _version_chart(
-    doc: DocBuilder, data: Collected, part: pd.DataFrame, gos: list[str], foot: str
-) -> None:
+def _version_chart(doc: DocBuilder, data: Collected, part: pd.DataFrame, gos: list[str]) -> None:
     """The version heatmap, and the pairs that did not escape on some versions."""
     doc.chart(
         "go-versions",
-        f"Heatmap of the time ratio with its interval and extra allocs/op "
-        f"per pair and Go version, {foot}",
+        "Heatmap of the time ratio with its interval and extra allocs/op per pair and Go version",
         "Left: time ratio escape/noescape per pair and toolchain with its 95 % interval "
         "(colour on a log scale, blue below ×1, red above). Right: allocations per op "
         "the escape variant makes beyond the noescape one. Hatched cells: no escape on "
@@ -428,20 +420,17 @@ def _version_chart(
         costs=part,
         columns=gos,
         title="Escape cost by Go version",
-        footer=foot,
     )
     listed = _no_escape_list(part, "go")
     if listed is not None:
         doc.add(Paragraph("Pairs without an escape on some versions (hatched above):"), listed)
 
 
-def _machine_chart(
-    doc: DocBuilder, data: Collected, part: pd.DataFrame, ms: list[str], foot: str
-) -> None:
+def _machine_chart(doc: DocBuilder, data: Collected, part: pd.DataFrame, ms: list[str]) -> None:
     """Ratio and extra time per allocation, one point per machine."""
     doc.chart(
         "machines",
-        f"Time ratio and extra time per allocation per pair on {len(ms)} machines, {foot}",
+        f"Time ratio and extra time per allocation per pair on {len(ms)} machines",
         f"The same toolchain ({part['go'].iloc[0]}) on different machines: time ratio with 95 % "
         "interval (left) and the extra time per escaped allocation (right).",
         "machine_comparison",
@@ -449,7 +438,6 @@ def _machine_chart(
         machines=ms,
         legend_labels={m: machine_text(data, m) for m in ms},
         title="Escape cost by machine",
-        footer=foot,
     )
 
 
@@ -473,18 +461,16 @@ def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     if len(settings) < 2:
         return
     part = data.costs[(data.costs["machine"] == mg[0]) & (data.costs["go"] == mg[1])]
-    foot = footer(data, part)
     doc.add(Heading(2, "GC pressure"))
     doc.chart(
         "gc-pressure",
-        f"Heatmap of the time ratio and the escape variant's GC CPU per op per GC setting, {foot}",
+        "Heatmap of the time ratio and the escape variant's GC CPU per op per GC setting",
         "How the time ratio (left; hatched: no escape) and the escape variant's GC CPU "
         "time per op (right) change with GOGC and the live heap kept reachable.",
         "gc_pressure",
         costs=part,
         settings=settings,
         title="Escape cost under GC pressure",
-        footer=foot,
     )
 
 
@@ -500,11 +486,10 @@ def noise(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         .head(NOISE_PAIRS)
     )
     ps = samples_of(data, primary)
-    foot = footer(data, pick)
     doc.add(Heading(2, "Noise"))
     doc.chart(
         "noise",
-        f"Samples in measurement order for the {len(pick)} pairs with the widest intervals, {foot}",
+        f"Samples in measurement order for the {len(pick)} pairs with the widest intervals",
         "The pairs with the widest ratio intervals: each sample's deviation from its "
         "variant's median, in measurement order (dotted lines separate runs). Both lines "
         "moving together is drift of the machine, which the paired rounds cancel; a "
@@ -513,7 +498,6 @@ def noise(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         samples=ps[ps["pair"].isin(pick["pair"])],
         costs=pick.drop(columns="_w"),
         title="Noise: the pairs with the widest intervals",
-        footer=foot,
     )
 
 
