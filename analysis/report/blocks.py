@@ -3,9 +3,12 @@
 One job: the document model. Sections build a sequence of blocks;
 ``analysis.report.markdown`` and ``analysis.report.html`` render the same
 sequence, so the two documents never disagree and no Markdown is ever parsed
-back into HTML. Text in blocks is always *plain*: the renderers escape it for
-their format, so text taken from inputs (benchmark names, machine names,
-compiler output) is shown, never interpreted.
+back into HTML. Both are a :class:`Renderer`, whose one dispatch over the block
+and span types lives here next to the types.
+
+Text in blocks is always *plain*: the renderers escape it for their format, so
+text taken from inputs (benchmark names, machine names, compiler output) is
+shown, never interpreted.
 
 Inline content is a tuple of :data:`Inline` spans (``Text``, ``Bold``,
 ``Code``, ``Link``); constructors also accept a plain ``str`` (one ``Text``)
