@@ -83,7 +83,7 @@ def meta_for(
         "machine": machine_meta,
         "toolchain": tc.describe(),
         "gomaxprocs": os.environ.get("GOMAXPROCS") or str(os.cpu_count() or ""),
-        "module": str(module.root),
+        "module": store.portable_path(module.root),
         "cases_git_commit": _git_commit(module.root),
         "command_line": shlex.join(req.argv) if req.argv else shlex.join(sys.argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -74,6 +74,21 @@ def portable(obj: Any, home: str | None = None) -> Any:
     return obj
 
 
+def portable_path(path: str | Path) -> str:
+    """``path`` as results should record it: relative to the working directory when inside it.
+
+    The results tree itself is recorded relative to where ``bench run`` ran, so
+    a module inside that directory is too; elsewhere the home directory becomes
+    ``~`` (:func:`portable`). A published run then names no path of the machine
+    that made it.
+    """
+    p = Path(path).absolute()
+    try:
+        return p.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(portable(str(p)))
+
+
 def write_json(path: str | Path, data: dict[str, Any]) -> None:
     """Atomically write a JSON object, stamping it with our ``schema`` version."""
     payload = {"schema": SCHEMA, **{k: v for k, v in portable(data).items() if k != "schema"}}

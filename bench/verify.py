@@ -28,6 +28,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 
 from bench import diagnostics as diag
+from bench import store
 from bench.annotation import (
     HEAP,
     STACK,
@@ -431,7 +432,7 @@ def check(
         ]
     return VerifyReport(
         go=go,
-        module=str(module.root),
+        module=store.portable_path(module.root),
         annotations=tuple(checks),
         pairs=tuple(pairs),
         diagnostics=pd.diagnostics,

@@ -41,7 +41,7 @@ from analysis.report.blocks import (
 from analysis.report.markdown import md_escape
 from bench import cli, store
 from bench.cases import load_module
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, PUBLISHED, PUBLISHED_MACHINE, ROOT
 
 CASES = "^(ReturnPointer|BoxLargeInt|AppendGrowth|ChannelSendPointer)$"
 SCRIPT = "<script>alert(1)</script>"
@@ -85,11 +85,10 @@ def write_synthetic_raw(
 
 
 def published_dir() -> Path:
-    """The committed published runs (``results/published/<machine>`` or the older place)."""
-    for cand in (ROOT / "results" / "published" / "xeon-2vcpu", ROOT / "results" / "xeon-2vcpu"):
-        if cand.is_dir():
-            return cand
-    raise AssertionError("no committed published runs under results/")
+    """The committed published runs (``results/published/<machine>``)."""
+    cand = PUBLISHED / PUBLISHED_MACHINE
+    assert cand.is_dir(), f"no committed published runs in {cand}"
+    return cand
 
 
 def _files(root: Path) -> dict[str, bytes]:
