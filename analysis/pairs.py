@@ -28,6 +28,11 @@ from analysis.format import (
     fmt_ratio,
     fmt_time,
 )
+from analysis.order import condition_key
+
+
+#: The last column of a pair whose escape variant allocates no more than its noescape variant.
+NO_ESCAPE = "no escape here"
 
 
 def per_alloc_text(pa: PerAlloc | None) -> str:
@@ -70,7 +75,7 @@ def row(c: CostRecord, across: bool) -> list[str]:
         f"{fmt_bytes(c.bytes_escape)} → {fmt_bytes(c.bytes_noescape)}",
         f"{fmt_count(c.allocs_escape)} → {fmt_count(c.allocs_noescape)}",
         f"{fmt_time(c.gc_cpu_escape)} → {fmt_time(c.gc_cpu_noescape)}",
-        per_alloc_text(c.per_alloc),
+        per_alloc_text(c.per_alloc) if c.escaped else NO_ESCAPE,
     ]
 
 
@@ -110,7 +115,8 @@ def text(records: Sequence[CostRecord]) -> str:
     for c in records:
         groups.setdefault(c.condition.label, []).append(c)
     out: list[str] = []
-    for label, cs in groups.items():
+    conditions = {c.condition.label: c.condition for c in records}
+    for label, cs in sorted(groups.items(), key=lambda g: condition_key(conditions[g[0]])):
         cs = sorted(cs, key=lambda c: c.pair)
         across = any(c.across_runs is not None for c in cs)
         n_runs = max(c.n_runs for c in cs)

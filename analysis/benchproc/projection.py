@@ -25,6 +25,7 @@ from analysis.benchproc.syntax import (
     parse_projection,
     syntax_message,
 )
+from analysis.order import version_key
 from bench.model import Result
 
 
@@ -67,18 +68,13 @@ def cmp_num(a: str, b: str) -> int:
     return -1 if aa is not None else 1
 
 
-def _version_key(x: str) -> tuple[int, tuple[int, ...], str]:
-    nums = tuple(int(d) for d in re.findall(r"[0-9]+", x))
-    return (0 if nums else 1), nums, x
-
-
 def cmp_version(a: str, b: str) -> int:
     """Versions and settings by their numbers (go1.21.13 < go1.24.11, 100 < 400), words last.
 
     Not in benchproc: ``num`` parses one number, so ``go1.21.13`` has none and
     GOGC ``off`` sorts before ``100``. ``bench compare --by go|gogc`` use this.
     """
-    ka, kb = _version_key(a), _version_key(b)
+    ka, kb = version_key(a), version_key(b)
     return (ka > kb) - (ka < kb)
 
 

@@ -22,13 +22,10 @@ from analysis.claims.judge import (
     judge,
 )
 from analysis.claims.spec import ClaimSpec
+from analysis.order import version_key
 from bench.model import Result
 
 _VERSION_RE = re.compile(r"\d+")
-
-
-def version_key(go: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in _VERSION_RE.findall(go))
 
 
 def _bare(go: str) -> str:

@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable, Sequence
 
 from analysis.claims.judge import Evidence, Verdict
-from analysis.claims.ledger import ClaimRow, overall_phrase, to_json, version_key
+from analysis.claims.ledger import ClaimRow, overall_phrase, to_json
+from analysis.order import version_key
 from analysis.report import markdown
 from analysis.report.blocks import (
     Block,

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from analysis.order import version_key
 from analysis.report import context, html, markdown, sections
 from analysis.report.blocks import Block, Code, Document, Heading, Link, Paragraph
 from analysis.report.charts import CHARTS_DIR, DocBuilder, draw_all
-from analysis.report.collect import Collected, ManifestLike, gather, version_key
+from analysis.report.collect import Collected, ManifestLike, gather
 from analysis.report.context import LEDGER_HTML, LEDGER_MD
 from analysis.report.ledger_page import ledger_document
 from analysis.report.sections import plural

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from analysis import escape_cost
+from analysis.order import gogc_key, size_key, version_key
 from bench.model import LoadedRun, Result
 
 DEFAULT_GOGC = "100"
@@ -136,29 +137,9 @@ class Collected:
         return self.costs[self.costs["cond"] == cond]
 
 
-def version_key(go: str) -> tuple[tuple[int, ...], str]:
-    """Go versions in numeric order (go1.9 before go1.21)."""
-    return tuple(int(x) for x in re.findall(r"\d+", go)), go
-
-
-def _size_key(text: str) -> tuple[float, str]:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*", text, re.IGNORECASE)
-    if not m:
-        return math.inf, text
-    mult = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2).upper()]
-    return float(m.group(1)) * mult, text
-
-
-def _gogc_key(text: str) -> tuple[float, str]:
-    try:
-        return float(text), text
-    except ValueError:
-        return math.inf, text  # "off" after every number
-
-
 def setting_key(c: Condition) -> tuple[Any, ...]:
     """GC settings in a reading order: live heap, then GOGC, numerically."""
-    return _size_key(c.live_heap), _gogc_key(c.gogc)
+    return size_key(c.live_heap), gogc_key(c.gogc)
 
 
 def condition_key(c: Condition) -> tuple[Any, ...]:
@@ -400,5 +381,4 @@ __all__ = [
     "pair_name",
     "samples_of",
     "setting_key",
-    "version_key",
 ]

@@ -14,6 +14,7 @@ from statistics import median
 from typing import Any
 
 from analysis.format import fmt_bytes, fmt_count, fmt_time, is_number
+from analysis.order import version_key
 from analysis.report.blocks import (
     Block,
     Bold,
@@ -35,7 +36,6 @@ from analysis.report.collect import (
     TIME_UNIT,
     Collected,
     meta,
-    version_key,
 )
 from analysis.report.sections import plural
 from bench.model import LoadedRun, Result

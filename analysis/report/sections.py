@@ -26,6 +26,7 @@ from analysis.format import (
     fmt_time,
     is_number,
 )
+from analysis.order import version_key
 from analysis.plots import slug
 from analysis.report.blocks import Bold, Heading, Inlines, List, Paragraph, Table, inlines
 from analysis.report.charts import DocBuilder
@@ -36,7 +37,6 @@ from analysis.report.collect import (
     condition_of,
     samples_of,
     setting_key,
-    version_key,
 )
 
 #: How many of the noisiest pairs the noise chart inspects.
