@@ -31,8 +31,16 @@ from analysis.format import (
 from analysis.order import condition_key
 
 
-#: The last column of a pair whose escape variant allocates no more than its noescape variant.
+#: The last column of a pair whose escape variant allocates nothing (boxing from a static
+#: table, a small make on the stack) or no more than its noescape variant (a size pair).
 NO_ESCAPE = "no escape here"
+NO_EXTRA_ALLOC = "no extra allocation"
+
+
+def _last_cell(c: CostRecord) -> str:
+    if c.escaped:
+        return per_alloc_text(c.per_alloc)
+    return NO_EXTRA_ALLOC if c.allocs_escape else NO_ESCAPE
 
 
 def per_alloc_text(pa: PerAlloc | None) -> str:
@@ -75,7 +83,7 @@ def row(c: CostRecord, across: bool) -> list[str]:
         f"{fmt_bytes(c.bytes_escape)} → {fmt_bytes(c.bytes_noescape)}",
         f"{fmt_count(c.allocs_escape)} → {fmt_count(c.allocs_noescape)}",
         f"{fmt_time(c.gc_cpu_escape)} → {fmt_time(c.gc_cpu_noescape)}",
-        per_alloc_text(c.per_alloc) if c.escaped else NO_ESCAPE,
+        _last_cell(c),
     ]
 
 
