@@ -30,7 +30,6 @@ from analysis.format import (
 )
 from analysis.order import condition_key
 
-
 #: The last column of a pair whose escape variant allocates nothing (boxing from a static
 #: table, a small make on the stack) or no more than its noescape variant (a size pair).
 NO_ESCAPE = "no escape here"
