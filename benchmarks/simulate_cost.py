@@ -8,6 +8,13 @@ the repository root::
 
     python benchmarks/simulate_cost.py                 # 2000 replicates, about a minute
     python benchmarks/simulate_cost.py --reps 400      # quicker
+    python benchmarks/simulate_cost.py --published results/published   # the real runs
+
+With ``--published DIR`` it prints instead what the real runs under DIR look
+like through the same lenses: each method's interval width relative to the
+moving-block one (median over pair × condition × run), the lag-1
+autocorrelation of the per-round log-ratios (is there memory between
+rounds?), and the share of outlying rounds (spikes).
 
 **The model** (time per op, log scale, one pair, ``R`` rounds; true ratio
 ×1.3, so the true log-ratio θ = log 1.3 is the centre of symmetry, mean and
@@ -55,7 +62,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from analysis import escape_cost  # noqa: E402
 from analysis.rank_interval import signed_rank  # noqa: E402
+from bench import benchfmt  # noqa: E402
 
 TRUE_RATIO = 1.3
 SHARED_SD = 0.10
@@ -173,14 +182,51 @@ def evaluate(
     }
 
 
+def real_runs(root: Path, seed: int) -> None:
+    """The published runs through the simulation's lenses: widths, memory, spikes."""
+    raws = sorted(root.rglob("raw.txt"))
+    results = [r for f in raws for r in benchfmt.parse_file(f).results]
+    groups = [g for g in escape_cost.pair_samples(results) if g.paired and len(g.escape) >= 8]
+    rng = np.random.default_rng(seed)
+    ratios: dict[str, list[float]] = {m: [] for m in METHODS if m != BASELINE}
+    lag1, spikes, rounds = [], 0, 0
+    for g in groups:
+        e, n = np.asarray(g.escape), np.asarray(g.noescape)
+        lo, hi = METHODS[BASELINE](e, n, rng)
+        for m in ratios:
+            mlo, mhi = METHODS[m](e, n, rng)
+            ratios[m].append((mhi - mlo) / (hi - lo))
+        d = np.log(e) - np.log(n)
+        if d.std() > 0:
+            lag1.append(float(np.corrcoef(d[:-1], d[1:])[0, 1]))
+        mad = np.median(np.abs(d - np.median(d))) * 1.4826
+        spikes += int(np.sum(np.abs(d - np.median(d)) > 4 * mad)) if mad > 0 else 0
+        rounds += d.size
+    print(
+        f"{len(raws)} runs, {len(groups)} pair × condition × run groups, "
+        f"{rounds} paired rounds ({len(groups[0].escape) if groups else 0} per run)"
+    )
+    for m, xs in ratios.items():
+        print(f"width ÷ moving-block width, median: {m}: {np.median(xs):.2f}")
+    print(
+        f"lag-1 autocorrelation of per-round log-ratios: median {np.median(lag1):+.2f}, "
+        f"sd {np.std(lag1, ddof=1):.2f}"
+    )
+    print(f"rounds more than 4 MADs from their group's median: {spikes / rounds:.1%}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=2000, help="simulated runs per cell")
     ap.add_argument("--seed", type=int, default=20261129)
+    ap.add_argument("--published", type=Path, help="describe the real runs under this directory")
     args = ap.parse_args(argv)
     cmd = shlex.join(["python", "benchmarks/simulate_cost.py", *(sys.argv[1:] if argv is None
                                                                else argv)])  # fmt: skip
     print(f"command: {cmd}")
+    if args.published:
+        real_runs(args.published, args.seed)
+        return 0
     print(
         f"true ratio ×{TRUE_RATIO}; nominal {CONFIDENCE:.0%}; {args.reps} simulated runs per row; "
         "cell = coverage · width ÷ moving-block width on the same run (median over runs; "
