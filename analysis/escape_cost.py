@@ -53,6 +53,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis import stats
+from analysis.order import gogc_key, size_key, version_key
 from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
 from bench.errors import BenchError
 from bench.model import Result
@@ -85,6 +86,20 @@ class Condition:
     benchtime: str
     count: str
     order: str
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Reading order: machine, toolchain, live heap, GOGC, GOMAXPROCS, then the rest."""
+        return (
+            self.machine,
+            version_key(self.go),
+            size_key(self.live_heap),
+            gogc_key(self.gogc),
+            version_key(self.gomaxprocs),
+            version_key(self.benchtime),
+            version_key(self.count),
+            self.order,
+        )
 
     def differs(self, other: Condition) -> str | None:
         """The first setting in which ``other`` differs, as ``name (a vs b)``, or None."""

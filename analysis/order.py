@@ -1,9 +1,10 @@
 """How versions and settings sort for people: by their numbers, words after them.
 
-One job: sort keys. ``go1.9 < go1.21.13 < go1.27.3``, GOGC ``50 < 100 < 400 <
-off``, live heap ``0 < 64MiB < 1GiB``, so tables, columns, charts and the
+One job: sort keys. ``go1.9 < go1.21.13 < go1.27.3``, GOGC ``50 < 100 < 400
+< off``, live heap ``0 < 64MiB < 1GiB``, so tables, columns, charts and the
 claims ledger list toolchains and settings in reading order, not in string
-order or in the order runs happened to be found. Used by ``pairs``,
+order or in the order runs happened to be found
+(``escape_cost.Condition.sort_key`` combines them for a whole condition). Used by ``pairs``,
 ``benchproc`` (the ``@version`` order), ``claims`` and ``report``.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Protocol
 
 _NUMBER = re.compile(r"[0-9]+")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*", re.IGNORECASE)
@@ -38,28 +38,3 @@ def size_key(text: str) -> tuple[float, str]:
     if not m:
         return math.inf, text
     return float(m.group(1)) * _SCALE[m.group(2).upper()], text
-
-
-class _Condition(Protocol):
-    machine: str
-    go: str
-    gogc: str
-    live_heap: str
-    gomaxprocs: str
-    benchtime: str
-    count: str
-    order: str
-
-
-def condition_key(c: _Condition) -> tuple[Any, ...]:
-    """An escape-cost condition: machine, toolchain, live heap, GOGC, GOMAXPROCS, then the rest."""
-    return (
-        c.machine,
-        version_key(c.go),
-        size_key(c.live_heap),
-        gogc_key(c.gogc),
-        version_key(c.gomaxprocs),
-        version_key(c.benchtime),
-        version_key(c.count),
-        c.order,
-    )
