@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     ProgressColumn,
@@ -93,15 +94,6 @@ def clock(seconds: float) -> str:
     return (
         f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
     )
-
-
-def fmt_bytes(n: float) -> str:
-    # TODO(format): analysis.format.fmt_bytes, once bench may use it
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
 
 
 class _EtaColumn(ProgressColumn):
@@ -211,7 +203,7 @@ class Progress:
                 ph.stopped = True
                 ph.update(detail="failed")
             else:
-                shown = f"{fmt_bytes(done)}" + (f" of {fmt_bytes(total)}" if total else "")
+                shown = decimal(int(done)) + (f" of {decimal(int(total))}" if total else "")
                 ph.update(completed=done, total=total, detail=shown)
             if finished:
                 self._finish(current.pop(what))

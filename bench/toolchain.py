@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.errors import ToolchainError
 
@@ -216,6 +217,16 @@ def available_versions(pip: Sequence[str] | None = None) -> list[str]:
             vs = [v.strip() for v in line.split(":", 1)[1].split(",") if v.strip()]
             return sorted(vs, key=version_key, reverse=True)
     return []
+
+
+def listing() -> dict[str, Any]:
+    """What ``bench toolchains`` shows: the bundled version, installed and installable ones."""
+    return {
+        "bundled": find("bundled").version if bundled_go() else None,
+        "installed": installed_versions(),
+        "installable": available_versions(),
+        "cache": str(cache_dir() / "go"),
+    }
 
 
 def installed_versions() -> list[str]:

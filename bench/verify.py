@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from bench import diagnostics as diag
 from bench import store
@@ -69,6 +70,25 @@ __all__ = [
 ]
 
 FORMATS = ("text", "json")
+
+
+def verify_runs(
+    toolchains: Sequence[Toolchain], module: Module, runs: Mapping[str, Path]
+) -> list[VerifyReport]:
+    """``verify`` per toolchain, with that toolchain's measured run (``runs[version]``) if any.
+
+    The report is also stored as the run's escape.json, so the run carries the
+    compiler's verdict on the code it measured.
+    """
+    reports = []
+    for tc in toolchains:
+        run_dir = runs.get(tc.version)
+        results = store.load_input(run_dir)[0].parsed.results if run_dir else None
+        report = verify(tc, module, results)
+        if run_dir is not None:
+            store.write_json(run_dir / store.ESCAPE, report.to_json())
+        reports.append(report)
+    return reports
 
 
 # --------------------------------------------------------------------------

