@@ -41,6 +41,8 @@ from analysis.benchproc.syntax import QueryError as QueryError  # re-exported: p
 from analysis.benchproc.units import Units, tidy, unit_assumption, unit_better, unit_meta
 from analysis.stats import Comparison, Sample, Summary
 from bench.model import Result
+from bench.vocab import units
+from bench.vocab.condition import Condition, condition_of
 
 Correction = Literal["holm", "none"]
 
@@ -253,7 +255,7 @@ class _Collected:
     col_sample_sec: dict[tuple[str, ...], list[float]] = field(default_factory=dict)
     #: The records that passed the filter, and the condition of each sec/op row.
     kept: list[Result] = field(default_factory=list)
-    conditions: dict[_Key, escape_cost.Condition] = field(default_factory=dict)
+    conditions: dict[_Key, Condition] = field(default_factory=dict)
 
 
 def _collect(results: Iterable[Result], p: Query, compat: bool) -> _Collected:
@@ -275,8 +277,8 @@ def _collect(results: Iterable[Result], p: Query, compat: bool) -> _Collected:
             out.col_sample_sec.setdefault(col_key, []).append(sec * r.iters)
         out.kept.append(r)
         for v, tkey in zip(r.values, table_keys, strict=True):
-            if v.unit == escape_cost.TIME_UNIT:
-                out.conditions.setdefault((tkey, row_key), escape_cost.condition_of(r))
+            if v.unit == units.TIME:
+                out.conditions.setdefault((tkey, row_key), condition_of(r))
             c = out.tables.setdefault(tkey, {}).setdefault((row_key, col_key), _BuildCell())
             c.values.append(float(v.value))
             c.residues.add(res_key)
@@ -361,7 +363,7 @@ def _table(
         tuple(_column_summary(row_objs, i, compat) for i in range(len(cols))),
         () if compat else _table_notes(row_objs, opts),
     )
-    if costs and unit == escape_cost.TIME_UNIT:
+    if costs and unit == units.TIME:
         conds = {p.row.string_values(rk): got.conditions.get((tkey, rk)) for rk in rows}
         table = variant_verdicts(table, conds, costs)
     return table
@@ -551,7 +553,7 @@ def _table_notes(rows: Sequence[Row], opts: CompareOptions) -> tuple[str, ...]:
 # --- the escape-cost hook -----------------------------------------------------------
 
 #: Escape-cost records by (pair, condition).
-Costs = Mapping[tuple[str, escape_cost.Condition], escape_cost.CostRecord]
+Costs = Mapping[tuple[str, Condition], escape_cost.CostRecord]
 
 
 def _is_variant(p: Query, opts: CompareOptions) -> bool:
@@ -565,7 +567,7 @@ def _costs(got: _Collected, opts: CompareOptions) -> Costs:
 
 
 def variant_verdicts(
-    table: Table, conditions: Mapping[str, escape_cost.Condition | None], costs: Costs
+    table: Table, conditions: Mapping[str, Condition | None], costs: Costs
 ) -> Table:
     """``--by variant``: a sec/op table's verdicts from the one escape-cost estimator.
 

@@ -53,76 +53,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis import stats
-from analysis.order import gogc_key, size_key, version_key
 from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
 from bench.errors import BenchError
 from bench.model import Result
+from bench.vocab import keys, units
+from bench.vocab.condition import Condition, condition_of, differing_fields
 
-TIME_UNIT = "sec/op"
-ALLOCS_UNIT = "allocs/op"
-BYTES_UNIT = "B/op"
-GC_CPU_UNIT = "gc-cpu-sec/op"
-#: raw.txt config keys this module reads (besides machine, go-version, gogc, live-heap).
-ORDER_KEY = "escapebench-order"
-SAMPLES_PER_ROUND_KEY = "escapebench-samples-per-round"
-BENCHTIME_KEY = "escapebench-benchtime"
-COUNT_KEY = "escapebench-count"
 #: Fewest rounds whose signed-rank test can reach p < 0.05 two-sided (2 / 2**6 = 0.031).
 MIN_ROUNDS = 6
 PAIRED_METHOD = "paired rounds: Hodges–Lehmann + Wilcoxon signed-rank"
 UNPAIRED_METHOD = "unpaired: two-sample Hodges–Lehmann + Mann–Whitney"
 ACROSS_METHOD = "t-interval over per-run log estimates"
-
-
-@dataclass(frozen=True)
-class Condition:
-    """The settings that must agree before samples may be pooled ("" where unknown)."""
-
-    machine: str
-    go: str
-    gogc: str
-    live_heap: str
-    gomaxprocs: str
-    benchtime: str
-    count: str
-    order: str
-
-    @property
-    def sort_key(self) -> tuple[Any, ...]:
-        """Reading order: machine, toolchain, live heap, GOGC, GOMAXPROCS, then the rest."""
-        return (
-            self.machine,
-            version_key(self.go),
-            size_key(self.live_heap),
-            gogc_key(self.gogc),
-            version_key(self.gomaxprocs),
-            version_key(self.benchtime),
-            version_key(self.count),
-            self.order,
-        )
-
-    def differs(self, other: Condition) -> str | None:
-        """The first setting in which ``other`` differs, as ``name (a vs b)``, or None."""
-        for f in self.__dataclass_fields__:
-            a, b = getattr(self, f), getattr(other, f)
-            if a != b:
-                return f"{f} ({a or 'unknown'} vs {b or 'unknown'})"
-        return None
-
-    @property
-    def label(self) -> str:
-        """``go1.27.3 · epyc-2vcpu · GOGC=100 · live heap 0 · GOMAXPROCS=2 · interleaved``."""
-        parts = [
-            self.go,
-            self.machine,
-            self.gogc and f"GOGC={self.gogc}",
-            self.live_heap and f"live heap {self.live_heap}",
-            self.gomaxprocs and f"GOMAXPROCS={self.gomaxprocs}",
-            self.benchtime and f"benchtime {self.benchtime}",
-            self.count and f"count {self.count}",
-            self.order or "sequential",
-        ]
-        return " · ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -233,24 +174,9 @@ class CostRecord:
 # --- from records to pair samples ----------------------------------------------------
 
 
-def condition_of(r: Result) -> Condition:
-    """The condition a record was measured under, from its config lines and name."""
-    procs = r.name.procs
-    return Condition(
-        machine=r.config_value("machine") or r.config_value("cpu") or "",
-        go=r.config_value("go-version") or "",
-        gogc=r.config_value("gogc") or "",
-        live_heap=r.config_value("live-heap") or "",
-        gomaxprocs="" if procs is None else str(procs),
-        benchtime=r.config_value(BENCHTIME_KEY) or "",
-        count=r.config_value(COUNT_KEY) or "",
-        order=r.config_value(ORDER_KEY) or "",
-    )
-
-
 def _samples_per_round(r: Result) -> int:
     try:
-        return max(1, int(r.config_value(SAMPLES_PER_ROUND_KEY) or 1))
+        return max(1, int(r.config_value(keys.SAMPLES_PER_ROUND) or 1))
     except ValueError:
         return 1
 
@@ -278,7 +204,7 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
     groups: dict[tuple[str, Condition, str], tuple[list[Result], list[Result]]] = {}
     for r in results:
         v = r.name.variant
-        if v not in ("escape", "noescape") or r.get(TIME_UNIT) is None:
+        if v not in ("escape", "noescape") or r.get(units.TIME) is None:
             continue
         cond = condition_of(r)
         pair = r.name.pair if not cond.gomaxprocs else f"{r.name.pair}-{cond.gomaxprocs}"
@@ -288,8 +214,8 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
     for (run, cond, pair), (e, n) in groups.items():
         if not e or not n:
             continue
-        te = [float(x) for r in e if (x := r.get(TIME_UNIT)) is not None]
-        tn = [float(x) for r in n if (x := r.get(TIME_UNIT)) is not None]
+        te = [float(x) for r in e if (x := r.get(units.TIME)) is not None]
+        tn = [float(x) for r in n if (x := r.get(units.TIME)) is not None]
         paired = cond.order == "interleaved"
         if paired:
             k = _samples_per_round(e[0])
@@ -311,12 +237,12 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
                 escape=tuple(te),
                 noescape=tuple(tn),
                 paired=paired,
-                allocs_escape=_median_of(e, ALLOCS_UNIT),
-                allocs_noescape=_median_of(n, ALLOCS_UNIT),
-                bytes_escape=_median_of(e, BYTES_UNIT),
-                bytes_noescape=_median_of(n, BYTES_UNIT),
-                gc_cpu_escape=_median_of(e, GC_CPU_UNIT),
-                gc_cpu_noescape=_median_of(n, GC_CPU_UNIT),
+                allocs_escape=_median_of(e, units.ALLOCS),
+                allocs_noescape=_median_of(n, units.ALLOCS),
+                bytes_escape=_median_of(e, units.BYTES),
+                bytes_noescape=_median_of(n, units.BYTES),
+                gc_cpu_escape=_median_of(e, units.GC_CPU),
+                gc_cpu_noescape=_median_of(n, units.GC_CPU),
                 dropped=dropped,
             )
         )
@@ -325,11 +251,7 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
 
 def differing_settings(records: Sequence[CostRecord]) -> list[str]:
     """The settings (``Condition`` fields) that differ between ``records``: why they stay apart."""
-    return [
-        f
-        for f in Condition.__dataclass_fields__
-        if len({getattr(r.condition, f) for r in records}) > 1
-    ]
+    return differing_fields([r.condition for r in records])
 
 
 def check_poolable(samples: Sequence[PairSamples]) -> None:
@@ -581,13 +503,11 @@ __all__ = [
     "PAIRED_METHOD",
     "UNPAIRED_METHOD",
     "AcrossRuns",
-    "Condition",
     "CostRecord",
     "Location",
     "PairSamples",
     "PerAlloc",
     "check_poolable",
-    "condition_of",
     "cost_record",
     "cost_records",
     "differing_settings",

@@ -3,8 +3,8 @@
 One job: sort keys. ``go1.9 < go1.21.13 < go1.27.3``, GOGC ``50 < 100 < 400
 < off``, live heap ``0 < 64MiB < 1GiB``, so tables, columns, charts and the
 claims ledger list toolchains and settings in reading order, not in string
-order or in the order runs happened to be found
-(``escape_cost.Condition.sort_key`` combines them for a whole condition). Used by ``pairs``,
+order or in the order runs happened to be found (:func:`condition_key` combines
+them for a whole ``bench.vocab.condition.Condition``). Used by ``pairs``,
 ``benchproc`` (the ``@version`` order), ``claims`` and ``report``.
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+
+from bench.vocab.condition import Condition
 
 _NUMBER = re.compile(r"[0-9]+")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*", re.IGNORECASE)
@@ -38,3 +40,20 @@ def size_key(text: str) -> tuple[float, str]:
     if not m:
         return math.inf, text
     return float(m.group(1)) * _SCALE[m.group(2).upper()], text
+
+
+def condition_key(c: Condition) -> tuple[object, ...]:
+    """Reading order of a condition: machine, toolchain, live heap, GOGC, GOMAXPROCS, the rest."""
+    return (
+        c.machine,
+        version_key(c.go),
+        size_key(c.live_heap),
+        gogc_key(c.gogc),
+        version_key(c.gomaxprocs),
+        version_key(c.benchtime),
+        version_key(c.count),
+        c.order,
+        c.module,
+        c.sources,
+        c.calibration,
+    )

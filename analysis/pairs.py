@@ -28,6 +28,7 @@ from analysis.format import (
     fmt_ratio,
     fmt_time,
 )
+from analysis.order import condition_key
 
 #: The last column of a pair whose escape variant allocates nothing (boxing from a static
 #: table, a small make on the stack) or no more than its noescape variant (a size pair).
@@ -122,7 +123,7 @@ def text(records: Sequence[CostRecord]) -> str:
         groups.setdefault(c.condition.label, []).append(c)
     out: list[str] = []
     conditions = {c.condition.label: c.condition for c in records}
-    for label, cs in sorted(groups.items(), key=lambda g: conditions[g[0]].sort_key):
+    for label, cs in sorted(groups.items(), key=lambda g: condition_key(conditions[g[0]])):
         cs = sorted(cs, key=lambda c: c.pair)
         across = any(c.across_runs is not None for c in cs)
         n_runs = max(c.n_runs for c in cs)

@@ -28,6 +28,7 @@ from analysis import pairs, stats
 from analysis import rank_interval as ri
 from bench import benchfmt
 from bench.errors import BenchError
+from bench.vocab import keys
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -173,7 +174,7 @@ def test_pair_samples_builds_rounds_once() -> None:
 def test_samples_per_round_take_the_median_of_each_round_and_drop_a_partial_one() -> None:
     e, n = [20.0, 21, 40, 41, 60], [10.0, 11, 20, 21]
     rows = [("escape", x) for x in e] + [("noescape", x) for x in n]
-    extra = f"{ec.SAMPLES_PER_ROUND_KEY}: 2\n"
+    extra = f"{keys.SAMPLES_PER_ROUND}: 2\n"
     (s,) = ec.pair_samples(_parse(_raw("interleaved", rows, extra=extra)))
     assert s.escape == pytest.approx((20.5e-9, 40.5e-9)) and s.dropped == 1
 
@@ -227,9 +228,9 @@ def test_different_conditions_are_never_pooled() -> None:
 
 def test_benchtime_and_count_split_conditions_when_recorded() -> None:
     quick = _parse(_raw("interleaved", _interleaved([20.0] * 6, [10.0] * 6),
-                        extra=f"{ec.BENCHTIME_KEY}: 5ms\n"), "quick")  # fmt: skip
+                        extra=f"{keys.BENCHTIME}: 5ms\n"), "quick")  # fmt: skip
     full = _parse(_raw("interleaved", _interleaved([20.0] * 6, [10.0] * 6),
-                       extra=f"{ec.BENCHTIME_KEY}: 100ms\n"), "full")  # fmt: skip
+                       extra=f"{keys.BENCHTIME}: 100ms\n"), "full")  # fmt: skip
     assert len(ec.cost_records(quick + full)) == 2
     with pytest.raises(BenchError, match="benchtime"):
         ec.cost_records(quick + full, pool=True)

@@ -14,8 +14,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-#: What analysis may import from bench: the data model and the error family, nothing that measures.
-ALLOWED = {"bench.model", "bench.errors"}
+#: What analysis may import from bench: the data model, the error family and the shared
+#: vocabulary (units, config keys, conditions), nothing that measures.
+ALLOWED = {"bench.model", "bench.errors", "bench.vocab"}
 
 
 def contracts() -> list[dict]:

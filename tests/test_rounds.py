@@ -13,6 +13,7 @@ import pytest
 
 from analysis import escape_cost
 from bench import benchfmt, matrix, run, store
+from bench.vocab import keys
 
 # --- how bench run writes rounds (real toolchain, tiny module) --------------------------
 
@@ -58,7 +59,7 @@ def test_calibration_is_recorded_and_every_sample_uses_it(tiny: Path, tmp_path: 
     for r in benchfmt.parse(raw, "raw").results:
         assert f"{r.iters}x" == calib[r.name.without_procs]  # fixed N, no ramp-up
     assert "escapebench-seed: 5" in raw
-    assert escape_cost.SAMPLES_PER_ROUND_KEY not in raw  # absent when 1
+    assert keys.SAMPLES_PER_ROUND not in raw  # absent when 1
 
 
 @pytest.mark.toolchain
@@ -66,7 +67,7 @@ def test_samples_per_round_writes_whole_rounds_in_order(tiny: Path, tmp_path: Pa
     d = _run_tiny(tiny, tmp_path / "r", count=3, benchtime="2ms", seed=11, samples_per_round=2)
     parsed = benchfmt.parse_file(d / store.RAW)
     res = parsed.results
-    assert res[0].config_value(escape_cost.SAMPLES_PER_ROUND_KEY) == "2"
+    assert res[0].config_value(keys.SAMPLES_PER_ROUND) == "2"
     names = [r.name.without_procs for r in res]
     assert len(names) == 2 * 3 * 2
     # each process wrote its two samples together; variants alternate first by round
