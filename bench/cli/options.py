@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench import __version__, plan
-from bench.cli import analyse, measure
+from bench.cli import analyse, doctor, escapes, measure, prices
 from bench.errors import BenchError
 from bench.run import parse_benchtime, parse_size
 
@@ -452,4 +452,7 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> argpar
     _add_measure(sub)
     _add_compare(sub)
     _add_readers(sub)
+    # commands that own their flags in their own module (ARCHITECTURE.md, "adding a subcommand")
+    for command in (prices, escapes, doctor):
+        command.add_parser(sub)
     return ap

@@ -1,0 +1,18 @@
+"""``bench escapes``: its flags, one library call, printing (being built; see the open issue)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from bench.errors import BenchError
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``bench escapes`` on the subcommand parser."""
+    p = sub.add_parser("escapes", help="(being built)")
+    p.set_defaults(func=cmd_escapes)
+
+
+def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    raise BenchError("bench escapes: not built yet")
