@@ -21,6 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench import benchfmt as bf
+from bench import benchunit as bu
+from bench import benchwriter as bw
+from bench import gostrconv as gs
 from bench.errors import InputError
 from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
 
@@ -127,7 +130,7 @@ def _r(
     name: str, iters: int, *values: tuple[float, str], config: tuple[tuple[str, str], ...] = ()
 ) -> tuple[Any, ...]:
     """The comparable core of an expected result (like reader_test.go's builder)."""
-    return (name, iters, tuple(bf.make_value(v, u) for v, u in values), config)
+    return (name, iters, tuple(bu.make_value(v, u) for v, u in values), config)
 
 
 def _core(rec: bf.Record) -> Any:
@@ -187,7 +190,7 @@ def test_oracle_floats_format_like_go(case: oracle.OracleCase) -> None:
     for e in case.jsonl("parse.jsonl"):
         for v in e.get("values") or []:
             for key in ("value", "orig_value"):
-                assert bf.format_float(float(v[key])) == v[key]
+                assert gs.format_float(float(v[key])) == v[key]
 
 
 # ---------------------------------------------------------------- golden
@@ -210,7 +213,7 @@ def test_golden_tricky_written(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Writer output matches Go's benchfmt.Writer byte for byte."""
     monkeypatch.chdir(DATA)
     want = bf.decode((DATA / "tricky.written.txt").read_bytes())
-    assert bf.format_records(bf.iter_args(_golden_argv())) == want
+    assert bw.format_records(bf.iter_args(_golden_argv())) == want
 
 
 # ---------------------------------------------------------------- reader tables
@@ -383,7 +386,7 @@ def test_zero_and_inf_round_trip_in_both_modes(benchstat: bool) -> None:
     """Whatever the tidying rule, writing gives back the text read."""
     text = "BenchmarkA 1 0 ns/op 0 gc-cpu-ns/op +Inf MB/s 0 B/op\n"
     (res,) = bf.parse(text, "f", benchstat=benchstat).results
-    assert bf.format_result(res) + "\n" == text
+    assert bw.format_result(res) + "\n" == text
     units = {v.unit for v in res.values}
     assert units == (
         {"ns/op", "gc-cpu-ns/op", "MB/s", "B/op"}
@@ -426,7 +429,7 @@ def test_nan_keeps_an_original_like_go() -> None:
     ],
 )
 def test_tidy_unit(unit: str, tidied: str, factor: float) -> None:
-    assert bf.tidy_unit(unit) == (tidied, factor)
+    assert bu.tidy_unit(unit) == (tidied, factor)
 
 
 @pytest.mark.parametrize(
@@ -487,11 +490,11 @@ def test_split_name(full: str, base: str, parts: tuple[str, ...]) -> None:
     ],
 )
 def test_parse_float_is_go_strconv(s: str, value: float, err: str | None) -> None:
-    assert bf.parse_float(s) == (value, err)
+    assert gs.parse_float(s) == (value, err)
 
 
 def test_parse_float_nan() -> None:
-    v, err = bf.parse_float("NaN")
+    v, err = gs.parse_float("NaN")
     assert math.isnan(v) and err is None
 
 
@@ -512,7 +515,7 @@ def test_parse_float_nan() -> None:
     ],
 )
 def test_parse_int_is_go_atoi(s: str, value: int, err: str | None) -> None:
-    assert bf.parse_int(s) == (value, err)
+    assert gs.parse_int(s) == (value, err)
 
 
 @pytest.mark.parametrize(
@@ -538,7 +541,7 @@ def test_parse_int_is_go_atoi(s: str, value: int, err: str | None) -> None:
     ],
 )
 def test_format_float_is_go_v(x: float, s: str) -> None:
-    assert bf.format_float(x) == s
+    assert gs.format_float(x) == s
 
 
 # ---------------------------------------------------------------- inputs
@@ -656,18 +659,18 @@ BenchmarkTwo 1 1 no-tidy-B/op
 
 def test_writer_round_trips_go_writer_test() -> None:
     """benchfmt/writer_test.go: read then write reproduces the input."""
-    assert bf.format_records(bf.Reader().read(GO_WRITER_INPUT, "test", label="")) == GO_WRITER_INPUT
+    assert bw.format_records(bf.Reader().read(GO_WRITER_INPUT, "test", label="")) == GO_WRITER_INPUT
 
 
 def test_writer_pieces() -> None:
     (res,) = bf.parse("goos: linux\nBenchmarkA-8 10 1.5 ns/op 0 B/op 2 MB/s\n", "f").results
-    assert bf.format_result(res) == "BenchmarkA-8 10 1.5 ns/op 0 B/op 2 MB/s"
-    w = bf.Writer()
+    assert bw.format_result(res) == "BenchmarkA-8 10 1.5 ns/op 0 B/op 2 MB/s"
+    w = bw.Writer()
     assert w.write(res) == "goos: linux\n\nBenchmarkA-8 10 1.5 ns/op 0 B/op 2 MB/s\n"
     assert w.write(res) == "BenchmarkA-8 10 1.5 ns/op 0 B/op 2 MB/s\n"
     assert w.write(SyntaxErr("f", 1, "x")) == ""
     assert (
-        bf.format_unit_meta(UnitMeta("sec/op", "assume", "exact", "ns/op"))
+        bw.format_unit_meta(UnitMeta("sec/op", "assume", "exact", "ns/op"))
         == "Unit ns/op assume=exact"
     )
     with pytest.raises(TypeError):
@@ -676,7 +679,7 @@ def test_writer_pieces() -> None:
 
 def test_format_config() -> None:
     assert (
-        bf.format_config([(".file", "x"), ("goos", "linux"), ("gogc", "")])
+        bw.format_config([(".file", "x"), ("goos", "linux"), ("gogc", "")])
         == "goos: linux\ngogc:\n"
     )
     for bad in [
@@ -688,7 +691,7 @@ def test_format_config() -> None:
         ("k", " lead"),
     ]:
         with pytest.raises(ValueError):
-            bf.format_config([bad])
+            bw.format_config([bad])
 
 
 # ---------------------------------------------------------------- properties
@@ -767,7 +770,7 @@ def _results(draw: st.DrawFn) -> list[Result]:
     out = []
     for _ in range(draw(st.integers(1, 8))):
         values = tuple(
-            bf.make_value(draw(_floats), draw(_units)) for _ in range(draw(st.integers(1, 4)))
+            bu.make_value(draw(_floats), draw(_units)) for _ in range(draw(st.integers(1, 4)))
         )
         out.append(Result(bf.split_name(draw(_names)), draw(_iters), values, config))
     return out
@@ -777,7 +780,7 @@ def _results(draw: st.DrawFn) -> list[Result]:
 @given(_results())
 def test_round_trip_generated_results(results: list[Result]) -> None:
     """Results -> text -> parse gives the same results (writer_test as a property)."""
-    text = bf.format_records(results)
+    text = bw.format_records(results)
     back = bf.parse(text, "gen").results
     assert bf.parse(text, "gen").errors == []
     assert [(r.name, r.iters, r.values, r.config) for r in back] == [
@@ -820,10 +823,10 @@ def test_read_write_read_is_stable(ops: list[tuple[str, str, str]]) -> None:
     second write reproduces the first byte for byte.
     """
     first = list(bf.Reader().read(_render(ops), "f"))
-    text = bf.format_records(first)
+    text = bw.format_records(first)
     second = list(bf.Reader().read(text, "f"))
     assert _written_part(second) == _written_part(first)
-    assert bf.format_records(second) == text
+    assert bw.format_records(second) == text
 
 
 def _written_part(recs: list[bf.Record]) -> list[Any]:
