@@ -196,6 +196,81 @@ def source_hash(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+_GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
+_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)", re.M | re.S)
+_IMPORT_LINE = re.compile(r'^import\s+(?:[\w.]+\s+)?"([^"]+)"', re.M)
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def go_module_path(root: Path) -> str:
+    """The ``module`` line of ``root/go.mod`` ("" when it has none)."""
+    try:
+        m = _GO_MODULE.search((root / "go.mod").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return ""
+    return m.group(1) if m else ""
+
+
+def import_path(module: Module) -> str:
+    """The measured package's import path (``escapebench/go_cases/cases``): where it was run
+    from does not change it, so runs of one module made anywhere pool ("" without go.mod's
+    ``module`` line)."""
+    mod = go_module_path(module.root)
+    rel = module.package_dir.relative_to(module.root.resolve()).as_posix()
+    return "" if not mod else (mod if rel == "." else f"{mod}/{rel}")
+
+
+def _imports(text: str) -> set[str]:
+    found = set(_IMPORT_LINE.findall(text))
+    for block in _IMPORT_BLOCK.findall(text):
+        found.update(_QUOTED.findall(block))
+    return found
+
+
+def measured_files(module: Module) -> list[Path]:
+    """The files the measured package is built from: its Go files and its in-module imports.
+
+    The benchmark package's every ``.go``/``.s`` file (its tests are the
+    benchmarks), the non-test files of each package of the same module it
+    imports, transitively, and ``go.mod``/``go.sum``. Packages it does not
+    import (a neighbour such as ``go_cases/prices``) are left out, so editing
+    them does not make a new condition.
+    """
+    root = module.root.resolve()
+    mod = go_module_path(root)
+    files: set[Path] = {p for p in (root / "go.mod", root / "go.sum") if p.is_file()}
+    todo, seen = [module.package_dir], set()
+    while todo:
+        d = todo.pop()
+        if d in seen or not d.is_dir():
+            continue
+        seen.add(d)
+        for p in sorted(d.iterdir()):
+            if p.suffix not in {".go", ".s"} or not p.is_file():
+                continue
+            if d != module.package_dir and p.name.endswith("_test.go"):
+                continue
+            files.add(p)
+            if p.suffix != ".go" or not mod:
+                continue
+            for imp in _imports(p.read_text(encoding="utf-8", errors="replace")):
+                if imp == mod or imp.startswith(mod + "/"):
+                    todo.append((root / imp[len(mod) :].lstrip("/")).resolve())
+    return sorted(files)
+
+
+def measured_sources(module: Module) -> str:
+    """A short hash of :func:`measured_files`: which version of the code a run measured."""
+    root = module.root.resolve()
+    h = hashlib.sha256()
+    for p in measured_files(module):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:12]
+
+
 _FUNC = re.compile(r"^func\s+Benchmark(\w+)\s*\(\s*\w+\s+\*testing\.B\s*\)", re.M)
 _DOC = re.compile(r"(?:^//[^\n]*\n)+\Z", re.M)
 

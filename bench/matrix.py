@@ -4,10 +4,13 @@ This is the library behind ``bench run``: check the request, resolve
 toolchains, build once per toolchain, plan cells (pilot + calibration),
 execute rounds, and keep the results tree current after every round, so an
 interruption at any point leaves loadable results and a plan to resume from.
-``RunRequest.repeat`` makes a *series*: K complete runs, each its own run
-directory with its own shuffle seed (:func:`run_series`), so the spread
-between runs — what a neighbour's load does, which no interval from one run
-can know — can be measured.
+``RunRequest.repeat`` makes a *series*: K complete runs under one calibration,
+each its own run directory with its own shuffle seed (:func:`run_series`), so
+the spread between runs — what a neighbour's load does, which no interval from
+one run can know — can be measured. Every raw.txt names what it measured (the
+package's import path and a hash of its sources, ``bench.vocab.keys.MODULE``
+and ``SOURCES``) and the calibration (``CALIBRATION_ID``); the run directory's
+name carries the module and sources hash after the stamp.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, benchfmt, machine, store, verify
+from bench import __version__, benchfmt, calibration, machine, store, verify
 from bench.build import Build, build
-from bench.cases import Module, load_module
+from bench.calibration import Calibration
+from bench.cases import Module, import_path, load_module, measured_sources
 from bench.errors import BenchError, CommandError
 from bench.plan import (
     Cell,
@@ -49,6 +53,7 @@ from bench.run import (
     pilot,
 )
 from bench.toolchain import Toolchain, find_all, split_specs
+from bench.vocab import keys
 
 
 @dataclass
@@ -84,6 +89,8 @@ def meta_for(
         "toolchain": tc.describe(),
         "gomaxprocs": os.environ.get("GOMAXPROCS") or str(os.cpu_count() or ""),
         "module": store.portable_path(module.root),
+        "calibration_id": plan.calibration_ids.get(tc.version, ""),
+        "calibration_from": plan.calibration_from,
         "cases_git_commit": _git_commit(module.root),
         "command_line": shlex.join(req.argv) if req.argv else shlex.join(sys.argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -113,30 +120,43 @@ def series_seed(base: int, index: int) -> int:
 def run_series(req: RunRequest, progress: Progress | None = None) -> list[RunGroup]:
     """``req.repeat`` complete runs, one after the other; each its own directory and seed.
 
-    Every run re-plans (pilot and calibration included): a repeat must vary
-    everything a new ``bench run`` would, or the spread between runs would
-    understate it. The seeds are recorded (``escapebench-seed`` and
+    One calibration per series: the first run pilots (or ``req.calibration``
+    names a stored run whose loop counts to reuse) and every repeat measures
+    with the same iteration counts, so the spread between runs is the
+    machine's and not a new loop count's (``bench.calibration``). The shuffle
+    seeds differ and are recorded (``escapebench-seed`` and
     ``meta["series"]``). An interruption keeps the finished runs; ``resume``
     finishes the cut one and then the rest of the series.
     """
     progress = progress or Progress()
     validate(req)
     base = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
+    cal = calibration.load(Path(req.calibration)) if req.calibration is not None else None
     try:
-        return _series(req, progress, base, 0, {})
+        return _series(req, progress, base, 0, {}, cal)
     finally:
         progress.close()
 
 
 def _series(
-    req: RunRequest, progress: Progress, base: int, first: int, series: dict[str, Any]
+    req: RunRequest,
+    progress: Progress,
+    base: int,
+    first: int,
+    series: dict[str, Any],
+    cal: Calibration | None,
 ) -> list[RunGroup]:
+    """Repeats ``first``.. of a series; the first run's pilot calibrates all later ones."""
     groups = []
     for i in range(first, req.repeat):
         info = {**series, "index": i + 1, "of": req.repeat, "base_seed": base}
-        groups.append(_run_one(req, progress, series_seed(base, i), info))
+        groups.append(_run_one(req, progress, series_seed(base, i), info, cal))
         series.setdefault("id", groups[-1].series["id"])
         series["last_stamp"] = groups[-1].series["stamp"]
+        if cal is None and groups[-1].plan is not None:
+            src = next(iter(groups[-1].dirs.values()), None)
+            got = Calibration.of(groups[-1].plan, store.portable_path(src) if src else "")
+            cal = None if got.empty else got
     return groups
 
 
@@ -151,8 +171,14 @@ def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
     return group
 
 
-def _run_one(req: RunRequest, progress: Progress, seed: int, series: dict[str, Any]) -> RunGroup:
-    """Measure once, storing as we go."""
+def _run_one(
+    req: RunRequest,
+    progress: Progress,
+    seed: int,
+    series: dict[str, Any],
+    cal: Calibration | None = None,
+) -> RunGroup:
+    """Measure once, storing as we go; with ``cal`` its loop counts instead of a pilot."""
     started = time.monotonic()
     gc_settings = validate(req)
     module = load_module(req.module)
@@ -191,7 +217,14 @@ def _run_one(req: RunRequest, progress: Progress, seed: int, series: dict[str, A
             )
             progress.message(f"bench: {version}: {name} does not compile, left out: {msg}")
     runner = Runner()
-    plan_cells(plan, builds, module, req, runner, progress)
+    if cal is not None:
+        broken = {v: set(b.broken) for v, b in builds.items()}
+        calibration.apply(cal, plan, list(builds), _case_filter(req), broken)
+    else:
+        plan_cells(plan, builds, module, req, runner, progress)
+        for version in builds:
+            if cid := calibration.calibration_id(plan.calibration, version):
+                plan.calibration_ids[version] = cid
     if not plan.cells:
         raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
     group.plan = plan
@@ -199,14 +232,22 @@ def _run_one(req: RunRequest, progress: Progress, seed: int, series: dict[str, A
     while stamp <= series.get("last_stamp", ""):  # repeats of a series never share a group id
         time.sleep(0.25)
         stamp = store.utc_stamp()
-    ctx = _Context(req, module, builds, machine.collect(), stamp, runner, progress)
+    ctx = _Context(
+        req, module, builds, machine.collect(), stamp, runner, progress, measured_sources(module)
+    )
     group.series = {k: v for k, v in series.items() if k != "last_stamp"}
     group.series.update(id=series.get("id", stamp), stamp=stamp)
+    name = f"{ctx.stamp}-{machine.safe_segment(module.root.name, 'module')}-{ctx.sources[:8]}"
     for tc_version in builds:
         group.dirs[tc_version] = store.new_run_dir(
-            root, ctx.machine_meta["machine"], tc_version, ctx.stamp
+            root, ctx.machine_meta["machine"], tc_version, name
         )
     return _execute(group, ctx, {}, started)
+
+
+def _case_filter(req: RunRequest) -> re.Pattern[str]:
+    """``--cases`` as a regex on the top-level benchmark name (checked by ``case_regex``)."""
+    return re.compile(req.cases or ".")
 
 
 def plan_cells(
@@ -258,21 +299,29 @@ def plan_cells(
                         plan.calibration[cell.key] = iterations(sec, target_s)
 
 
-def raw_header(plan: Plan, machine_meta: dict[str, Any], go: str) -> str:
-    """The config lines that open a run's raw.txt (how it was measured, for benchstat too)."""
+def raw_header(
+    plan: Plan, machine_meta: dict[str, Any], go: str, *, module: str = "", sources: str = ""
+) -> str:
+    """The config lines that open a run's raw.txt (how it was measured, for benchstat too).
+
+    ``module`` and ``sources`` say what was measured (``bench.cases.measured_sources``).
+    """
     config = {
-        "escapebench-version": __version__,
-        "machine": machine_meta["machine"],
-        "go-version": go,
-        "cpu-model": machine_meta.get("cpu_model", ""),
-        "escapebench-order": plan.order,
-        "escapebench-seed": str(plan.seed),
-        "escapebench-benchtime": plan.benchtime,
-        "escapebench-count": str(plan.count),
-        "escapebench-calibration": _calibration_line(plan, go),
+        keys.VERSION: __version__,
+        keys.MACHINE: machine_meta["machine"],
+        keys.GO_VERSION: go,
+        keys.CPU_MODEL: machine_meta.get("cpu_model", ""),
+        keys.MODULE: module,
+        keys.SOURCES: sources,
+        keys.ORDER: plan.order,
+        keys.SEED: str(plan.seed),
+        keys.BENCHTIME: plan.benchtime,
+        keys.COUNT: str(plan.count),
+        keys.CALIBRATION: _calibration_line(plan, go),
+        keys.CALIBRATION_ID: plan.calibration_ids.get(go, ""),
     }
     if plan.order != "sequential" and plan.samples_per_round > 1:
-        config["escapebench-samples-per-round"] = str(plan.samples_per_round)
+        config[keys.SAMPLES_PER_ROUND] = str(plan.samples_per_round)
     return store.raw_header(config)
 
 
@@ -305,6 +354,7 @@ class _Context:
     stamp: str
     runner: Runner
     progress: Progress
+    sources: str = ""  # measured_sources(module): which code the run measured
 
 
 def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: float) -> RunGroup:
@@ -313,7 +363,13 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
     sinks: dict[str, RawSink] = {}
     try:
         for tc_version, d in group.dirs.items():
-            header = raw_header(plan, ctx.machine_meta, tc_version)
+            header = raw_header(
+                plan,
+                ctx.machine_meta,
+                tc_version,
+                module=import_path(ctx.module) or store.portable_path(ctx.module.root),
+                sources=ctx.sources,
+            )
             sinks[tc_version] = RawSink(d / store.RAW, header)
         _save(group, ctx, "running")
         execute(
@@ -397,6 +453,7 @@ def _save(group: RunGroup, ctx: _Context, status: str) -> None:
             ctx.stamp,
             status,
         )
+        meta["sources"] = ctx.sources
         meta["seconds"] = round(group.seconds, 3)
         meta["request"] = {
             k: (str(v) if isinstance(v, Path) else v)
@@ -433,6 +490,7 @@ def resume_series(results: Path, progress: Progress | None = None) -> list[RunGr
     try:
         group, req = _resume_one(results, progress)
         s = group.series
+        cal = Calibration.of(group.plan) if group.plan is not None else None
         rest = (
             _series(
                 req,
@@ -440,6 +498,7 @@ def resume_series(results: Path, progress: Progress | None = None) -> list[RunGr
                 int(s["base_seed"]),
                 int(s["index"]),
                 {"id": s["id"], "last_stamp": s.get("stamp", "")},
+                None if cal is None or cal.empty else cal,
             )
             if s.get("index", 1) < s.get("of", 1)
             else []
@@ -497,7 +556,9 @@ def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest
     done: dict[str, int] = {}
     for version, d in group.dirs.items():
         done.update(samples_in(d, version))
-    ctx = _Context(req, module, builds, first["machine"], newest, Runner(), progress)
+    ctx = _Context(
+        req, module, builds, first["machine"], newest, Runner(), progress, measured_sources(module)
+    )
     per_cell = plan.samples_per_cell()
     todo = sum(max(0, per_cell - done.get(c.key, 0)) for c in plan.cells)
     progress.note(f"resuming {newest}: {todo} samples left of {per_cell * len(plan.cells)}")

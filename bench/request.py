@@ -47,6 +47,7 @@ class RunRequest:
     argv: Sequence[str] = ()
     samples_per_round: int = 1
     repeat: int = 1  # complete runs, each its own run directory and seed
+    calibration: Path | None = None  # a run directory whose loop counts to reuse
 
     def resolved_count(self) -> int:
         if self.count is not None:  # 0 is a value to refuse, not "the default"

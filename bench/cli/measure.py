@@ -33,6 +33,7 @@ _RUN_OPTIONS = (
     "timeout",
     "module",
     "repeat",
+    "calibration",
 )
 
 

@@ -264,6 +264,20 @@ def _add_run(sub: Any) -> None:
         help="your own Go module of pairs (default: the "
         "bundled cases); see README, 'Your own pairs'",
     )
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="RUN_DIR",
+        help="reuse the loop counts of this stored run instead of a new pilot, so runs made "
+        "on different days pool (same --benchtime, toolchains and GC settings; refused "
+        "otherwise) (default: one pilot per series, shared by its --repeat runs)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an escape annotation does not hold or a benchmark could not be "
+        "paired (always reported in one line each)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=measure.cmd_run)

@@ -1,0 +1,111 @@
+"""One calibration per series: repeats and later runs measure with the same loop counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import benchfmt, matrix, store
+from bench.calibration import Calibration, calibration_id
+from bench.plan import Cell, Plan, Setting
+from bench.vocab import keys
+from tests.conftest import bench
+
+CASES = "^(ReturnPointer|BigStruct)$"
+
+
+@pytest.fixture()
+def pilots(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every pilot a run makes (the toolchain of each), counted in-process."""
+    calls: list[str] = []
+    real = matrix.pilot
+
+    def counting(runner, build, *a, **kw):  # type: ignore[no-untyped-def]
+        calls.append(build.toolchain.version)
+        return real(runner, build, *a, **kw)
+
+    monkeypatch.setattr(matrix, "pilot", counting)
+    return calls
+
+
+def _header(run_dir: Path, key: str) -> str:
+    parsed = benchfmt.parse_file(run_dir / store.RAW)
+    values = {r.config_value(key) for r in parsed.results}
+    assert len(values) == 1, values
+    return values.pop() or ""
+
+
+def _runs(results: Path) -> list[Path]:
+    return sorted(store.find_runs(results))
+
+
+@pytest.mark.toolchain
+def test_repeat_pilots_once_and_every_repeat_shares_the_loop_counts(
+    tmp_path: Path, pilots: list[str]
+) -> None:
+    results = tmp_path / "results"
+    code, _out, err = bench(
+        "run", "--quick", "--cases", CASES, "--repeat", "3", "--results", str(results), "--quiet"
+    )
+    assert code == 0, err
+    runs = _runs(results)
+    assert len(runs) == 3
+    assert len(pilots) == 1, pilots
+    ids = {_header(d, keys.CALIBRATION_ID) for d in runs}
+    loops = {_header(d, keys.CALIBRATION) for d in runs}
+    assert len(ids) == 1 and len(loops) == 1 and "" not in ids
+    metas = [store.read_json(d / store.META) for d in runs]
+    assert {m["calibration_id"] for m in metas} == ids
+    assert [m["calibration_from"] for m in metas[1:]] == [store.portable_path(runs[0])] * 2
+    # the samples themselves ran with the calibrated counts
+    iters = [
+        {(r.name.full, r.iters) for r in benchfmt.parse_file(d / store.RAW).results} for d in runs
+    ]
+    assert iters[0] == iters[1] == iters[2]
+
+
+@pytest.mark.toolchain
+def test_calibration_flag_reuses_a_stored_run_and_refuses_a_mismatch(
+    tmp_path: Path, pilots: list[str]
+) -> None:
+    first, later = tmp_path / "first", tmp_path / "later"
+    code, _out, err = bench("run", "--quick", "--cases", CASES, "--results", str(first), "--quiet")
+    assert code == 0, err
+    (stored,) = _runs(first)
+    assert len(pilots) == 1
+    code, _out, err = bench(
+        "run", "--quick", "--cases", "^ReturnPointer$", "--calibration", str(stored),
+        "--results", str(later), "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    assert len(pilots) == 1  # no second pilot
+    (reused,) = _runs(later)
+    assert _header(reused, keys.CALIBRATION_ID) == _header(stored, keys.CALIBRATION_ID)
+    stored_iters = {(r.name.full, r.iters) for r in benchfmt.parse_file(stored / store.RAW).results}
+    reused_iters = {(r.name.full, r.iters) for r in benchfmt.parse_file(reused / store.RAW).results}
+    assert reused_iters and reused_iters <= stored_iters
+    for extra, says in (
+        (("--benchtime", "8ms"), "4ms"),
+        (("--gogc", "400"), "gogc=400"),
+    ):
+        code, _out, err = bench(
+            "run", "--quick", "--cases", CASES, "--calibration", str(stored),
+            "--results", str(later), "--quiet", *extra,
+        )  # fmt: skip
+        assert code == 1
+        lines = [ln for ln in err.splitlines() if ln.startswith("bench:")]
+        assert len(lines) == 1 and says in lines[0] and "--calibration" in lines[0], err
+    assert len(_runs(later)) == 1  # a refused run leaves nothing behind
+
+
+def test_calibration_id_is_a_stable_hash_of_one_toolchains_loop_counts() -> None:
+    a = Cell("go1.21.13", "X/variant=escape", Setting())
+    b = Cell("go1.24.11", "X/variant=escape", Setting())
+    loops = {a.key: 64, b.key: 128}
+    assert calibration_id(loops, "go1.21.13") == calibration_id({a.key: 64}, "go1.21.13")
+    assert calibration_id(loops, "go1.21.13") != calibration_id({a.key: 128}, "go1.21.13")
+    assert calibration_id(loops, "go1.27.3") == ""
+    plan = Plan("interleaved", 8, "4ms", 1, [Setting()], calibration=loops, cells=[a, b])
+    again = Calibration.of(Plan.from_json(plan.to_json()))
+    assert again.ids == {g: calibration_id(loops, g) for g in ("go1.21.13", "go1.24.11")}
