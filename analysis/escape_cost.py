@@ -52,7 +52,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analysis import stats
+import numpy as np
+from scipy import stats as sps
+
+from analysis import run_aware, stats
 from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
 from bench.errors import BenchError
 from bench.model import Result
@@ -64,6 +67,15 @@ MIN_ROUNDS = 6
 PAIRED_METHOD = "paired rounds: Hodges–Lehmann + Wilcoxon signed-rank"
 UNPAIRED_METHOD = "unpaired: two-sample Hodges–Lehmann + Mann–Whitney"
 ACROSS_METHOD = "t-interval over per-run log estimates"
+#: ``scope`` of a record: one run's rounds, or the runs of a condition with their variance.
+THIS_RUN, ACROSS_RUNS = "this run", "across runs"
+#: The one line every single-run output carries beside its ``this run`` intervals.
+THIS_RUN_NOTE = (
+    "intervals are for this run: they do not see how much runs differ; "
+    "bench run --repeat K measures that"
+)
+#: z of a 95 % interval: a per-run standard error is its signed-rank interval's width / (2 z).
+_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class PairSamples:
     gc_cpu_escape: float | None
     gc_cpu_noescape: float | None
     dropped: int = 0
+    allocs_exact_escape: float | None = None
+    allocs_exact_noescape: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,7 @@ class PerAlloc:
     unit: str
     per: str = "alloc"
     ns_per_unit: float = 1.0
+    divisor_unit: str = units.ALLOCS
 
     @property
     def inconclusive(self) -> bool:
@@ -162,13 +177,32 @@ class CostRecord:
     paired: bool = True
     n_escape: int = 0
     n_noescape: int = 0
+    #: ``this run`` (one run's rounds) or ``across runs`` (random effects over ≥ 2 runs).
+    scope: str = THIS_RUN
+    #: Where the next run's estimate should fall (``across runs`` only), as ratios.
+    next_low: float | None = None
+    next_high: float | None = None
+    #: The smallest p-value the test can give (2 / 2ⁿ for n rounds); None: no floor (t-test).
+    p_floor: float | None = None
+    #: Holm's family: what the records of this call are, and how many.
+    correction_family: str = ""
+    correction_m: int = 1
+    #: False when no record of the family can reach α after Holm (too few rounds for all).
+    resolvable: bool = True
 
     @property
     def verdict(self) -> str:
-        """``slower`` / ``faster`` when significant after Holm, else ``inconclusive``."""
+        """``slower`` / ``faster`` when significant after Holm *and* the interval excludes ×1."""
         if not self.significant or (self.paired and self.n_rounds < MIN_ROUNDS):
             return "inconclusive"
+        if self.ci_low <= 1 <= self.ci_high:
+            return "inconclusive"
         return "slower" if self.ratio > 1 else "faster"
+
+    @property
+    def at_floor(self) -> bool:
+        """The raw p-value is the smallest the test can give: it says "≤ floor", not more."""
+        return self.p_floor is not None and self.p_value <= self.p_floor * (1 + 1e-9)
 
 
 # --- from records to pair samples ----------------------------------------------------
@@ -244,6 +278,8 @@ def pair_samples(results: Iterable[Result]) -> list[PairSamples]:
                 gc_cpu_escape=_median_of(e, units.GC_CPU),
                 gc_cpu_noescape=_median_of(n, units.GC_CPU),
                 dropped=dropped,
+                allocs_exact_escape=_median_of(e, units.ALLOCS_EXACT),
+                allocs_exact_noescape=_median_of(n, units.ALLOCS_EXACT),
             )
         )
     return out
@@ -263,7 +299,7 @@ def check_poolable(samples: Sequence[PairSamples]) -> None:
         if why:
             raise BenchError(
                 f"cannot pool runs {f.run or '?'} and {s.run or '?'} of {s.pair}: {why} differs: "
-                "compare them as separate conditions (leave out --pool) or select runs of one"
+                "select runs of one condition to pool them (unpooled, each condition is its own record)"
             )
 
 
@@ -284,10 +320,61 @@ def _location(s: Sequence[PairSamples], confidence: float, log: bool) -> Locatio
     )
 
 
+def _by_run(s: Sequence[PairSamples]) -> list[list[PairSamples]]:
+    by_run: dict[str, list[PairSamples]] = {}
+    for p in s:
+        by_run.setdefault(p.run, []).append(p)
+    return list(by_run.values())
+
+
+def _se(loc: Location, d: Sequence[PairSamples], log: bool) -> float:
+    """A run's standard error: its 95 % interval's width / (2 z), else sd / √n; floored > 0."""
+    se = (loc.high - loc.low) / (2 * _Z95)
+    if not math.isfinite(se):
+        x = np.asarray([math.log(e / n) if log else e - n for p in d
+                        for e, n in zip(p.escape, p.noescape, strict=True)])  # fmt: skip
+        se = float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.inf
+        if not math.isfinite(se) and d[0].paired:
+            se = abs(loc.estimate) + 1.0  # one round: a huge but finite error
+    return max(se, abs(loc.estimate) * 1e-9, 1e-300)
+
+
+def _per_run(s: Sequence[PairSamples], log: bool) -> tuple[list[float], list[float]]:
+    """Each run's estimate and standard error (log-ratio, or time difference in seconds)."""
+    ys, ses = [], []
+    for run in _by_run(s):
+        loc = _location(run, 0.95, log=log)
+        ys.append(loc.estimate)
+        ses.append(_se(loc, run, log))
+    return ys, ses
+
+
+def _divisor(s: Sequence[PairSamples], ae: float, an: float) -> tuple[float, str, str | None]:
+    """Extra allocations per op: the exact count when the run has it, else Go's integer one."""
+    xe = _median_all(p.allocs_exact_escape for p in s)
+    xn = _median_all(p.allocs_exact_noescape for p in s)
+    if xe is not None and xn is not None and xe > xn:
+        return xe - xn, units.ALLOCS_EXACT, None
+    return (
+        ae - an,
+        units.ALLOCS,
+        (
+            f"no {units.ALLOCS_EXACT}: the per-allocation figure divides by Go's truncated "
+            f"{units.ALLOCS} (off by up to 1 allocation per op)"
+        ),
+    )
+
+
 def _per_alloc(
-    s: Sequence[PairSamples], extra: float, extra_bytes: float | None, confidence: float
-) -> PerAlloc:
-    """Time difference per extra allocation (or per KiB/MiB when allocations are that large)."""
+    s: Sequence[PairSamples], extra: float, extra_bytes: float | None, confidence: float,
+    combined: run_aware.Combined | None = None, divisor_unit: str = units.ALLOCS,
+) -> PerAlloc:  # fmt: skip
+    """Time difference per extra allocation (or per KiB/MiB when allocations are that large).
+
+    Across runs: the inverse-variance mean of the runs' estimates, its standard
+    error widened by the ratio's own between-run factor (``combined``), with
+    the ratio's degrees of freedom.
+    """
     per_alloc_bytes = (extra_bytes or 0.0) / extra
     if per_alloc_bytes >= 1 << 20:
         per, divisor, unit, ns = "MiB", extra_bytes / (1 << 20), "µs/MiB", 1000.0
@@ -295,18 +382,25 @@ def _per_alloc(
         per, divisor, unit, ns = "KiB", extra_bytes / (1 << 10), "ns/KiB", 1.0
     else:
         per, divisor, unit, ns = "alloc", extra, "ns/alloc", 1.0
-    loc = _location(s, confidence, log=False)
     scale = 1e9 / ns / float(divisor or 1.0)
-    return PerAlloc(loc.estimate * scale, loc.low * scale, loc.high * scale, unit, per, ns)
+    if combined is None:
+        loc = _location(s, confidence, log=False)
+        est, low, high = loc.estimate, loc.low, loc.high
+    else:
+        ys, ses = (np.asarray(x) for x in _per_run(s, log=False))
+        w = 1 / ses**2
+        est = float((w * ys).sum() / w.sum())
+        half = float(sps.t.ppf((1 + confidence) / 2, combined.df)) * combined.inflation
+        half *= math.sqrt(1 / w.sum())
+        low, high = est - half, est + half
+    return PerAlloc(est * scale, low * scale, high * scale, unit, per, ns, divisor_unit)
 
 
 def _across(s: Sequence[PairSamples], confidence: float) -> AcrossRuns | None:
-    by_run: dict[str, list[PairSamples]] = {}
-    for p in s:
-        by_run.setdefault(p.run, []).append(p)
-    if len(by_run) < 2:
+    runs = _by_run(s)
+    if len(runs) < 2:
         return None
-    logs = [_location(ps, confidence, log=True).estimate for ps in by_run.values()]
+    logs = [_location(ps, confidence, log=True).estimate for ps in runs]
     mean, lo, hi = t_interval(logs, confidence)
     return AcrossRuns(math.exp(mean), math.exp(lo), math.exp(hi), len(logs))
 
@@ -316,10 +410,27 @@ def _median_all(values: Iterable[float | None]) -> float | None:
     return stats.median(xs) if xs else None
 
 
+def _floor(s: Sequence[PairSamples]) -> float:
+    """The smallest p one run's rank test can give: 2 / 2ⁿ (signed rank), 2 / C(m+n, m)."""
+    if s[0].paired:
+        return 2 / 2 ** sum(len(p.escape) for p in s)
+    m, n = sum(len(p.escape) for p in s), sum(len(p.noescape) for p in s)
+    return min(1.0, 2 / math.comb(m + n, m))
+
+
 def cost_record(
-    s: Sequence[PairSamples], *, section: str = "", confidence: float = 0.95
+    s: Sequence[PairSamples],
+    *,
+    section: str = "",
+    confidence: float = 0.95,
+    combined: run_aware.Combined | None = None,
 ) -> CostRecord:
-    """The record of one pair under one condition (one or several runs); p not yet adjusted."""
+    """The record of one pair under one condition; p not yet adjusted.
+
+    One run (or ``combined`` None): this run's rank estimate, ``scope`` this
+    run. Several runs with ``combined`` (``run_aware.combine`` over the
+    condition's pairs): the run-aware estimate, interval and t-test p.
+    """
     c = s[0].condition
     loc = _location(s, confidence, log=True)
     n_rounds = sum(len(p.escape) for p in s) if s[0].paired else 0
@@ -341,10 +452,21 @@ def cost_record(
     if escaped:
         assert ae is not None and an is not None
         extra_bytes = None if be is None or bn is None else be - bn
-        per_alloc = _per_alloc(s, ae - an, extra_bytes, confidence)
+        extra, divisor_unit, why = _divisor(s, ae, an)
+        if why:
+            warnings.append(why)
+        per_alloc = _per_alloc(s, extra, extra_bytes, confidence, combined, divisor_unit)
     elif ae is not None and an is not None and an > ae:
         warnings.append("the noescape variant allocates more than the escape variant")
     runs = tuple(dict.fromkeys(p.run for p in s))
+    method = PAIRED_METHOD if s[0].paired else UNPAIRED_METHOD
+    est, low, high, p_value, p_floor = loc.estimate, loc.low, loc.high, loc.p_value, _floor(s)
+    scope, nxt = THIS_RUN, (None, None)
+    if combined is not None and len(runs) >= 2:
+        est, low, high, p_value, p_floor = (combined.estimate, combined.low, combined.high,
+                                            combined.p_value, None)  # fmt: skip
+        method = f"{combined.method}; per run: {method}"
+        scope, nxt = ACROSS_RUNS, (math.exp(combined.next_low), math.exp(combined.next_high))
     return CostRecord(
         pair=s[0].pair,
         case=s[0].case,
@@ -354,15 +476,15 @@ def cost_record(
         gogc=c.gogc,
         live_heap=c.live_heap,
         gomaxprocs=c.gomaxprocs,
-        ratio=math.exp(loc.estimate),
-        ci_low=math.exp(loc.low),
-        ci_high=math.exp(loc.high),
+        ratio=math.exp(est),
+        ci_low=math.exp(low),
+        ci_high=math.exp(high),
         confidence=confidence,
-        method=PAIRED_METHOD if s[0].paired else UNPAIRED_METHOD,
+        method=method,
         n_rounds=n_rounds,
         n_runs=len(runs),
-        p_value=loc.p_value,
-        p_adjusted=loc.p_value,
+        p_value=p_value,
+        p_adjusted=p_value,
         significant=False,
         across_runs=_across(s, confidence),
         per_alloc=per_alloc,
@@ -381,7 +503,44 @@ def cost_record(
         paired=s[0].paired,
         n_escape=sum(len(p.escape) for p in s),
         n_noescape=sum(len(p.noescape) for p in s),
+        scope=scope,
+        next_low=nxt[0],
+        next_high=nxt[1],
+        p_floor=p_floor,
     )
+
+
+def _combined(
+    groups: Mapping[tuple[str, Condition], Sequence[PairSamples]], confidence: float
+) -> dict[tuple[str, Condition], run_aware.Combined]:
+    """Run-aware estimates of every group with ≥ 2 runs, borrowing within each condition."""
+    by_cond: dict[Condition, dict[tuple[str, Condition], tuple[list[float], list[float]]]] = {}
+    for key, g in groups.items():
+        if len({p.run for p in g}) >= 2:
+            by_cond.setdefault(key[1], {})[key] = _per_run(g, log=True)
+    out: dict[tuple[str, Condition], run_aware.Combined] = {}
+    for per_run in by_cond.values():
+        out.update(run_aware.combine(per_run, confidence))  # type: ignore[arg-type]
+    return out
+
+
+def family(records: Sequence[CostRecord]) -> str:
+    """Holm's family in words: ``76 records: 38 pairs × 2 conditions``."""
+    n_pairs = len({r.pair for r in records})
+    n_cond = len({r.condition for r in records})
+    return (
+        f"{len(records)} records: {n_pairs} pair{'s' if n_pairs != 1 else ''} × "
+        f"{n_cond} condition{'s' if n_cond != 1 else ''}"
+    )
+
+
+def too_few_note(records: Sequence[CostRecord]) -> str | None:
+    """The one line an output says when no record can reach a verdict after Holm, else None."""
+    if not records or any(r.resolvable for r in records):
+        return None
+    rounds = sorted({r.n_rounds for r in records if r.paired})
+    size = f"{'/'.join(map(str, rounds))} rounds" if rounds else "too few samples"
+    return f"{size}: too few for verdicts across {len(records)} records; intervals only"
 
 
 def cost_records(
@@ -394,10 +553,13 @@ def cost_records(
 ) -> list[CostRecord]:
     """One record per pair and condition, Holm-adjusted over every p-value returned.
 
-    Several runs of one condition are pooled and get an across-runs interval;
-    different conditions are never pooled: they become separate records, or,
-    with ``pool=True`` (the caller insists the inputs are one condition), a
-    :class:`BenchError` naming the differing setting.
+    Several runs of one condition give a run-aware record (``scope`` across
+    runs, ``analysis.run_aware``) with the plain across-runs t-interval
+    beside it; different conditions are never pooled: they become separate
+    records, or, with ``pool=True`` (the caller insists the inputs are one
+    condition), a :class:`BenchError` naming the differing setting.
+    ``significant`` needs Holm's ``p_adjusted < α`` *and* an interval that
+    excludes ×1, so no record is called slower or faster inside its interval.
     """
     samples = pair_samples(results)
     if pool:
@@ -406,22 +568,35 @@ def cost_records(
     for s in samples:
         groups.setdefault((s.pair, s.condition), []).append(s)
     sections = sections or {}
+    combined = _combined(groups, confidence)
     recs = [
-        cost_record(g, section=sections.get(g[0].case, ""), confidence=confidence)
-        for g in groups.values()
+        cost_record(
+            g,
+            section=sections.get(g[0].case, ""),
+            confidence=confidence,
+            combined=combined.get(key),
+        )  # fmt: skip
+        for key, g in groups.items()
     ]
     adjusted = stats.holm([r.p_value for r in recs]) if recs else []
+    m = len(recs)
+    fam = family(recs)
+    # Holm's first step multiplies the smallest p by m: below α/m nothing can pass
+    resolvable = any(r.p_floor is None or r.p_floor < alpha / m for r in recs)
     out = []
     for r, p_adj in zip(recs, adjusted, strict=True):
-        sig = p_adj < alpha
+        excludes = r.ci_low > 1 or r.ci_high < 1
+        sig = p_adj < alpha and excludes
         warnings = r.warnings
-        if not sig and (r.ci_low > 1 or r.ci_high < 1):
-            floor = f" ({r.n_rounds} rounds: p ≥ {2 / 2**r.n_rounds:.2g})" if r.paired else ""
+        if not sig and excludes and resolvable:
+            floor = f" ({r.n_rounds} rounds: p ≥ {r.p_floor:.2g})" if r.p_floor else ""
             warnings += (
-                f"interval excludes ×1 but not significant after Holm over {len(recs)} "
+                f"interval excludes ×1 but not significant after Holm over {m} "
                 f"tests{floor}: inconclusive",
             )
-        out.append(replace(r, p_adjusted=p_adj, significant=sig, warnings=warnings))
+        out.append(replace(r, p_adjusted=p_adj, significant=sig, warnings=warnings,
+                           correction_family=fam, correction_m=m,
+                           resolvable=resolvable))  # fmt: skip
     return out
 
 
@@ -466,8 +641,19 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                 "n_runs": r.n_runs,
                 "n_escape": r.n_escape,
                 "n_noescape": r.n_noescape,
+                "scope": r.scope,
+                "next_run": None
+                if r.next_low is None or r.next_high is None
+                else {"low": _num(r.next_low), "high": _num(r.next_high)},
                 "p_value": _num(r.p_value),
+                "p_floor": _num(r.p_floor),
+                "p_at_floor": r.at_floor,
                 "p_adjusted": _num(r.p_adjusted),
+                "correction": {
+                    "method": "holm",
+                    "family": r.correction_family,
+                    "m": r.correction_m,
+                },  # fmt: skip
                 "significant": r.significant,
                 "verdict": r.verdict,
                 "across_runs": None
@@ -481,6 +667,7 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                     "ns",
                     (v * pa.ns_per_unit for v in (pa.value, pa.ci_low, pa.ci_high)),
                     unit=f"ns/{pa.per}",
+                    divisor=pa.divisor_unit,
                 ),
                 "allocs_escape": r.allocs_escape,
                 "allocs_noescape": r.allocs_noescape,
@@ -496,24 +683,3 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
             }
         )
     return out
-
-
-__all__ = [
-    "MIN_ROUNDS",
-    "PAIRED_METHOD",
-    "UNPAIRED_METHOD",
-    "AcrossRuns",
-    "CostRecord",
-    "Location",
-    "PairSamples",
-    "PerAlloc",
-    "check_poolable",
-    "cost_record",
-    "cost_records",
-    "differing_settings",
-    "pair_samples",
-    "signed_rank",
-    "t_interval",
-    "to_dicts",
-    "two_sample",
-]

@@ -170,7 +170,8 @@ def csv_table(records: Sequence[CostRecord]) -> str:
     """Tidy CSV, one row per record (``bench cost --format csv``; nested objects flattened)."""
     empty = {
         "across_runs": dict.fromkeys(("ratio", "ci_low", "ci_high", "n_runs", "method")),
-        "per_alloc": dict.fromkeys(("ns", "ci_low", "ci_high", "unit")),
+        "per_alloc": dict.fromkeys(("ns", "ci_low", "ci_high", "unit", "divisor")),
+        "next_run": dict.fromkeys(("low", "high")),
     }
     dicts = [
         {k: (empty[k] if v is None and k in empty else v) for k, v in d.items()}

@@ -311,7 +311,13 @@ def test_json_has_the_issue_fields_and_no_nan() -> None:
     json.dumps(ds, allow_nan=False)
     for d in ds:
         assert set(d) >= ISSUE_FIELDS and d["section"] == "2.1"
-        assert d["per_alloc"] is None or set(d["per_alloc"]) == {"ns", "ci_low", "ci_high", "unit"}
+        assert d["per_alloc"] is None or set(d["per_alloc"]) == {
+            "ns",
+            "ci_low",
+            "ci_high",
+            "unit",
+            "divisor",
+        }
     assert ds[0]["across_runs"]["n_runs"] == 3
 
 
@@ -330,10 +336,12 @@ def test_published_runs_interval_test_and_verdict_agree() -> None:
     assert PUBLISHED, "the published results are part of the repository"
     results = [r for f in PUBLISHED for r in benchfmt.parse_file(f).results]
     recs = ec.cost_records(results)
-    assert recs and all(r.method == ec.PAIRED_METHOD for r in recs)
+    assert recs and all(r.method.endswith(ec.PAIRED_METHOD) for r in recs)
+    assert all(r.scope == ec.ACROSS_RUNS and r.p_floor is None for r in recs)
     for r in recs:
         raw_says = r.p_value <= 0.05
         assert raw_says == (r.ci_low > 1 or r.ci_high < 1), r.pair
+        assert r.next_low is not None and r.next_low < r.ratio < r.next_high  # type: ignore[operator]
         assert (r.verdict == "inconclusive") == (not r.significant or r.n_rounds < ec.MIN_ROUNDS)
     # MakeNonConstLenSmall allocates in neither variant from Go 1.25 on: no escape there
     small = [r for r in recs if r.case == "MakeNonConstLenSmall" and r.go == "go1.27.3"
