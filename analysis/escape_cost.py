@@ -299,7 +299,7 @@ def check_poolable(samples: Sequence[PairSamples]) -> None:
         if why:
             raise BenchError(
                 f"cannot pool runs {f.run or '?'} and {s.run or '?'} of {s.pair}: {why} differs: "
-                "select runs of one condition to pool them (unpooled, each condition is its own record)"
+                "select runs of one condition to pool them (else each condition is its own record)"
             )
 
 
@@ -575,7 +575,7 @@ def cost_records(
             section=sections.get(g[0].case, ""),
             confidence=confidence,
             combined=combined.get(key),
-        )  # fmt: skip
+        )
         for key, g in groups.items()
     ]
     adjusted = stats.holm([r.p_value for r in recs]) if recs else []
@@ -653,7 +653,7 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                     "method": "holm",
                     "family": r.correction_family,
                     "m": r.correction_m,
-                },  # fmt: skip
+                },
                 "significant": r.significant,
                 "verdict": r.verdict,
                 "across_runs": None
