@@ -5,6 +5,12 @@ It also samples the machine's load around every round (:func:`load_sample`,
 neighbours are the largest source of error, and says when it changed a lot
 during a run (:func:`load_changed`).
 
+For ``bench doctor`` it reads what the kernel says about the CPUs through a
+:class:`Reader` rooted at ``/`` (tests fake a /proc and /sys tree): other
+processes' CPU use over a window (:func:`snapshot`, :func:`cpu_use`), the
+cgroup CPU quota (:func:`cgroup_quota`) and the CPUs available. Judging the
+readings is ``bench.doctor``'s job.
+
 The machine id names the top directory of a results tree, so it must be stable
 across runs on one host, different across hosts, and safe as a path segment
 whatever the hostname holds. We use pyperf's own metadata collection where it
@@ -14,14 +20,16 @@ speaks the same language as pyperf results.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
 import socket
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -221,3 +229,280 @@ def load_changed(entries: Iterable[Mapping[str, Any]]) -> str | None:
     if others and max(others) - min(others) >= OTHERS_SPREAD_PCT:
         why.append(f"other processes used {min(others):.0f}–{max(others):.0f} % of the CPUs")
     return "; ".join(why) or None
+
+
+# --- readings for ``bench doctor`` (bench.doctor judges them) -----------------------------
+
+#: A single process using this much of one CPU (percent) is named by :func:`cpu_use`.
+CULPRIT_PCT = 5.0
+
+
+class Reader:
+    """Reads /proc and /sys under ``root``; ``None`` for a file that is missing or unreadable.
+
+    ``pid`` is the process whose own CPU use (and its children's) does not
+    count as a neighbour's; ``affinity`` (the CPUs we may run on) defaults to
+    ``os.sched_getaffinity``; ``env`` to ``os.environ``.
+    """
+
+    def __init__(
+        self,
+        root: str | Path = "/",
+        *,
+        pid: int | None = None,
+        affinity: Iterable[int] | None = None,
+        env: Mapping[str, str] | None = None,
+        clock_ticks: int | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.pid = os.getpid() if pid is None else pid
+        self._affinity = None if affinity is None else frozenset(affinity)
+        self.env = os.environ if env is None else env
+        self.clock_ticks = clock_ticks or _clock_ticks()
+
+    def text(self, rel: str) -> str | None:
+        try:
+            return (self.root / rel.lstrip("/")).read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            return None
+
+    def first_line(self, rel: str) -> str | None:
+        t = self.text(rel)
+        return None if t is None else (t.splitlines() or [""])[0].strip()
+
+    def listdir(self, rel: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self.root / rel.lstrip("/")))
+        except OSError:
+            return []
+
+    def affinity(self) -> frozenset[int] | None:
+        if self._affinity is not None:
+            return self._affinity
+        try:
+            return frozenset(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            return None
+
+
+def _clock_ticks() -> int:
+    try:
+        return int(os.sysconf("SC_CLK_TCK"))
+    except (AttributeError, ValueError, OSError):
+        return 100
+
+
+# --- CPU use over a window ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """CPU counters at one instant: /proc/stat's ``cpu`` line and every process's times (ticks).
+
+    ``procs`` maps pid to (command, parent pid, utime + stime); ``own``:
+    the reader's process's utime + stime + cutime + cstime.
+    """
+
+    t: float
+    cpu: tuple[int, ...] | None
+    procs: Mapping[int, tuple[str, int, int]]
+    own: int | None
+
+
+def _proc_stat(text: str) -> tuple[str, int, list[int]] | None:
+    """(comm, ppid, numeric fields from utime on) of one /proc/<pid>/stat, or None."""
+    try:
+        lpar, rpar = text.index("("), text.rindex(")")
+        rest = text[rpar + 2 :].split()
+        return text[lpar + 1 : rpar], int(rest[1]), [int(x) for x in rest[11:15]]
+    except (ValueError, IndexError):
+        return None
+
+
+def snapshot(reader: Reader, clock: Callable[[], float] = time.monotonic) -> Snapshot:
+    cpu = None
+    stat = reader.first_line("proc/stat")
+    if stat:
+        parts = stat.split()
+        if parts[0] == "cpu" and len(parts) >= 5:
+            try:
+                cpu = tuple(int(x) for x in parts[1:9])
+            except ValueError:
+                cpu = None
+    procs: dict[int, tuple[str, int, int]] = {}
+    own = None
+    for name in reader.listdir("proc"):
+        if not name.isdigit():
+            continue
+        text = reader.text(f"proc/{name}/stat")
+        got = _proc_stat(text) if text else None
+        if got is None:
+            continue  # exited meanwhile
+        comm, ppid, times = got
+        procs[int(name)] = (comm, ppid, times[0] + times[1])
+        if int(name) == reader.pid:
+            own = sum(times)
+    return Snapshot(clock(), cpu, procs, own)
+
+
+def _ours(procs: Mapping[int, tuple[str, int, int]], pid: int) -> set[int]:
+    """``pid`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for p, (_, ppid, _) in procs.items():
+        children.setdefault(ppid, []).append(p)
+    mine, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        if p not in mine:
+            mine.add(p)
+            todo.extend(children.get(p, []))
+    return mine
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """What :func:`cpu_use` found: shares in percent, ``top`` as (command, pid, % of one CPU)."""
+
+    seconds: float
+    cpus: int
+    others_pct: float | None
+    steal_pct: float | None
+    top: tuple[tuple[str, int, float], ...]
+
+
+def cpu_use(a: Snapshot, b: Snapshot, pid: int, clock_ticks: int) -> CpuUse:
+    """Other processes' share of all CPUs between two snapshots, and the biggest users.
+
+    The share comes from /proc/stat (so processes that came and went inside
+    the window count) minus our own process tree's ticks; the names come from
+    /proc/<pid>/stat of the processes alive at the end.
+    """
+    seconds = max(b.t - a.t, 1e-9)
+    mine = _ours(b.procs, pid) | _ours(a.procs, pid)
+    top = []
+    for p, (comm, _, ticks) in b.procs.items():
+        if p in mine:
+            continue
+        before = a.procs.get(p)
+        used = ticks - (before[2] if before else 0)  # a kworker renames itself: pid only
+        pct = 100.0 * used / clock_ticks / seconds
+        if pct >= CULPRIT_PCT:
+            top.append((comm, p, round(pct, 1)))
+    top.sort(key=lambda x: -x[2])
+    others = steal = None
+    cpus = 0
+    if a.cpu and b.cpu and len(a.cpu) == len(b.cpu) >= 4:
+        d = [y - x for x, y in zip(a.cpu, b.cpu, strict=True)]
+        total = sum(d)
+        cpus = max(1, round(total / clock_ticks / seconds))
+        if total > 0:
+            steal_ticks = d[7] if len(d) > 7 else 0
+            steal = 100.0 * steal_ticks / total if len(d) > 7 else None
+            own = 0
+            if a.own is not None and b.own is not None:
+                own = b.own - a.own
+            mine_alive = sum(
+                b.procs[p][2] - a.procs.get(p, ("", 0, 0))[2] for p in mine - {pid} if p in b.procs
+            )
+            busy = total - d[3] - (d[4] if len(d) > 4 else 0) - steal_ticks
+            others = min(100.0, max(0.0, 100.0 * (busy - own - mine_alive) / total))
+    return CpuUse(seconds, cpus, others, steal, tuple(top[:5]))
+
+
+def cgroup_quota(reader: Reader) -> tuple[float | None, str | None, int | None]:
+    """(quota in CPUs or None for none, the file it came from, nr_throttled) of our cgroup.
+
+    The tightest quota on the way from our cgroup up to the root counts
+    (a parent's quota limits its children). (None, None, None) when no
+    cgroup file could be read at all.
+    """
+    lines = (reader.text(f"proc/{reader.pid}/cgroup") or "").splitlines()
+    found: list[tuple[float | None, str, int | None]] = []
+    for ln in lines:
+        parts = ln.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            bases = ["sys/fs/cgroup"]
+            files = ("cpu.max",)
+        elif "cpu" in controllers.split(","):
+            bases = [
+                f"sys/fs/cgroup/{controllers}",
+                "sys/fs/cgroup/cpu",
+                "sys/fs/cgroup/cpu,cpuacct",
+            ]
+            files = ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+        else:
+            continue
+        for base in dict.fromkeys(bases):
+            got = _quota_up(reader, base, path, files)
+            if got is not None:
+                found.append(got)
+                break
+    if not found:
+        return None, None, None
+    limited = [f for f in found if f[0] is not None]
+    quota, src, throttled = min(limited, key=lambda f: f[0] or 0) if limited else found[0]
+    return quota, src, throttled
+
+
+def _quota_up(
+    reader: Reader, base: str, path: str, files: Sequence[str]
+) -> tuple[float | None, str, int | None] | None:
+    """The tightest quota from ``base/path`` up to ``base`` (a namespaced path may not exist)."""
+    segs = [s for s in path.strip("/").split("/") if s]
+    best: tuple[float | None, str, int | None] | None = None
+    for i in range(len(segs), -1, -1):
+        d = "/".join([base, *segs[:i]])
+        q = _quota_at(reader, d, files)
+        if q is None:
+            continue
+        stat = reader.text(f"{d}/cpu.stat") or ""
+        throttled = next(
+            (int(x.split()[1]) for x in stat.splitlines() if x.startswith("nr_throttled ")),
+            None,
+        )
+        here = (q if q != math.inf else None, f"/{d}/{files[0]}", throttled)
+        if best is None or (here[0] is not None and (best[0] is None or here[0] < best[0])):
+            best = here
+    return best
+
+
+def _quota_at(reader: Reader, d: str, files: Sequence[str]) -> float | None:
+    """CPUs allowed by the quota file(s) in ``d``; inf for no quota, None when unreadable."""
+    try:
+        if len(files) == 1:
+            text = reader.first_line(f"{d}/{files[0]}")
+            if not text:
+                return None
+            q, period = [*text.split(), "100000"][:2]
+            return math.inf if q == "max" else int(q) / int(period)
+        q_text = reader.first_line(f"{d}/{files[0]}")
+        p_text = reader.first_line(f"{d}/{files[1]}")
+        if not q_text or not p_text:
+            return None
+        q_us = int(q_text)
+        return math.inf if q_us < 0 else q_us / int(p_text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def online_cpus(reader: Reader) -> int | None:
+    """How many CPUs are online (``/sys/devices/system/cpu/online``, e.g. ``0-3,6``)."""
+    text = reader.first_line("sys/devices/system/cpu/online")
+    if not text:
+        return None
+    n = 0
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            n += int(hi or lo) - int(lo) + 1
+    except ValueError:
+        return None
+    return n
+
+
+def available_cpus(reader: Reader) -> int:
+    aff = reader.affinity()
+    return len(aff) if aff else (online_cpus(reader) or os.cpu_count() or 1)
