@@ -12,6 +12,7 @@ import pytest
 from analysis.claims import spec
 from bench import benchfmt, build, cases, ledger, run, verify
 from bench.toolchain import Toolchain
+from bench.vocab import units
 
 pytestmark = pytest.mark.toolchain
 
@@ -62,6 +63,8 @@ def test_every_case_builds_runs_and_verifies(which: str, request: pytest.Fixture
     assert want <= names
     for r in benchfmt.parse(out.stdout, "out").results:  # every benchmark reports GC stats
         assert r.get("gc-cycles/op") is not None and r.get("gc-cpu-sec/op") is not None
+        # and its exact allocation count: at one loop the same count testing's allocs/op has
+        assert r.get(units.ALLOCS_EXACT) == r.get(units.ALLOCS), r.name.full
     report = verify.verify(tc, MODULE)
     bad = [(a.file, a.line, a.expect, a.evidence) for a in report.annotations if not a.holds]
     assert not bad, bad
@@ -81,3 +84,18 @@ def test_go_code_is_gofmt_and_vet_clean(go_bundled: Toolchain) -> None:
             text=True,
         )
         assert vet.returncode == 0, vet.stderr
+
+
+@pytest.mark.parametrize("which", ["go_old", "go_new"])
+def test_gcstat_unit_tests_pass(which: str, request: pytest.FixtureRequest) -> None:
+    """internal/gcstat's own tests (exact allocation counts, metrics, ballast) on both ends."""
+    tc: Toolchain = request.getfixturevalue(which)
+    out = subprocess.run(
+        [str(tc.go), "test", "-count=1", "./internal/gcstat"],
+        cwd=MODULE.root,
+        env=tc.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -15,6 +15,21 @@
 //	gc-cpu-ns/op    CPU time spent on GC      (/cpu/classes/gc/total:cpu-seconds)
 //	gc-pause-ns/op  stop-the-world GC pauses  (/sched/pauses/total/gc:seconds,
 //	                                           or /gc/pauses:seconds before Go 1.22)
+//	allocs-exact/op heap allocations, as a fraction (runtime.MemStats.Mallocs)
+//
+// allocs-exact/op counts what testing's allocs/op counts (every heap
+// allocation, tiny ones included) but is not truncated to an integer: a loop
+// that allocates 23 times every 2 ops reports 11.5, where allocs/op says 11.
+// It reads runtime.ReadMemStats, as testing does, and not the runtime/metrics
+// counter /gc/heap/allocs:objects, for two reasons: that counter leaves out
+// tiny objects (allocations under 16 bytes without pointers that share a
+// 16-byte block; it counts the blocks, /gc/heap/tiny/allocs:objects the rest),
+// and it is updated only when a P's span cache is refilled, so its delta over
+// a loop misses up to a span's worth of objects per P (measured with Go
+// 1.21: 0 of 100 and 908 of 1000 24-byte allocations seen). ReadMemStats
+// flushes every cache first; it stops the world, so both reads happen with the
+// timer stopped. testing prints a metric with about four significant digits,
+// which is the resolution of the fraction in the output.
 //
 // The pause total is an estimate: the runtime publishes pauses only as a
 // histogram, so each pause is counted at its bucket's midpoint (see
@@ -32,6 +47,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -40,9 +56,10 @@ import (
 
 // Units reported by Stop. The benchmark parser tidies the ns units to sec.
 const (
-	UnitCycles = "gc-cycles/op"
-	UnitCPU    = "gc-cpu-ns/op"
-	UnitPause  = "gc-pause-ns/op"
+	UnitCycles      = "gc-cycles/op"
+	UnitCPU         = "gc-cpu-ns/op"
+	UnitPause       = "gc-pause-ns/op"
+	UnitAllocsExact = "allocs-exact/op"
 )
 
 // Runtime metrics read before and after the timed loop.
@@ -85,9 +102,11 @@ func chooseMetrics(all []metrics.Description) [3]string {
 
 // Stats is one measurement in progress, from Start to Stop.
 type Stats struct {
-	b      *testing.B
-	before []metrics.Sample
-	after  []metrics.Sample
+	b         *testing.B
+	before    []metrics.Sample
+	after     []metrics.Sample
+	memBefore runtime.MemStats
+	memAfter  runtime.MemStats
 }
 
 // Start begins the measured region: it resets the benchmark timer, so that
@@ -100,20 +119,24 @@ func Start(b *testing.B) *Stats {
 	b.StopTimer()
 	s := &Stats{b: b, before: newSamples(), after: newSamples()}
 	metrics.Read(s.before)
+	// last and first: what the metrics reads allocate must not count
+	runtime.ReadMemStats(&s.memBefore)
 	b.ResetTimer()
 	b.StartTimer()
 	return s
 }
 
-// Stop stops the benchmark timer, reads the GC metrics again and reports the
-// differences divided by b.N.
+// Stop stops the benchmark timer, reads the GC metrics and the allocation
+// count again and reports the differences divided by b.N.
 func (s *Stats) Stop() {
 	s.b.StopTimer()
+	runtime.ReadMemStats(&s.memAfter)
 	metrics.Read(s.after)
 	if s.b.N <= 0 {
 		return
 	}
 	n := float64(s.b.N)
+	s.b.ReportMetric(float64(s.memAfter.Mallocs-s.memBefore.Mallocs)/n, UnitAllocsExact)
 	for i, unit := range [3]string{UnitCycles, UnitCPU, UnitPause} {
 		if sampleNames[i] == "" {
 			continue

@@ -147,6 +147,62 @@ func TestStartExcludesSetupAndItsOwnAllocations(t *testing.T) {
 	}
 }
 
+var tiny *[4]byte
+
+// TestExactAllocsCountEveryAllocationAsAFraction: 3 allocations every 2 ops
+// (one of them tiny) are 1.5 per op, where testing's allocs/op truncates to 1,
+// and the reads themselves count nothing.
+func TestExactAllocsCountEveryAllocationAsAFraction(t *testing.T) {
+	quickBenchmarks(t)
+	r := testing.Benchmark(func(b *testing.B) {
+		s := Start(b)
+		for i := 0; i < b.N; i++ {
+			sink = new([64]byte)
+			if i%2 == 0 {
+				sink = new([64]byte)
+				tiny = new([4]byte)
+			}
+		}
+		s.Stop()
+	})
+	got, ok := r.Extra[UnitAllocsExact]
+	if !ok {
+		t.Fatalf("metric %s not reported; got %v", UnitAllocsExact, r.Extra)
+	}
+	if want := 2.0; got != want {
+		t.Errorf("%s = %v; want %v (256 ops: 256 + 128 + 128 allocations)", UnitAllocsExact, got, want)
+	}
+	if r.AllocsPerOp() != 2 {
+		t.Errorf("testing's allocs/op = %d; want 2", r.AllocsPerOp())
+	}
+	r = testing.Benchmark(func(b *testing.B) {
+		s := Start(b)
+		for i := 0; i < b.N; i++ {
+			if i%2 == 0 {
+				sink = new([64]byte)
+				tiny = new([4]byte)
+				tiny = new([4]byte)
+			}
+		}
+		s.Stop()
+	})
+	if got := r.Extra[UnitAllocsExact]; got != 1.5 {
+		t.Errorf("%s = %v; want 1.5 (3 allocations every 2 ops, tiny ones included)", UnitAllocsExact, got)
+	}
+	if r.AllocsPerOp() != 1 {
+		t.Errorf("testing's allocs/op = %d; want 1 (truncated)", r.AllocsPerOp())
+	}
+	r = testing.Benchmark(func(b *testing.B) {
+		s := Start(b)
+		for i := 0; i < b.N; i++ {
+		}
+		s.Stop()
+	})
+	if got := r.Extra[UnitAllocsExact]; got != 0 {
+		t.Errorf("empty loop: %s = %v; want 0", UnitAllocsExact, got)
+	}
+}
+
 func TestChooseMetrics(t *testing.T) {
 	d := func(names ...string) []metrics.Description {
 		var out []metrics.Description
