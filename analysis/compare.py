@@ -37,7 +37,6 @@ from analysis.benchproc import filter as bfilter
 from analysis.benchproc.keys import IDENTITY_KEYS, MACHINE_KEYS, is_setting, setting_keys
 from analysis.benchproc.projection import Field, Projection
 from analysis.benchproc.query import Query, parse_query
-from analysis.benchproc.syntax import QueryError as QueryError  # re-exported: part of the API
 from analysis.benchproc.units import Units, tidy, unit_assumption, unit_better, unit_meta
 from analysis.stats import Comparison, Sample, Summary
 from bench.model import Result
@@ -299,7 +298,7 @@ def compare(
     observation unless an order says otherwise). ``units`` is the unit metadata.
     ``order`` (case ids in catalogue order) overrides ``options.order``. Options
     may be given as :class:`CompareOptions` and/or keyword overrides. Raises
-    :class:`QueryError` for a malformed filter or projection.
+    :class:`analysis.benchproc.syntax.QueryError` for a malformed filter or projection.
     """
     opts = options or CompareOptions()
     if overrides:

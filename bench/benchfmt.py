@@ -51,10 +51,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from bench.benchunit import GO_SPACE, GO_SPACE_SET, make_value, tidy_unit
+from bench.benchunit import make_value
 from bench.errors import InputError
 from bench.gostrconv import parse_float, parse_int
 from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
+from bench.vocab.units import GO_SPACE, GO_SPACE_SET, tidy_unit
 
 #: Anything a read yields, in input order.
 Record: TypeAlias = Result | SyntaxErr | UnitMeta

@@ -26,6 +26,7 @@ from bench import benchwriter as bw
 from bench import gostrconv as gs
 from bench.errors import InputError
 from bench.model import Name, ParsedFile, Result, SyntaxErr, UnitMeta, Value
+from bench.vocab import units as vu
 
 try:  # tests/ is on sys.path under pytest's default (rootdir-less) import mode
     import oracle
@@ -429,7 +430,7 @@ def test_nan_keeps_an_original_like_go() -> None:
     ],
 )
 def test_tidy_unit(unit: str, tidied: str, factor: float) -> None:
-    assert bu.tidy_unit(unit) == (tidied, factor)
+    assert vu.tidy_unit(unit) == (tidied, factor)
 
 
 @pytest.mark.parametrize(

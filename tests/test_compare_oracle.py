@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.compare import CompareOptions, QueryError, by_column, compare, options_for
+from analysis.benchproc.syntax import QueryError
+from analysis.compare import CompareOptions, by_column, compare, options_for
 from analysis.gate import gate, settings_warning
 from analysis.table import TIDY_FIELDS, to_csv, to_json, to_markdown, to_text
 from bench import benchfmt

@@ -1,19 +1,20 @@
 """Units as grouping sees them: metadata (``better``, ``assume``) and one spelling per metric.
 
 One job: benchfmt's ``UnitMetadata`` lookups (``Unit <unit> better=higher``,
-``assume=exact``) with benchstat's defaults, and the ``ns`` → ``sec`` tidy that
-``analysis.compare`` re-applies so one metric never makes two tables, whatever
-the parser left (benchfmt keeps a zero ``gc-cpu-ns/op`` in ns).
+``assume=exact``) with benchstat's defaults (``bench.vocab.units``), and the
+tidy that ``analysis.compare`` re-applies so one metric never makes two
+tables, whatever the parser left (``--benchstat`` keeps a zero
+``gc-cpu-ns/op`` in ns).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Literal
 
 from bench.model import Result, UnitMeta, Value
+from bench.vocab import units as vunits
 
 #: Unit metadata: ``UnitMeta`` records (first wins) or a ``{(unit, key): value}`` mapping.
 Units = Iterable[UnitMeta] | Mapping[tuple[str, str], str] | None
@@ -38,9 +39,9 @@ def unit_better(unit: str, units: Units = None) -> int:
     val = unit_meta(units).get((unit, "better"))
     if val is not None:
         return {"higher": 1, "lower": -1}.get(val, 0)
-    if unit in ("ns/op", "sec/op", "B/op", "allocs/op"):
+    if unit in vunits.LOWER_IS_BETTER:
         return -1
-    if unit in ("MB/s", "B/s"):
+    if unit in vunits.HIGHER_IS_BETTER:
         return 1
     return 0
 
@@ -50,15 +51,13 @@ def unit_assumption(unit: str, units: Units = None) -> Literal["nothing", "exact
     return "exact" if unit_meta(units).get((unit, "assume")) == "exact" else "nothing"
 
 
-_NS = re.compile(r"(?<![A-Za-z])ns(?![A-Za-z])")
-
-
 def tidy(r: Result) -> Result:
-    """``r`` with any ``ns`` unit left by the parser (benchfmt keeps zeros) in ``sec``."""
-    if not any(_NS.search(v.unit) for v in r.values):
-        return r
-    values = tuple(
-        Value(v.value * 1e-9, _NS.sub("sec", v.unit), v.value, v.unit) if _NS.search(v.unit) else v
-        for v in r.values
-    )
-    return replace(r, values=values)
+    """``r`` with any unit left as written tidied (``--benchstat`` keeps a zero's ``ns``)."""
+    values = tuple(_tidy_value(v) for v in r.values)
+    same = all(a is b for a, b in zip(values, r.values, strict=True))
+    return r if same else replace(r, values=values)
+
+
+def _tidy_value(v: Value) -> Value:
+    tidied, factor = vunits.tidy_unit(v.unit)
+    return v if tidied == v.unit else Value(v.value * factor, tidied, v.value, v.unit)

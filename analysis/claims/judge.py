@@ -28,21 +28,11 @@ from typing import Any
 from analysis import stats
 from analysis.claims import spec as sp
 from analysis.escape_cost import CostRecord
+from bench.vocab import diagnostic, units
 
 HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA = ("holds", "does not hold", "depends", "inconclusive", "n/a")
 VERDICTS = (HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA)
 HEAP, STACK = "heap", "stack"
-#: Diagnostic kinds that put a subject on the heap (bench.diagnostics.HEAP_KINDS).
-HEAP_KINDS = frozenset({"moved-to-heap", "escapes-to-heap"})
-_NO_ESCAPE = frozenset({"does-not-escape"})
-#: Units whose values are exact counts: medians are compared directly, no test.
-COUNT_UNITS = frozenset({"allocs/op", "B/op"})
-#: Manifest units → the tidied units records carry (benchfmt tidies ns to sec).
-_TIDY = {
-    "ns/op": ("sec/op", 1e-9),
-    "gc-cpu-ns/op": ("gc-cpu-sec/op", 1e-9),
-    "gc-pause-ns/op": ("gc-pause-sec/op", 1e-9),
-}
 _POS_RE = re.compile(r"^\s*(?:\$\s*)?\S*?\.go:\d+(?::\d+)?:\s*")
 
 
@@ -123,7 +113,7 @@ class Context:
         return info.pair_kind if info else "heap-stack"
 
     def heap_lines(
-        self, case: str, variant: str, var: str, kinds: frozenset[str] = HEAP_KINDS
+        self, case: str, variant: str, var: str, kinds: frozenset[str] = diagnostic.HEAP_KINDS
     ) -> tuple[str, ...]:
         """The variant's diagnostics of ``kinds`` (heap by default), those about ``var`` first."""
         info = self.cases.get(case)
@@ -138,7 +128,8 @@ class Context:
 
     def stack_phrase(self, case: str, variant: str, var: str) -> str:
         """``'u does not escape'`` when the compiler says so about ``var``, else a plain phrase."""
-        said = [m for m in self.heap_lines(case, variant, var, _NO_ESCAPE) if m.startswith(var)]
+        lines = self.heap_lines(case, variant, var, diagnostic.NO_ESCAPE_KINDS)
+        said = [m for m in lines if m.startswith(var)]
         return f"'{said[0]}'" if said and var else f"{var} stays on the stack (no heap diagnostic)"
 
 
@@ -304,7 +295,7 @@ def judge_avoids(case: str, ctx: Context, *, role: str = "general") -> Evidence:
 
 
 def _samples(results: Sequence[Any], case: str, variant: str, unit: str) -> list[float]:
-    tidied, factor = _TIDY.get(unit, (unit, 1.0))
+    tidied, factor = units.tidy_unit(unit)  # manifest units are as written (ns/op)
     return [
         v / factor
         for r in results
@@ -334,11 +325,11 @@ def _time_verdict(records: Sequence[CostRecord]) -> tuple[str, str, CostRecord |
 
 def _metric(unit: str, case: str, ctx: Context) -> tuple[str, str, CostRecord | None]:
     """One unit of a cost claim for one case: (verdict, reason, cost record used)."""
-    if unit in ("ns/op", "sec/op"):
+    if units.tidy_unit(unit)[0] == units.TIME:
         return _time_verdict([r for r in ctx.costs if r.case == case])
     esc = _samples(ctx.results, case, "escape", unit)
     noesc = _samples(ctx.results, case, "noescape", unit)
-    if unit in COUNT_UNITS:
+    if unit in units.COUNTS:
         pair = ctx.pairs.get(case) or {}
         key = "allocs" if unit == "allocs/op" else "bytes"
         e, n = pair.get(f"{key}_escape"), pair.get(f"{key}_noescape")
