@@ -129,6 +129,21 @@ def heterogeneity(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float,
     return float(a), float(b)
 
 
+def borrowed(y: np.ndarray, v: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+    """The borrowed-τ² combination of equal-sized pairs as arrays (the simulation's entry).
+
+    ``y``, ``v``: (pairs, runs) estimates and within-run variances. Returns
+    ``(mu, se, df, tau2, vbar)``, one value per pair (``df`` a scalar array).
+    """
+    a, b = heterogeneity(list(zip(y, v, strict=True)))
+    vbar = v.mean(axis=1)
+    tau2 = a + b * vbar
+    w = 1 / (v + tau2[:, None])
+    mu = (w * y).sum(axis=1) / w.sum(axis=1)
+    df = np.asarray(max(1, y.shape[0] * (y.shape[1] - 1) - 2))
+    return mu, np.sqrt(1 / w.sum(axis=1)), df, tau2, vbar
+
+
 def combine(
     per_run: Mapping[Hashable, tuple[Sequence[float], Sequence[float]]],
     confidence: float = 0.95,
@@ -153,6 +168,8 @@ def combine(
         w = 1 / (v + tau2)
         mu = float((w * y).sum() / w.sum())
         fixed = math.sqrt(1 / (1 / v).sum())
-        out[k] = _t_summary(mu, math.sqrt(1 / w.sum()), df, tau2, float(v.mean()), fixed,
-                            confidence, BORROWED_METHOD)  # fmt: skip
+        out[k] = _t_summary(
+            mu, math.sqrt(1 / w.sum()), df, tau2, float(v.mean()), fixed, confidence,
+            BORROWED_METHOD,
+        )  # fmt: skip
     return out
