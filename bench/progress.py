@@ -31,16 +31,13 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.filesize import decimal
+from rich.progress import Progress as _Rich
 from rich.progress import (
-    BarColumn,
     ProgressColumn,
     SpinnerColumn,
     Task,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
-from rich.progress import Progress as _Rich
 from rich.text import Text
 
 #: Per-process overhead assumed before any process has been timed: exec, Go's init
@@ -96,14 +93,63 @@ def clock(seconds: float) -> str:
     )
 
 
-class _EtaColumn(ProgressColumn):
-    """``~1:40 left`` from the task's ``eta`` field (our model), never rich's speed guess."""
+#: Width of the bar when the line has room for it.
+BAR_WIDTH = 20
+
+
+def fit_line(desc: str, detail: str, elapsed: str, eta: str, width: int, frac: float | None) -> str:
+    """One progress line within ``width`` columns, phase, count and ETA kept longest.
+
+    Dropped in this order until it fits: the detail's trailing `` · `` parts
+    (the case name goes first, then the position in the round), the bar, the
+    elapsed time, then the description is cut with an ellipsis.
+    """
+    parts = detail.split(" · ") if detail else []
+
+    def bar(n: int) -> str:
+        done = round(n * (frac or 0.0))
+        return "━" * done + "╌" * (n - done)
+
+    def line(keep: int, with_bar: bool, with_elapsed: bool) -> str:
+        bits = [desc, bar(BAR_WIDTH) if with_bar and frac is not None else "", *parts[:keep]]
+        bits += [elapsed if with_elapsed else "", eta]
+        return " ".join(b for b in bits if b)
+
+    tries = [(k, True, True) for k in range(len(parts), 0, -1)]
+    tries += [(1, False, True), (1, False, False), (0, False, False)]
+    for keep, with_bar, with_elapsed in tries:
+        text = line(min(keep, len(parts)), with_bar, with_elapsed)
+        if len(text) <= width:
+            return text
+    tail = " ".join(b for b in (parts[0] if parts else "", eta) if b)
+    room = max(1, width - len(tail) - 2)
+    return (desc[: room - 1] + "…" + " " + tail)[:width] if len(desc) > room else desc + " " + tail
+
+
+class _LineColumn(ProgressColumn):
+    """The whole line but the spinner, fitted to the terminal (:func:`fit_line`).
+
+    Our ETA (the task's ``eta`` field, from :class:`EtaModel`), never rich's
+    speed guess. One column, so rich never wraps or hides the ETA at 80 columns.
+    """
+
+    def __init__(self, console_width: Callable[[], int]) -> None:
+        super().__init__()
+        self._width = console_width
 
     def render(self, task: Task) -> Text:
         eta = task.fields.get("eta")
-        if task.finished or eta is None:
-            return Text("")
-        return Text(f"~{clock(eta)} left", style="progress.remaining")
+        left = "" if task.finished or eta is None else f"~{clock(eta)} left"
+        frac = None if not task.total else min(1.0, task.completed / task.total)
+        elapsed = clock(task.finished_time if task.finished else task.elapsed or 0.0)
+        width = max(20, self._width() - 3)  # the spinner and its space
+        return Text(
+            fit_line(
+                task.description, str(task.fields.get("detail", "")), elapsed, left, width, frac
+            ),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
 
 
 @dataclass
@@ -174,13 +220,20 @@ class Progress:
             self.mode = "off" if legacy else "plain"
         self._rich: _Rich | None = None
         self._tasks: dict[str, TaskID] = {}
+        #: The live display's console (a test passes a fixed-width one).
+        self.console: Console | None = None
+        self._series = ""
+
+    def series(self, index: int, of: int) -> None:
+        """Run ``index`` of a ``--repeat`` series of ``of``: each phase line says ``run 2 of 3``."""
+        self._series = f"run {index} of {of} · " if of > 1 else ""
 
     # --- phases ---------------------------------------------------------------------
 
     @contextlib.contextmanager
     def phase(self, kind: str, description: str, *, total: float | None = None) -> Iterator[Phase]:
         """Show ``description`` on the ``kind`` line while the block runs; finish it after."""
-        ph = Phase(self, kind, description, total=total)
+        ph = Phase(self, kind, self._series + description, total=total)
         self._start(ph)
         try:
             yield ph
@@ -245,14 +298,10 @@ class Progress:
 
     def _live(self) -> _Rich:
         if self._rich is None:
-            console = Console(file=self.out, force_terminal=True, soft_wrap=False)
+            console = self.console or Console(file=self.out, force_terminal=True, soft_wrap=False)
             self._rich = _Rich(
                 SpinnerColumn(finished_text="✓"),
-                TextColumn("{task.description}"),
-                BarColumn(bar_width=20),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                _EtaColumn(),
+                _LineColumn(lambda: console.width),
                 console=console,
                 redirect_stdout=False,
                 redirect_stderr=False,
