@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -325,8 +326,9 @@ def test_csv_and_text() -> None:
     recs = ec.cost_records(_run("a", 1.3) + _run("b", 1.4, seed=1))
     rows = list(csv.DictReader(io.StringIO(pairs.csv_table(recs))))
     assert len(rows) == 1 and rows[0]["across_runs.n_runs"] == "2"
-    text = pairs.text(recs)
-    assert "across runs [95% CI]" in text and "(2 runs)" in text and "P-2" in text
+    text = pairs.text(recs, wide=True)
+    assert "across runs [95% CI]" in text and "t over runs [95% CI]" in text
+    assert "(2 runs)" in text and "P-2" in text
 
 
 # --- the committed results ----------------------------------------------------------
@@ -353,3 +355,68 @@ def test_a_round_without_a_time_is_left_out_with_a_note() -> None:
     e, n = [20.0, 0.0, 24, 26, 28, 30, 32], [10.0, 11, 12, 13, 14, 15, 16]
     (r,) = ec.cost_records(_parse(_raw("interleaved", _interleaved(e, n))))
     assert r.n_rounds == 6 and any("2 samples left out" in w for w in r.warnings)
+
+
+# --- the pair table: golden files (tests/data/pairs) ---------------------------------
+
+#: Trimmed copies of results/published/epyc-2vcpu/go1.27.3's three runs (8 pairs, both GOGC
+#: settings): repeated config lines and PASS dropped, every benchmark line kept.
+PAIRS_DATA = ROOT / "tests" / "data" / "pairs"
+UPDATE = os.environ.get("ESCAPEBENCH_UPDATE_GOLDEN") == "1"
+
+
+def _golden_runs(n: int, rounds: int | None = None) -> list:
+    out = []
+    for i in range(1, n + 1):
+        text = (PAIRS_DATA / f"run{i}" / "raw.txt").read_text(encoding="utf-8")
+        if rounds is not None:  # the first `rounds` samples of every cell: a short run
+            seen: dict[tuple[str, str], int] = {}
+            keep, gogc = [], ""
+            for line in text.splitlines():
+                if line.startswith(f"{keys.GOGC}: "):
+                    gogc = line
+                if line.startswith("Benchmark"):
+                    key = (line.split()[0], gogc)
+                    seen[key] = seen.get(key, 0) + 1
+                    if seen[key] > rounds:
+                        continue
+                keep.append(line)
+            text = "\n".join(keep) + "\n"
+        out += benchfmt.parse(text, f"run{i}").results
+    return out
+
+
+@pytest.mark.parametrize(
+    ("golden", "runs", "rounds", "wide"),
+    [
+        ("this_run.txt", 1, None, False),
+        ("this_run_wide.txt", 1, None, True),
+        ("across_runs.txt", 3, None, False),
+        ("across_runs_wide.txt", 3, None, True),
+        ("too_few_rounds.txt", 1, 8, False),
+    ],
+)
+def test_pair_table_is_its_golden_file(
+    golden: str, runs: int, rounds: int | None, wide: bool
+) -> None:
+    """Byte for byte; ESCAPEBENCH_UPDATE_GOLDEN=1 rewrites the files (review the diff)."""
+    got = pairs.text(ec.cost_records(_golden_runs(runs, rounds)), wide=wide)
+    path = PAIRS_DATA / golden
+    if UPDATE or not path.exists():
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8"), f"{golden} differs: rerun with UPDATE"
+    if not wide:
+        assert max(len(line) for line in got.splitlines()) <= pairs.COMPACT_WIDTH
+
+
+def test_the_table_says_its_scope_family_and_a_too_short_run_once() -> None:
+    one = pairs.text(ec.cost_records(_golden_runs(1)))
+    assert "this run [95% CI]" in one and one.count(ec.THIS_RUN_NOTE[:30]) == 1
+    assert "corrected over 16 records: 8 pairs × 2 conditions" in one
+    three = pairs.text(ec.cost_records(_golden_runs(3)))
+    assert "across runs [95% CI]" in three and ec.THIS_RUN_NOTE[:30] not in three
+    short = ec.cost_records(_golden_runs(1, rounds=8))
+    assert all(r.n_rounds == 8 and not r.resolvable for r in short)
+    text = pairs.text(short)
+    assert text.count("8 rounds: too few for verdicts across 16 records; intervals only") == 1
+    assert "inconclusive" not in text and "p (Holm)  verdict" not in text
