@@ -119,6 +119,31 @@ def newest_per_configuration(dirs: Sequence[Path]) -> list[Path]:
     return sorted(chosen)
 
 
+def _run_key(run_dir: Path) -> str:
+    """Which ``bench run`` made a run directory: its series (``--repeat``), else its group."""
+    meta = _meta(run_dir) or {}
+    series = meta.get("series")
+    if isinstance(series, dict) and series.get("id") and int(series.get("of", 1) or 1) > 1:
+        return "series " + str(series["id"])
+    return "group " + str(meta.get("group") or run_dir.name)
+
+
+def newest_run(root: Path, *, machine: str | None = None) -> list[LoadedRun]:
+    """Every run directory of this machine's newest ``bench run`` (all toolchains, all repeats).
+
+    What ``bench cost`` reads with no input: the records ``bench run`` printed
+    its table from, so both tables (and their Holm family) are the same.
+    """
+    root = Path(root)
+    wanted = machine or _machine.machine_id()
+    dirs = [d for d in (find_runs(root) if root.is_dir() else []) if _machine_of(root, d) == wanted]
+    if not dirs:
+        return select_runs(root, machine=machine)  # its message says what to do
+    key = _run_key(max(dirs, key=lambda d: (d.name, d.as_posix())))
+    chosen = sorted(d for d in dirs if _run_key(d) == key)
+    return [load_run_dir(d, run_label(root, d)) for d in chosen]
+
+
 def _named_runs(root: Path, names: Sequence[str]) -> list[Path]:
     """Run directories named by path, or by a suffix of ``machine/go/stamp`` under ``root``."""
     every = find_runs(root, published=True) if root.is_dir() else []

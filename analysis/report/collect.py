@@ -112,8 +112,26 @@ def condition_of(rec: Any) -> Condition:
             ("benchtime", c.benchtime),
             ("count", c.count),
             ("order", c.order or "sequential"),
+            ("module", getattr(c, "module", "")),
+            ("sources", getattr(c, "sources", "")),
         ),
     )
+
+
+def compiler_heap(data: Collected, rec: Any) -> bool | None:
+    """The compiler's witness for a record: escape.json's ``escape_fate`` on its Go version.
+
+    None when no run of that toolchain carries an escape.json naming the pair
+    (``bench.vocab.escaped`` then answers from allocations and says so).
+    """
+    cid = case_id(rec.pair, data.cases) or re.sub(r"-\d+$", "", rec.pair)
+    for run in data.runs:
+        if not run.escape or str(run.escape.get("go") or run.go) != rec.go:
+            continue
+        for p in run.escape.get("pairs") or ():
+            if p.get("case") == cid and p.get("escape_fate") is not None:
+                return p.get("escape_fate") == "heap"
+    return None
 
 
 @dataclass

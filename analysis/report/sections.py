@@ -34,10 +34,12 @@ from analysis.report.collect import (
     Collected,
     Condition,
     case_id,
+    compiler_heap,
     condition_of,
     samples_of,
     setting_key,
 )
+from bench.vocab import escaped
 
 #: How many of the noisiest pairs the noise chart inspects.
 NOISE_PAIRS = 6
@@ -232,7 +234,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
             (
                 r.section,
                 [Bold(r.pair), *([f" — {title}"] if title else [])],
-                "yes" if r.escaped else "no escape",
+                escaped.word(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape),
                 fmt_time(r.escape_sec),
                 fmt_time(r.noescape_sec),
                 f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}",
@@ -271,8 +273,9 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     methods = sorted({r.method for r in recs})
     doc.add(
         Paragraph(
-            "escaped: whether the escape variant allocates more per op than the noescape one "
-            "(-benchmem); escape and noescape are median time per op; ratio is escape/noescape "
+            f"{escaped.DEFINITION} (where they disagree the cell says which said what; "
+            "without an escape.json only allocations are known, and the cell says so); "
+            "escape and noescape are median time per op; ratio is escape/noescape "
             f"with its 95 % interval ({'; '.join(methods)}); across runs is the interval over "
             "several runs of the same settings, when there are several; verdict is slower or "
             "faster when the test is significant after Holm's correction, else inconclusive; "
@@ -348,10 +351,27 @@ def _no_escape_list(part: pd.DataFrame, key: str) -> List | None:
     rows = part[~part["escaped"].astype(bool)].sort_values(["order", "pair"], kind="mergesort")
     by: dict[str, list[str]] = defaultdict(list)
     for c in rows.itertuples(index=False):
-        by[c.pair].append(str(getattr(c, key)))
+        if str(getattr(c, key)) not in by[c.pair]:  # one name per value, even across conditions
+            by[c.pair].append(str(getattr(c, key)))
     if not by:
         return None
     return List([[Bold(p), f": no escape on {', '.join(vs)}"] for p, vs in by.items()])
+
+
+#: Settings a chart may let differ without saying so (the machine's core count is its own).
+_FREE = ("GOMAXPROCS",)
+
+
+def like_primary(costs: pd.DataFrame, primary: Condition) -> pd.DataFrame:
+    """The rows measured like ``primary`` (benchtime, count, order, module, sources).
+
+    A chart comparing Go versions, machines or GC settings puts side by side
+    only conditions that differ in the compared setting: a quick run never
+    sits beside a default one.
+    """
+    want = {k: v for k, v in primary.extra if k not in _FREE}
+    keep = [all(dict(c.extra).get(k) == v for k, v in want.items()) for c in costs["cond"]]
+    return costs[np.array(keep, dtype=bool)] if len(costs) else costs
 
 
 def _widest(
@@ -361,7 +381,7 @@ def _widest(
 
     Ties go to the primary condition's value; None when no value has two.
     """
-    same = data.costs[data.costs["setting"] == primary.setting]
+    same = like_primary(data.costs[data.costs["setting"] == primary.setting], primary)
     sort = version_key if along == "go" else str
     per = {k: sorted(set(g[along]), key=sort) for k, g in same.groupby(fixed)}
     mine = getattr(primary, fixed)
@@ -445,7 +465,8 @@ def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The machine × toolchain with the most GC settings."""
     per_mg: dict[tuple[str, str], list[Condition]] = defaultdict(list)
     for c in data.conditions:
-        per_mg[(c.machine, c.go)].append(c)
+        if all(dict(c.extra).get(k) == v for k, v in primary.extra if k not in _FREE):
+            per_mg[(c.machine, c.go)].append(c)
     mg = sorted(
         per_mg,
         key=lambda k: (
@@ -460,7 +481,9 @@ def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     settings = list(dict.fromkeys(c.setting for c in sorted(per_mg[mg], key=setting_key)))
     if len(settings) < 2:
         return
-    part = data.costs[(data.costs["machine"] == mg[0]) & (data.costs["go"] == mg[1])]
+    part = like_primary(
+        data.costs[(data.costs["machine"] == mg[0]) & (data.costs["go"] == mg[1])], primary
+    )
     doc.add(Heading(2, "GC pressure"))
     doc.chart(
         "gc-pressure",

@@ -12,23 +12,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bench import cases, ledger, selection, store
 from bench.cases import Manifest
 from bench.errors import InputError
 from bench.model import LoadedRun, Result
+from bench.vocab.condition import condition_of
 
 if TYPE_CHECKING:
     from analysis.escape_cost import CostRecord
     from analysis.report.blocks import Block
 
 
-def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> list[LoadedRun]:
-    """The runs a reading command works on, its warnings printed once each."""
+def _read(
+    args: argparse.Namespace,
+    err: TextIO,
+    *,
+    benchstat: bool = False,
+    newest: bool = False,
+    say_modules: bool = True,
+) -> list[LoadedRun]:
+    """The runs a reading command works on, its warnings printed once each.
+
+    ``newest``: with no input, the newest ``bench run`` only (``bench cost``:
+    the same table that run printed), not the newest of every configuration.
+    """
     if args.inputs:
         runs, warnings = store.load_inputs(args.inputs, benchstat=benchstat)
+    elif newest and not (args.runs or args.published):
+        runs = selection.newest_run(args.results, machine=args.machine)
+        warnings = []
+        err.write(
+            f"bench: reading the newest run ({len(runs)} run director"
+            f"{'y' if len(runs) == 1 else 'ies'}): "
+            + ", ".join(r.label for r in runs)
+            + "; name others as INPUT or --runs\n"
+        )
     else:
         runs = selection.select_runs(
             args.results,
@@ -40,7 +63,22 @@ def _read(args: argparse.Namespace, err: TextIO, *, benchstat: bool = False) -> 
         warnings = []
         err.write(f"bench: reading {len(runs)} run(s): " + ", ".join(r.label for r in runs) + "\n")
     _warn(runs, warnings, err)
+    if say_modules:  # bench cost names every differing setting in its own one line
+        _say_what_differs(runs, err)
     return runs
+
+
+def _say_what_differs(runs: Sequence[LoadedRun], err: TextIO) -> None:
+    """One line when the runs measured different code: those records never meet in a row."""
+    seen: dict[tuple[str, str], None] = {}
+    for run in runs:
+        for r in run.parsed.results[:1]:
+            c = condition_of(r)
+            seen[(c.module or str((run.meta or {}).get("module", "")), c.sources)] = None
+    if len(seen) > 1:
+        what = " vs ".join(m or "unknown module" for m, _ in seen)
+        kind = "modules" if len({m for m, _ in seen}) > 1 else "sources of one module"
+        err.write(f"bench: the runs measured different {kind} ({what}): never pooled\n")
 
 
 def _warn(runs: Sequence[LoadedRun], skipped: Sequence[str], err: TextIO) -> None:
@@ -87,7 +125,7 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """One record per pair and condition: text (the pair table), json or csv."""
     from analysis import escape_cost, pairs  # lazy: numpy/scipy
 
-    runs = _read(args, err)
+    runs = _read(args, err, newest=True, say_modules=False)
     records = _cost_records(
         runs, cases.load_module(args.module).manifest, args.confidence, args.alpha
     )
@@ -126,12 +164,54 @@ def _ledger(runs: Sequence[LoadedRun], module: cases.Module, err: TextIO) -> lis
     return claims.page(claims.ledger(ev.manifest, ev.reports, ev.results))
 
 
+def tracked_files(out: Path) -> list[str]:
+    """Files under ``out`` that git tracks ([] outside a repository or without git)."""
+    where = out if out.is_dir() else out.parent
+    while not where.is_dir() and where != where.parent:
+        where = where.parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(where), "ls-files", "--", str(out.resolve())],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return done.stdout.splitlines() if done.returncode == 0 else []
+
+
+def _check_out(out: Path, runs: Sequence[LoadedRun], *, force: bool, published: bool) -> None:
+    """Refuse to write the report over tracked files or into a file, unless asked.
+
+    ``--force`` overwrites; ``--published`` with only published runs rebuilds
+    the published report (docs/report) from them.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: a file, not a directory: pass --out a directory")
+    tracked = tracked_files(out)
+    rebuild = published and bool(runs) and all(r.published for r in runs)
+    if tracked and not (force or rebuild):
+        raise InputError(
+            f"--out {out}: {len(tracked)} files there are tracked by git (e.g. {tracked[0]}) "
+            "and the report would overwrite them: pass --out another directory, --force to "
+            "overwrite, or --published with only the published runs to rebuild the "
+            "published report"
+        )
+    try:
+        store.check_writable(out)
+    except InputError as e:
+        raise InputError(
+            str(e).replace("--results a writable directory", "--out a writable directory")
+        ) from None
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """index.md + index.html + the claims ledger + charts for the chosen runs, in ``--out``."""
     runs = _read(args, err)  # inputs first: a bad one fails before matplotlib loads
     from analysis.report import build_report  # lazy: matplotlib/seaborn
 
-    store.check_writable(args.out)
+    _check_out(args.out, runs, force=getattr(args, "force", False), published=args.published)
     module = cases.load_module(args.module)
     page = None if args.no_claims else _ledger(runs, module, err)
     summary = build_report(runs, args.out, module.manifest, claims=page)
@@ -146,8 +226,12 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """benchstat-style tables (plus Holm), and the ``--fail-on`` gate."""
     from analysis import compare, table  # lazy: numpy/scipy
 
-    runs, warnings = store.load_inputs(args.inputs, benchstat=args.benchstat)
-    _warn(runs, warnings, err)
+    if args.inputs:
+        runs, warnings = store.load_inputs(args.inputs, benchstat=args.benchstat)
+        _warn(runs, warnings, err)
+        _say_what_differs(runs, err)
+    else:  # the readers' no-input rule (needs options' _selection on compare)
+        runs = _read(args, err, benchstat=args.benchstat)
     results = _results(runs)
     units = [u for r in runs for u in r.parsed.units]
     try:
