@@ -23,9 +23,9 @@ import simulate_cost  # noqa: E402
 FITTED = simulate_cost.load_model()
 
 
-@pytest.mark.parametrize("between", simulate_cost.BETWEEN_SDS)
+@pytest.mark.parametrize("between", [*simulate_cost.BETWEEN_SDS, "fitted"])
 @pytest.mark.parametrize("runs", simulate_cost.RUN_COUNTS)
-def test_headline_covers_and_rarely_calls_a_true_x1_slower(runs: int, between: float) -> None:
+def test_headline_covers_and_rarely_calls_a_true_x1_slower(runs: int, between: float | str) -> None:
     r = simulate_cost.across_runs("real", between, runs, 40, seed=17 + runs, fitted=FITTED)
     assert 0.92 <= r["coverage"] <= 0.98, r
     if runs > 1 or between == 0:  # one run's verdict is about that run (scope "this run")
