@@ -413,6 +413,31 @@ def across_runs(
     }
 
 
+def describe_model(model: dict) -> None:
+    """The fitted noise model in words (docs/method.md shows this)."""
+    sds = np.asarray(model["within_sd"])
+    q1, med, q3 = np.quantile(sds, [0.25, 0.5, 0.75])
+    bt = model["between"]
+    print(
+        f"fitted from {model['source']}: {model['groups']} pair × condition groups, "
+        f"{model['runs_per_group']} runs of {model['rounds_per_run']} rounds each"
+    )
+    print(f"within-run sd of the per-round log-ratio: median {med:.3f} (IQR {q1:.3f}–{q3:.3f})")
+    print(
+        f"round-to-round sd, escape side {model['escape_side_sd']:.3f}, "
+        f"noescape side {model['noescape_side_sd']:.3f}; lag-1 autocorrelation {model['lag1']:+.3f}"
+    )
+    print(
+        f"outlying rounds (> 4 robust sd): {model['outlier_share']:.1%}, "
+        f"{model['outlier_slow_share']:.0%} of them on the escape-slow side, median size "
+        f"{np.median(model['outlier_size_sd']):.1f} sd"
+    )
+    print(
+        f"between runs: τ² = {bt['a']:.2g} + {bt['b']:.2f} × (a run's own variance): "
+        f"runs differ {math.sqrt(1 + bt['b']):.2f}× as much as one run's interval says"
+    )
+
+
 ROWS: tuple[tuple[str, float | str], ...] = (
     *(("real", b) for b in BETWEEN_SDS),
     ("real", "fitted"),
@@ -453,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fit", type=Path, metavar="RESULTS_DIR",
                     help=f"fit the noise model from the runs under RESULTS_DIR into "
                     f"{NOISE_MODEL.relative_to(ROOT)}")  # fmt: skip
+    ap.add_argument("--show-model", action="store_true",
+                    help=f"describe {NOISE_MODEL.relative_to(ROOT)}")  # fmt: skip
     ap.add_argument("--single-run", action="store_true",
                     help="the within-run table that chose the per-run interval")  # fmt: skip
     args = ap.parse_args(argv)
@@ -463,11 +490,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = fit(args.fit.resolve())
         NOISE_MODEL.parent.mkdir(parents=True, exist_ok=True)
         NOISE_MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-        summary = {k: v for k, v in model.items() if k not in ("within_sd", "outlier_size_sd")}
-        sds = np.asarray(model["within_sd"])
-        print(f"wrote {NOISE_MODEL.relative_to(ROOT)}: {json.dumps(summary)}")
-        q1, med, q3 = np.quantile(sds, [0.25, 0.5, 0.75])
-        print(f"within-run sd of the log-ratio: median {med:.3f} (IQR {q1:.3f}–{q3:.3f})")
+        print(f"wrote {NOISE_MODEL.relative_to(ROOT)}")
+    if args.fit or args.show_model:
+        describe_model(load_model())
         return 0
     if args.published:
         real_runs(args.published, args.seed)

@@ -49,3 +49,11 @@ def test_simulation_uses_the_production_combination() -> None:
     for i in range(8):
         assert got[i].estimate == pytest.approx(mu[i]) and got[i].se == pytest.approx(se[i])
         assert got[i].df == df and (got[i].p_value < 0.05) == (got[i].low > 0 or got[i].high < 0)
+
+
+def test_the_committed_model_is_the_fit_of_the_published_runs() -> None:
+    """Regenerate with ``python benchmarks/simulate_cost.py --fit results/published``."""
+    got = simulate_cost.fit(ROOT / "results" / "published")
+    want = dict(FITTED)
+    assert got.pop("between") == pytest.approx(want.pop("between"), rel=1e-6, abs=1e-9)
+    assert got == pytest.approx(want, rel=1e-9)
