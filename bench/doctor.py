@@ -356,8 +356,20 @@ def busy_warning(checks: Sequence[Check] | None = None) -> str | None:
     busy = [c for c in checks if c.name in BUSY and c.verdict == WARN]
     if not busy:
         return None
-    what = "; ".join(f"{c.title}: {c.value}" for c in busy)
-    return f"the machine is busy ({what}): expect noisier numbers; `bench doctor` says more"
+    what = []
+    for c in busy:
+        if c.name == "others_cpu":
+            top = ", ".join(f"{t['command']} {t['cpu_pct']:.0f} %" for t in c.data["top"][:3])
+            what.append(
+                f"other processes use {c.data['others_pct']:.0f} % of the CPUs"
+                + (f" ({top})" if top else "")
+            )
+        else:
+            what.append(f"CPU steal {c.data['steal_pct']:.0f} %")
+    return (
+        f"warning: the machine is busy: {'; '.join(what)}: expect noisier numbers "
+        "(`bench doctor` says more)"
+    )
 
 
 def doctor_record(checks: Sequence[Check] | None = None) -> dict[str, Any]:

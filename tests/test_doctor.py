@@ -194,7 +194,17 @@ def test_busy_warning_is_one_line_naming_what_is_busy(tmp_path: Path) -> None:
     line = doctor.busy_warning(list(m.checks().values()))
     assert line is not None
     assert "\n" not in line
-    assert "other processes" in line and "hog" in line and "bench doctor" in line
+    assert line == (
+        "warning: the machine is busy: other processes use 50 % of the CPUs (hog 100 %): "
+        "expect noisier numbers (`bench doctor` says more)"
+    )
+
+
+def test_busy_warning_names_steal(tmp_path: Path) -> None:
+    m = Machine(tmp_path)
+    m.window("100 0 100 1000 0 0 0 0", "110 0 100 1170 0 0 0 20")
+    line = doctor.busy_warning(list(m.checks().values()))
+    assert line is not None and "CPU steal 10 %" in line and "other processes" not in line
 
 
 def test_a_high_load_average_alone_is_not_busy(quiet: Machine) -> None:
