@@ -4,9 +4,11 @@ Every repeat of a series, and every later run that names a stored run
 (``bench run --calibration RUN_DIR``), measures each cell with the same
 iteration count: per-op time depends a little on the loop count (a sample's
 fixed costs are spread over its loops), so runs that differ in it must not
-pool. The count of a cell is named by a short hash of the loop counts of its
-toolchain (:func:`calibration_id`), written into raw.txt (``keys.CALIBRATION_ID``)
-and meta.json, and part of the pooling condition.
+pool. A pilot's loop counts (all toolchains and settings of one run group)
+are named by a short hash (:func:`calibration_id`), written into raw.txt
+(``keys.CALIBRATION_ID``) and meta.json, and part of the pooling condition; a
+run that reuses part of a calibration (fewer cases, one toolchain) keeps its
+id, since its cells have the same counts.
 
 A stored calibration fits a request only when benchtime, order, toolchains and
 GC settings agree and every asked cell was calibrated; anything else is
@@ -26,9 +28,9 @@ from bench.errors import BenchError, InputError
 from bench.plan import Cell, Plan, Setting
 
 
-def calibration_id(loops: Mapping[str, int], go: str) -> str:
-    """A short stable hash of the loop counts of toolchain ``go``'s cells ("" without any)."""
-    items = sorted(f"{k}={n}" for k, n in loops.items() if k.startswith(go + " "))
+def calibration_id(loops: Mapping[str, int]) -> str:
+    """A short stable hash of a pilot's loop counts (cell key -> loops; "" without any)."""
+    items = sorted(f"{k}={n}" for k, n in loops.items())
     if not items:
         return ""
     return hashlib.sha256("\n".join(items).encode()).hexdigest()[:12]
@@ -43,21 +45,19 @@ class Calibration:
     cells: tuple[Cell, ...]
     loops: dict[str, int]  # cell key -> iterations
     per_op: dict[str, float] = field(default_factory=dict)  # cell key -> pilot sec/op
-    ids: dict[str, str] = field(default_factory=dict)  # go version -> calibration id
+    id: str = ""  # calibration_id of the pilot's loop counts
     source: str = ""  # the run directory it was read from; "" when piloted in this series
 
     @classmethod
     def of(cls, plan: Plan, source: str = "") -> Calibration:
         """The calibration a plan measured with (ids computed for plans stored without them)."""
-        gos = {c.go for c in plan.cells}
-        ids = {g: plan.calibration_ids.get(g) or calibration_id(plan.calibration, g) for g in gos}
         return cls(
             benchtime=plan.benchtime,
             order=plan.order,
             cells=tuple(c for c in plan.cells if c.key in plan.calibration),
             loops=dict(plan.calibration),
             per_op=dict(plan.per_op),
-            ids={g: i for g, i in ids.items() if i},
+            id=plan.calibration_id or calibration_id(plan.calibration),
             source=source or plan.calibration_from,
         )
 
@@ -134,6 +134,20 @@ def apply(
                 plan.calibration[c.key] = cal.loops[c.key]
                 if c.key in cal.per_op:
                     plan.per_op[c.key] = cal.per_op[c.key]
-        if go in cal.ids:
-            plan.calibration_ids[go] = cal.ids[go]
+    plan.calibration_id = cal.id
     plan.calibration_from = cal.source
+
+
+def config_value(plan: Plan, go: str) -> str:
+    """Calibrated loops per cell as one config value (one key: benchstat keeps one table)."""
+    items = []
+    for c in plan.cells:
+        if c.go == go and c.key in plan.calibration:
+            where = (
+                ""
+                if c.setting == Setting()
+                else f"[gogc={c.setting.gogc},live-heap={c.setting.live_heap}]"
+            )
+            cpu = f"[cpu={c.cpu}]" if c.cpu else ""
+            items.append(f"{c.bench}{where}{cpu}={plan.calibration[c.key]}x")
+    return " ".join(items) if items else plan.benchtime

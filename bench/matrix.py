@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, benchfmt, calibration, machine, store, verify
+from bench import __version__, benchfmt, calibration, doctor, machine, store, verify
 from bench.build import Build, build
 from bench.calibration import Calibration
 from bench.cases import Module, import_path, load_module, measured_sources
@@ -38,7 +38,6 @@ from bench.plan import (
     Cell,
     Failure,
     Plan,
-    Setting,
     parse_benchtime,
 )
 from bench.progress import Progress
@@ -69,6 +68,7 @@ class RunGroup:
     verified: dict[str, Any] = field(default_factory=dict)  # go version -> VerifyReport
     load: list[dict[str, Any]] = field(default_factory=list)  # per round, bench.machine
     series: dict[str, Any] = field(default_factory=dict)  # id, index, of, base_seed
+    doctor: dict[str, Any] = field(default_factory=dict)  # bench.doctor's record at the start
 
 
 def meta_for(
@@ -89,7 +89,7 @@ def meta_for(
         "toolchain": tc.describe(),
         "gomaxprocs": os.environ.get("GOMAXPROCS") or str(os.cpu_count() or ""),
         "module": store.portable_path(module.root),
-        "calibration_id": plan.calibration_ids.get(tc.version, ""),
+        "calibration_id": plan.calibration_id,
         "calibration_from": plan.calibration_from,
         "cases_git_commit": _git_commit(module.root),
         "command_line": shlex.join(req.argv) if req.argv else shlex.join(sys.argv),
@@ -189,6 +189,11 @@ def _run_one(
     group = RunGroup(toolchain_errors=errors)
     for e in errors if series.get("index", 1) == 1 else []:
         progress.message(f"bench: {e}")
+    checks = doctor.diagnose(window=doctor.QUICK_WINDOW)
+    group.doctor = doctor.doctor_record(checks)
+    busy = doctor.busy_warning(checks)
+    if busy and series.get("index", 1) == 1:
+        progress.message(f"warning: {busy}")
     if not toolchains:
         raise BenchError(
             errors[0]
@@ -222,9 +227,7 @@ def _run_one(
         calibration.apply(cal, plan, list(builds), _case_filter(req), broken)
     else:
         plan_cells(plan, builds, module, req, runner, progress)
-        for version in builds:
-            if cid := calibration.calibration_id(plan.calibration, version):
-                plan.calibration_ids[version] = cid
+        plan.calibration_id = calibration.calibration_id(plan.calibration)
     if not plan.cells:
         raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
     group.plan = plan
@@ -317,8 +320,8 @@ def raw_header(
         keys.SEED: str(plan.seed),
         keys.BENCHTIME: plan.benchtime,
         keys.COUNT: str(plan.count),
-        keys.CALIBRATION: _calibration_line(plan, go),
-        keys.CALIBRATION_ID: plan.calibration_ids.get(go, ""),
+        keys.CALIBRATION: calibration.config_value(plan, go),
+        keys.CALIBRATION_ID: plan.calibration_id,
     }
     if plan.order != "sequential" and plan.samples_per_round > 1:
         config[keys.SAMPLES_PER_ROUND] = str(plan.samples_per_round)
@@ -426,21 +429,6 @@ def _verify(group: RunGroup, ctx: _Context) -> None:
         group.verified[version] = report
 
 
-def _calibration_line(plan: Plan, go: str) -> str:
-    """Calibrated loops per cell as one config value (one key: benchstat keeps one table)."""
-    items = []
-    for c in plan.cells:
-        if c.go == go and c.key in plan.calibration:
-            where = (
-                ""
-                if c.setting == Setting()
-                else f"[gogc={c.setting.gogc},live-heap={c.setting.live_heap}]"
-            )
-            cpu = f"[cpu={c.cpu}]" if c.cpu else ""
-            items.append(f"{c.bench}{where}{cpu}={plan.calibration[c.key]}x")
-    return " ".join(items) if items else plan.benchtime
-
-
 def _save(group: RunGroup, ctx: _Context, status: str) -> None:
     assert group.plan is not None
     for version, d in group.dirs.items():
@@ -464,6 +452,8 @@ def _save(group: RunGroup, ctx: _Context, status: str) -> None:
         meta["series"] = group.series
         meta["load"] = group.load
         meta["load_changed"] = machine.load_changed(group.load)
+        if group.doctor:
+            meta["doctor"] = group.doctor
         store.write_json(d / store.META, meta)
         if (d / store.RAW).exists():
             store.write_results_json(d, meta)

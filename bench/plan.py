@@ -155,8 +155,7 @@ class Plan:
     timeout: float | None = None
     samples_per_round: int = 1  # -test.count of each cell's process in a round (interleaved)
     per_op: dict[str, float] = field(default_factory=dict)  # cell key -> pilot sec/op
-    #: go version -> short hash of its loop counts (``bench.calibration``)
-    calibration_ids: dict[str, str] = field(default_factory=dict)
+    calibration_id: str = ""  # short hash of the loop counts (``bench.calibration``)
     calibration_from: str = ""  # the run directory a reused calibration came from
 
     def to_json(self) -> dict[str, Any]:
@@ -194,7 +193,7 @@ class Plan:
             timeout=d.get("timeout"),
             samples_per_round=int(d.get("samples_per_round", 1)),
             per_op={k: float(v) for k, v in d.get("per_op", {}).items()},
-            calibration_ids=dict(d.get("calibration_ids", {})),
+            calibration_id=str(d.get("calibration_id", "")),
             calibration_from=str(d.get("calibration_from", "")),
         )
 

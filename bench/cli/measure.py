@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import TextIO
 
-from bench import cases, matrix, selection, store, toolchain, verify
+from bench import cases, matrix, pairs_client, selection, store, toolchain, verify
 from bench.cli import analyse
 from bench.progress import Progress
 from bench.request import RunRequest
@@ -67,7 +67,21 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             + (" …" if len(failures) > 5 else "")
             + "\n"
         )
-    return 1 if failures or any(g.toolchain_errors for g in groups) else 0
+    findings = _findings(groups)
+    for line in findings:
+        out.write(line + "\n")
+    if failures or any(g.toolchain_errors for g in groups):
+        return 1
+    return 1 if findings and args.strict else 0
+
+
+def _findings(groups: list[matrix.RunGroup]) -> list[str]:
+    """One line each: annotations that did not hold, benchmarks that are not pairs (--strict)."""
+    lines: list[str] = []
+    for g in groups[-1:]:  # every run of a series measured the same code: say it once
+        lines.append(pairs_client.annotation_summary(g.verified) or "")
+        lines.append(pairs_client.unpaired_summary(g.plan.cells if g.plan else []) or "")
+    return [ln for ln in lines if ln]
 
 
 def _case_dicts(found: cases.Found) -> list[dict[str, object]]:

@@ -275,8 +275,8 @@ def _add_run(sub: Any) -> None:
     p.add_argument(
         "--strict",
         action="store_true",
-        help="exit 1 when an escape annotation does not hold or a benchmark could not be "
-        "paired (always reported in one line each)",
+        help="exit 1 when an escape annotation does not hold or a measured benchmark is not "
+        "an X/variant=escape|noescape pair (both are reported in one line each either way)",
     )
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress line")
