@@ -31,7 +31,6 @@ the model is poor.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,9 +43,8 @@ from analysis.rank_interval import signed_rank
 from bench.model import Result
 from bench.vocab import sizeclass, units
 from bench.vocab.condition import Condition, condition_of
+from bench.vocab.sizeclass import price_pair
 
-#: Pair ids of the grid: ``PriceNoscan1024``, ``PriceScan8``.
-PAIR_ID = re.compile(r"^Price(Noscan|Scan)(\d+)$")
 SHAPES = ("noscan", "scan")
 #: A measured price more than this factor off its fitted value marks the model poor there.
 POOR_RATIO = 1.5
@@ -200,15 +198,9 @@ def _opt(x: Interval | None) -> dict[str, float | None] | None:
     return None if x is None else x.to_json()
 
 
-def parse_pair(pair: str) -> tuple[str, int] | None:
-    """``PriceScan1024`` -> ``("scan", 1024)``; None for a pair not of the grid."""
-    m = PAIR_ID.match(pair.split("-")[0])
-    return (m.group(1).lower(), int(m.group(2))) if m else None
-
-
 def is_price_result(r: Result) -> bool:
     """Whether a record belongs to the price grid."""
-    return parse_pair(r.name.base.removeprefix("Benchmark")) is not None
+    return price_pair(r.name.base) is not None
 
 
 # --- price records -----------------------------------------------------------------
@@ -279,7 +271,7 @@ def price_records(
     cycles = _cycle_diffs(grid)
     out = []
     for (pair, cond), c in costs.items():
-        parsed = parse_pair(pair)
+        parsed = price_pair(pair)
         if parsed is None or (pair, cond) not in rounds:
             continue
         shape, size = parsed
@@ -385,8 +377,6 @@ def _segment(points: Sequence[PriceRecord], shape: str, rng: str, confidence: fl
         residuals.append((p.size, ratio))
         if not (1 / POOR_RATIO <= ratio <= POOR_RATIO):
             poor.append(f"{p.size} B: measured {y:.3g} ns, model {fitted:.3g} ns (×{ratio:.2f})")
-    if len(points) < 3:
-        poor.append(f"only {len(points)} sizes: no interval on the coefficients")
     return Segment(shape, rng, fixed, per_kib, len(points), tuple(residuals), tuple(poor))
 
 
@@ -410,6 +400,11 @@ def fit_models(records: Sequence[PriceRecord], confidence: float = 0.95) -> list
             kib = [r.gc_cpu_ns_per_kib.value for r in mine if r.gc_cpu_ns_per_kib is not None]
             gc[shape] = float(np.median(kib)) if kib else None
         notes.extend(f"{s.shape} {s.range}: poor at {p}" for s in segments for p in s.poor)
+        notes.extend(
+            f"{s.shape} {s.range}: only {s.n_points} sizes, no interval on the coefficients"
+            for s in segments
+            if s.n_points < 3
+        )
         out.append(CostModel(cond, tuple(segments), gc, tuple(notes)))
     return out
 

@@ -10,7 +10,7 @@ import pytest
 
 from analysis import prices
 from bench import benchfmt
-from bench.vocab.sizeclass import size_class
+from bench.vocab.sizeclass import price_pair, size_class
 
 GO = "go1.27.3"
 NOSCAN = [8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 4096, 16384, 32768, 65536, 1 << 20]
@@ -102,7 +102,8 @@ def test_model_recovers_both_lines_and_names_a_poor_point() -> None:
     assert small.fixed_ns.ci_low <= 10 <= small.fixed_ns.ci_high
     assert small.per_kib_ns.ci_low <= 256 <= small.per_kib_ns.ci_high
     assert large.per_kib_ns.value == pytest.approx(0.2 * 1024, rel=0.05)
-    assert large.n_points == 2 and large.poor  # two points: no interval, and it says so
+    assert large.n_points == 2 and math.isinf(large.per_kib_ns.ci_high)  # two points
+    assert any("noscan large: only 2 sizes" in n for n in model.notes)
     assert not small.poor
     assert all(0.9 < ratio < 1.1 for _, ratio in small.residuals)
     (bad,) = prices.fit_models(_records(outlier=256))
@@ -173,5 +174,5 @@ def test_json_has_the_issues_fields() -> None:
     assert set(first["ns_per_alloc"]) == {"value", "ci_low", "ci_high"}
     models = [o for o in out if o["kind"] == "model"]
     assert len(models) == 1 and models[0]["segments"][0]["fixed_ns"]["value"] is not None
-    assert prices.parse_pair("PriceScan1024-2") == ("scan", 1024)
-    assert prices.parse_pair("ReturnPointer") is None
+    assert price_pair("PriceScan1024-2") == ("scan", 1024)
+    assert price_pair("ReturnPointer") is None

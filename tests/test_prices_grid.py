@@ -106,3 +106,37 @@ def test_compiler_and_allocations_agree_with_the_grid(
         else:
             assert want <= charged <= want * 1.01, (p["id"], charged, want)
         assert noesc.get(units.ALLOCS) == 0 and noesc.get(units.BYTES) == 0, p["id"]
+
+
+def test_bench_prices_quick_end_to_end_and_from_stored(tmp_path: Path) -> None:
+    """A real quick run of three sizes stores an ordinary run; --from reads it back unchanged."""
+    import json
+
+    from tests.conftest import NEW_GO, bench
+
+    results = tmp_path / "results"
+    code, out, err = bench(
+        "prices", "--quick", "--go", NEW_GO, "--sizes", "8,1024,262144",
+        "--results", str(results), "--format", "json", "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    measured = json.loads(out)
+    got = [r for r in measured if r["kind"] == "price"]
+    assert {(r["shape"], r["size"]) for r in got} == {
+        (s, n) for s in ("noscan", "scan") for n in (8, 1024, 262144)
+    }
+    for r in got:
+        assert r["escaped"] and r["allocs_noescape"] == 0 and round(r["allocs_escape"]) == 1
+        assert r["size_class"] == size_class(r["size"], r["shape"] == "scan", r["go"])
+        assert r["noescape_kind"] == ("reused" if r["size"] == 262144 else "stack")
+        assert r["n_rounds"] >= 6 and r["ns_per_alloc"]["value"] is not None
+    assert [r for r in measured if r["kind"] == "model"]
+    runs = list(results.rglob("raw.txt"))
+    assert len(runs) == 1 and (runs[0].parent / "meta.json").is_file()
+    code, again, err = bench("prices", "--from", str(results), "--format", "json")
+    assert code == 0, err
+    assert json.loads(again) == measured
+    code, text, _ = bench("prices", "--from", str(results))
+    assert code == 0 and "ns/alloc [95% CI]" in text and "model" in text
+    code, _, err = bench("prices", "--from", str(tmp_path / "nothing-here"))
+    assert code == 1 and "no such file" in err

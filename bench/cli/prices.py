@@ -1,18 +1,172 @@
-"""``bench prices``: its flags, one library call, printing (being built; see the open issue)."""
+"""``bench prices``: its flags, one library call, printing.
+
+Measures the price grid (``bench.prices.measure``) or reads stored price runs
+(``--from``), computes the price list and model (``analysis.prices``) and
+renders it as text, JSON or CSV.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
-from bench.errors import BenchError
+from analysis import prices
+from analysis.format import fmt_bytes
+from bench import prices as measuring
+from bench.progress import Progress
+from bench.run import Interrupted
 
 
 def add_parser(sub: Any) -> None:
     """Register ``bench prices`` on the subcommand parser."""
-    p = sub.add_parser("prices", help="(being built)")
+    p = sub.add_parser(
+        "prices",
+        help="what one heap allocation costs here, by size class and shape",
+        description=(
+            "Measure the price grid (go_cases/prices: one escape/noescape pair per size and "
+            "shape) with the interleaved runner and print, per condition, the extra ns per "
+            "allocation [95% CI], GC CPU per allocation and per KiB, GC cycles per MiB and the "
+            "bytes charged, plus a fitted fixed + per-KiB model. --from reads stored runs."
+        ),
+    )
+    p.add_argument("--go", help="toolchains, e.g. 1.21,1.27 (default: the bundled one)")
+    p.add_argument("--gogc", default="100", help="GOGC values, e.g. 100,400 (default 100)")
+    p.add_argument("--live-heap", default="0", help="live heap sizes, e.g. 0,64MiB (default 0)")
+    p.add_argument("--gomaxprocs", type=int, help="GOMAXPROCS for the test binaries")
+    p.add_argument("--quick", action="store_true", help="a few sizes, short rounds (< 1 min)")
+    p.add_argument("--repeat", type=int, default=1, help="complete runs (default 1)")
+    p.add_argument("--count", type=int, help="rounds per pair (default as bench run)")
+    p.add_argument("--benchtime", help="time or loops per sample (default as bench run)")
+    p.add_argument("--sizes", help="only these grid sizes in bytes, e.g. 8,64,1024")
+    p.add_argument("--seed", type=int, help="shuffle seed of the round order")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
+    p.add_argument(
+        "--from", dest="from_", type=Path, metavar="RESULTS", help="read stored runs, no measuring"
+    )
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_prices)
 
 
 def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    raise BenchError("bench prices: not built yet")
+    """Measure (or read ``--from``), compute the price list and model, print one format."""
+    grid = measuring.load_grid()
+    if args.from_ is not None:
+        results, warnings = measuring.stored(args.from_)
+        for w in warnings:
+            err.write(f"bench: warning: {w}\n")
+    else:
+        req = measuring.PricesRequest(
+            go=args.go,
+            gogc=args.gogc,
+            live_heap=args.live_heap,
+            gomaxprocs=args.gomaxprocs,
+            quick=args.quick,
+            repeat=args.repeat,
+            count=args.count,
+            benchtime=args.benchtime,
+            sizes=args.sizes,
+            results=args.results,
+            seed=args.seed,
+            argv=["bench", *getattr(args, "argv", [])],
+        )
+        try:
+            groups = measuring.measure(req, Progress(err, err, quiet=args.quiet))
+        except Interrupted as e:
+            raise Interrupted(f"{e}; finished samples are kept under {args.results}") from None
+        results = measuring.results_of(groups)
+        for g in groups:
+            for version, d in g.dirs.items():
+                err.write(f"{version}: price run stored in {d}\n")
+    records = prices.price_records(results, kinds=measuring.kinds(grid))
+    models = prices.fit_models(records)
+    {"text": render_text, "json": render_json, "csv": render_csv}[args.format](records, models, out)
+    return 0
+
+
+def _iv(x: prices.Interval | None, digits: str = ".3g") -> str:
+    if x is None:
+        return "—"
+    return f"{x.value:{digits}} [{x.ci_low:{digits}}, {x.ci_high:{digits}}]"
+
+
+def render_text(
+    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+) -> None:
+    """One table per condition, then its model."""
+    by_model = {m.condition: m for m in models}
+    conditions = list(dict.fromkeys(r.condition for r in records))
+    head = ("shape", "size", "class", "B/op", "ns/alloc [95% CI]", "GC ns/alloc", "GC ns/KiB",
+            "GC cyc/MiB", "noescape")  # fmt: skip
+    for cond in conditions:
+        out.write(f"{cond.label}\n")
+        rows = [head]
+        for r in (r for r in records if r.condition == cond):
+            rows.append(
+                (
+                    r.shape,
+                    fmt_bytes(r.size),
+                    fmt_bytes(r.size_class),
+                    "—" if r.charged_bytes is None else f"{r.charged_bytes:g}",
+                    _iv(r.ns_per_alloc) if r.escaped else "no escape",
+                    _iv(r.gc_cpu_ns_per_alloc),
+                    _iv(r.gc_cpu_ns_per_kib),
+                    "—" if r.gc_cycles_per_mib is None else f"{r.gc_cycles_per_mib:.3g}",
+                    r.noescape_kind,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        for row in rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            out.write("\n")
+        first = next(r for r in records if r.condition == cond)
+        out.write(f"{first.n_rounds} rounds, {first.scope}; {first.method}\n")
+        m = by_model.get(cond)
+        if m is not None:
+            out.write(f"model ({m.method}):\n")
+            for s in m.segments:
+                fit = ", ".join(f"{size} B ×{ratio:.2f}" for size, ratio in s.residuals)
+                out.write(
+                    f"  {s.shape} {s.range}: ns ≈ {_iv(s.fixed_ns)} + {_iv(s.per_kib_ns)} "
+                    f"per KiB ({s.n_points} sizes; measured ÷ model: {fit})\n"
+                )
+            for note in m.notes:
+                out.write(f"  note: {note}\n")
+        out.write("\n")
+
+
+def render_json(
+    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+) -> None:
+    json.dump(prices.to_json(records, models), out, indent=1, ensure_ascii=False)
+    out.write("\n")
+
+
+CSV_FIELDS = (
+    "machine", "go", "gogc", "live_heap", "gomaxprocs", "shape", "size", "size_class",
+    "charged_bytes", "ns_per_alloc", "ns_per_alloc_ci_low", "ns_per_alloc_ci_high",
+    "gc_cpu_ns_per_alloc", "gc_cpu_ns_per_alloc_ci_low", "gc_cpu_ns_per_alloc_ci_high",
+    "gc_cpu_ns_per_kib", "gc_cpu_ns_per_kib_ci_low", "gc_cpu_ns_per_kib_ci_high",
+    "gc_cycles_per_mib", "allocs_escape", "allocs_noescape", "escaped", "noescape_kind",
+    "n_rounds", "n_runs", "scope", "method",
+)  # fmt: skip
+
+
+def render_csv(
+    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+) -> None:
+    """One tidy row per price record (the model is in the JSON)."""
+    w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        d = r.to_json()
+        row: dict[str, Any] = {k: d.get(k) for k in CSV_FIELDS if k in d}
+        for key in ("ns_per_alloc", "gc_cpu_ns_per_alloc", "gc_cpu_ns_per_kib"):
+            iv = d.get(key) or {}
+            row[key] = iv.get("value")
+            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = iv.get("ci_low"), iv.get("ci_high")
+        w.writerow(row)

@@ -95,3 +95,13 @@ def size_class(size: int, pointers: bool, go_version: str) -> int:
 def noescape_kind(size: int) -> str:
     """How a price pair's noescape variant holds its object: ``stack`` or ``reused`` storage."""
     return "stack" if size <= IMPLICIT_STACK_LIMIT else "reused"
+
+
+#: Pair ids of the price grid (``go_cases/prices``): ``PriceNoscan1024``, ``PriceScan8``.
+PRICE_PAIR = re.compile(r"^Price(Noscan|Scan)(\d+)$")
+
+
+def price_pair(pair: str) -> tuple[str, int] | None:
+    """``PriceScan1024`` (or ``PriceScan1024-2``) -> ``("scan", 1024)``; None off the grid."""
+    m = PRICE_PAIR.match(pair.removeprefix("Benchmark").split("-")[0])
+    return (m.group(1).lower(), int(m.group(2))) if m else None
