@@ -41,6 +41,7 @@ import argparse
 import json
 import platform
 import re
+import resource
 import shlex
 import statistics
 import sys
@@ -89,8 +90,13 @@ def _calibrate(runner: Runner, b: Build, cell: str, target: float) -> int:
 
 def _one(
     runner: Runner, b: Build, kind: str, cell: str, n: int
-) -> tuple[float, float | None, int, float]:
-    """(wall seconds, loop seconds, forced GCs, forced-GC ms) of one process of ``kind``."""
+) -> tuple[float, float, float | None, int, float]:
+    """(wall s, CPU s, loop s, forced GCs, forced-GC ms) of one process of ``kind``.
+
+    The CPU time (user + system, all threads, from the children's rusage) is
+    what the process cost the machine; wall minus it is mostly waiting for a
+    CPU a neighbour held.
+    """
     env = b.toolchain.env(**Setting("100", "0").env())
     binary, args = b.binary, bench_args(bench_regex([cell]), f"{n}x", 1)
     if kind == "true":
@@ -106,9 +112,12 @@ def _one(
         args = bench_args(
             bench_regex([f"{base}/variant=escape", f"{base}/variant=noescape"]), f"{n}x", 1
         )
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = runner.run(binary, args, env, ROOT, 120)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     if out.returncode != 0:
         raise SystemExit(f"sample_cost: {kind} {cell}: exit {out.returncode}: {out.output[:300]}")
     loop = None
@@ -116,7 +125,8 @@ def _one(
     if results:
         loop = sum((r.get("sec/op") or 0.0) * r.iters for r in results)
     gcs = _GC.findall(out.output)
-    return wall, loop, len(gcs), sum(float(a) + float(b_) + float(c) for a, b_, c in gcs)
+    gc_ms = sum(float(a) + float(b_) + float(c) for a, b_, c in gcs)
+    return wall, cpu, loop, len(gcs), gc_ms
 
 
 def bookkeeping(output: str, reps: int) -> dict[str, list[float]]:
@@ -149,6 +159,7 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
     book = {k: statistics.median(v) * 1e3 for k, v in raw["bookkeeping"].items()}
     for cell, kinds in raw["cells"].items():
         med = {k: statistics.median(r["wall"] for r in rows) * 1e3 for k, rows in kinds.items()}
+        cpu = {k: statistics.median(r["cpu"] for r in rows) * 1e3 for k, rows in kinds.items()}
         spread = {
             k: [_q([r["wall"] * 1e3 for r in rows], p) for p in (0.1, 0.9)]
             for k, rows in kinds.items()
@@ -161,6 +172,7 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
         out[cell] = {
             "n": raw["n"][cell],
             "wall_ms": med,
+            "cpu_ms": cpu,
             "wall_p10_p90_ms": spread,
             "parts_ms": {
                 "process start and wait (/bin/true)": med["true"],
@@ -195,8 +207,10 @@ def measure(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, A
     for rep in range(args.reps):
         for c in cells:
             for k in KINDS[rep % len(KINDS) :] + KINDS[: rep % len(KINDS)]:  # rotate the order
-                wall, loop, gcs, gc_ms = _one(runner, b, k, c, n[c])
-                raw["cells"][c][k].append({"wall": wall, "loop": loop, "gcs": gcs, "gc_ms": gc_ms})
+                wall, cpu, loop, gcs, gc_ms = _one(runner, b, k, c, n[c])
+                raw["cells"][c][k].append(
+                    {"wall": wall, "cpu": cpu, "loop": loop, "gcs": gcs, "gc_ms": gc_ms}
+                )
         say(f"  repetition {rep + 1}/{args.reps}")
     out = runner.run(
         b.binary,
@@ -226,6 +240,8 @@ def render(summary: dict[str, Any], cmd: str, meta: dict[str, Any]) -> str:
         )
         for part, ms in s["parts_ms"].items():
             lines.append(f"  {ms:8.2f} ms  {part}")
+        cpu = ", ".join(f"{k} {v:.1f}" for k, v in s["cpu_ms"].items())
+        lines.append(f"  CPU time (user + system, ms, median): {cpu}")
         ratio = s["overhead_ratio"]
         lines.append(
             f"  forced GCs per process: {s['forced_gcs_per_process']:g}, traced "
