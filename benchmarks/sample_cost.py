@@ -182,7 +182,9 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
                 "the N-x runN beyond its loop (its runtime.GC, timers)": med["n_x"]
                 - med["one_x"]
                 - loop,
-                "our bookkeeping (parse, raw.txt fsync, load sample)": ours,
+                "our bookkeeping: parse the output": book["parse"],
+                "our bookkeeping: append to raw.txt + fsync": book["write_fsync"],
+                "our bookkeeping: load sample (/proc/stat)": book["load_sample"],
             },
             "forced_gcs_per_process": gc_n,
             "forced_gc_traced_ms": gc_ms,
