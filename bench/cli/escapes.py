@@ -1,18 +1,180 @@
-"""``bench escapes``: its flags, one library call, printing (being built; see the open issue)."""
+"""``bench escapes``: every escape in a package, joined with its benchmarks' allocations, priced.
+
+Flags, one library call per package (``bench.escapes.measure``), the pure join
+(``analysis.escapes.join``) and the renderers (text, json, csv, markdown).
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
+from analysis import escapes as joining
+from analysis import prices
+from bench import escapes as measuring
+from bench import prices as price_runs
 from bench.errors import BenchError
+from bench.toolchain import find
 
 
 def add_parser(sub: Any) -> None:
     """Register ``bench escapes`` on the subcommand parser."""
-    p = sub.add_parser("escapes", help="(being built)")
+    p = sub.add_parser(
+        "escapes",
+        help="every escape in a package, with its allocations per op and an estimated cost",
+        description=(
+            "Build the package's test binary once with the compiler's escape log, profile each "
+            "matching benchmark (memprofilerate=1, a fixed iteration count) and time it with the "
+            "same binary; join each escape site with its allocations per op and price it from "
+            "the price list (bench prices). The estimate is what such an allocation costs here, "
+            "not a measurement of removing it."
+        ),
+    )
+    p.add_argument("packages", nargs="*", help="package patterns (default: ./...'s first: .)")
+    p.add_argument("--module", type=Path, help="a module directory (its root package)")
+    p.add_argument("--bench", default=".", help="benchmark regexp (default: all)")
+    p.add_argument("--go", help="toolchain (default: the bundled one)")
+    p.add_argument("--gogc", help="GOGC for the benchmark runs (default 100)")
+    p.add_argument("--prices", type=Path, metavar="FROM", help="stored price runs to price with")
+    p.add_argument("--count", type=int, default=3, help="timing runs per benchmark (default 3)")
+    p.add_argument("--benchtime", default="100ms", help="benchtime of the timing runs")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
+    p.add_argument("--format", choices=("text", "json", "csv", "markdown"), default="text")
+    p.add_argument("--all", action="store_true", help="also list sites no benchmark exercises")
     p.set_defaults(func=cmd_escapes)
 
 
+def _table(tc_version: str, gogc: str, source: Path | None) -> tuple[Any, str]:
+    """The price table of this toolchain and GOGC, and a one-line note when there is none."""
+    where = source if source is not None else None
+    if where is None:
+        return None, (
+            "no price list given: pass --prices FROM (runs of `bench prices`); "
+            "est_ns_per_op is null, price_source 'none'"
+        )
+    records_in, _warn = price_runs.stored(where)
+    records = prices.price_records(records_in, kinds=price_runs.kinds(price_runs.load_grid()))
+    tables = prices.price_tables(records, prices.fit_models(records))
+    for cond, table in tables.items():
+        if cond.go == tc_version and (cond.gogc or "100") == gogc:
+            return table, ""
+    return None, f"{where}: no price list for {tc_version} GOGC={gogc}: run `bench prices`"
+
+
 def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    raise BenchError("bench escapes: not built yet")
+    if args.module is not None and args.packages:
+        raise BenchError("bench escapes: pass --module DIR or package patterns, not both")
+    tc = find(args.go)
+    cwd = (args.module or Path.cwd()).resolve()
+    packages = args.packages or ["."]
+    gogc = args.gogc or "100"
+    table, note = _table(tc.version, gogc, args.prices)
+    if note:
+        err.write(f"bench: {note}\n")
+    reports = []
+    for pkg in packages:
+        req = measuring.Request(package=pkg, cwd=cwd, bench=args.bench, gogc=args.gogc,
+                                count=args.count, benchtime=args.benchtime,
+                                results=args.results)  # fmt: skip
+        payload = measuring.measure(tc, req)
+        if payload.get("run_dir"):
+            err.write(f"{tc.version}: escapes run stored in {payload['run_dir']}\n")
+        if payload.get("message"):
+            err.write(f"bench: {payload['message']}\n")
+        reports.append(joining.join(payload, table))
+    render = {"text": render_text, "json": render_json, "csv": render_csv,
+              "markdown": render_markdown}[args.format]  # fmt: skip
+    render(reports, out, show_all=args.all)
+    return 0
+
+
+def _est(site: Mapping[str, Any]) -> str:
+    e = site.get("est_ns_per_op")
+    if not e:
+        return "—"
+    return f"{e['value']:.3g} [{e['ci_low']:.3g}, {e['ci_high']:.3g}]"
+
+
+def _allocs(site: Mapping[str, Any]) -> str:
+    a = site.get("allocs_per_op") or {}
+    return ", ".join(f"{v:.3g}" for v in a.values()) if a else "0"
+
+
+def _rows(report: Mapping[str, Any], show_all: bool) -> list[tuple[str, ...]]:
+    rows = []
+    for s in report["sites"]:
+        if not s["exercised"] and not show_all:
+            continue
+        share = s.get("share_of_op")
+        rows.append((
+            f"{s['file']}:{s['line']}:{s['column']}", s["function"], s["what"], s["reason"],
+            "—" if s["size"] is None else str(s["size"]), _allocs(s), _est(s),
+            "—" if share is None else f"{100 * share:.1f}%",
+        ))  # fmt: skip
+    return rows
+
+
+HEAD = ("site", "function", "what", "why", "bytes", "allocs/op", "est ns/op [95% CI]", "share")
+
+
+def render_text(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
+    for r in reports:
+        out.write(f"Escapes in {r['package']} ({r['go']}, GOGC={r['gogc']}, log: "
+                  f"{r['log_source']})\n")  # fmt: skip
+        rows = [HEAD, *_rows(r, show_all)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(HEAD))]
+        for row in rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            out.write("\n")
+        static = [s for s in r["sites"] if not s["exercised"]]
+        if static and not show_all:
+            out.write(
+                f"{len(static)} more sites no selected benchmark exercises (--all lists them)\n"
+            )
+        for name, t in r["benchmarks"].items():
+            ns = "—" if t["ns_per_op"] is None else f"{t['ns_per_op']:.4g}"
+            out.write(f"{name}: {ns} ns/op, {t['allocs_per_op']} allocs/op measured, "
+                      f"{t['attributed_allocs_per_op']:.3g} at escape sites\n")  # fmt: skip
+            for u in t["unattributed"]:
+                b = "" if u["bytes_per_op"] is None else f", {u['bytes_per_op']:.3g} B/op"
+                at = f" at {u['at']}" if u["at"] else ""
+                out.write(f"  unattributed: {u['allocs_per_op']:.3g} allocs/op{b}: "
+                          f"{u['kind']}{at}\n")  # fmt: skip
+        out.write(f"note: {r['note']}\n\n")
+
+
+def render_markdown(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
+    for r in reports:
+        out.write(f"### Escapes in {r['package']} ({r['go']}, GOGC={r['gogc']})\n\n")
+        out.write("| " + " | ".join(HEAD) + " |\n|" + " --- |" * len(HEAD) + "\n")
+        for row in _rows(r, show_all):
+            out.write("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n")
+        out.write(f"\n{r['note']}.\n\n")
+
+
+def render_json(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
+    data = reports if len(reports) != 1 else reports[0]
+    json.dump(data, out, indent=1, ensure_ascii=False)
+    out.write("\n")
+
+
+def render_csv(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
+    w = csv.writer(out)
+    w.writerow(["package", "file", "line", "column", "function", "what", "reason", "size",
+                "benchmark", "allocs_per_op", "est_ns_per_op", "ci_low", "ci_high",
+                "share_of_op", "price_source", "exercised"])  # fmt: skip
+    for r in reports:
+        for s in r["sites"]:
+            if not s["exercised"] and not show_all:
+                continue
+            e = s.get("est_ns_per_op") or {}
+            hot = s.get("benchmark")
+            w.writerow([r["package"], s["file"], s["line"], s["column"], s["function"],
+                        s["what"], s["reason"], s["size"], hot or "",
+                        (s["allocs_per_op"] or {}).get(hot, 0) if hot else 0,
+                        e.get("value", ""), e.get("ci_low", ""), e.get("ci_high", ""),
+                        s.get("share_of_op") or "", s["price_source"], s["exercised"]])  # fmt: skip

@@ -1,0 +1,249 @@
+"""Join a package's escape sites with its benchmarks' allocations, price and rank them.
+
+Pure: reads the payload ``bench.escapes.measure`` stores (plain JSON) and a
+price table (anything with ``price(size, pointers) -> Price | None``).
+
+* A site is one innermost position of an ``escape`` entry: inlined copies of
+  the same allocation (the compiler reports each at its outermost call site,
+  with the inline stack) are one site, as the profile names the callee line.
+* A profile sample belongs to a site when its innermost frame is on the
+  site's line (the profile has no columns). Several sites on one line share
+  the line's allocations: the first by column takes them, the others say
+  ``shares_line_with`` (sizes are not known statically, so they cannot be
+  told apart).
+* Everything else the profile shows is *unattributed*, with a kind: inside a
+  callee outside the package (``fmt.Sprintf``), or on a package line without
+  an escape diagnostic (map growth, append growth, string concatenation,
+  conversions, as read from the source line). The runtime does not profile a
+  tiny (<16 B, pointer-free) allocation that fits into the current 16-byte
+  block, so when the benchmark's allocs/op exceed what the profile saw, the
+  difference is one more unattributed entry: the totals add up.
+* The estimate is a price-list figure (what such an allocation costs on this
+  machine), not a measurement of removing it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bench.vocab import sizeclass
+
+TINY_GAP = "tiny allocations the profile does not record"
+
+
+class PriceLike(Protocol):
+    value: float
+    ci_low: float
+    ci_high: float
+    source: str
+
+
+class Prices(Protocol):
+    def price(self, size: int, pointers: bool) -> PriceLike | None: ...
+
+
+_NOSCAN_HINTS = ("make([]byte", "[]byte(", "string(", "make([]int", "make([]float", " + ")
+
+
+def reason(chain: Sequence[Mapping[str, Any]], message: str = "") -> str:
+    """The first actionable cause of an explanation chain, in words."""
+    reasons = [str(s.get("reason", "")) for s in chain]
+    texts = " ".join(str(s.get("text", "")) for s in chain)
+    if "too large for stack" in reasons:
+        return "too large for the stack"
+    if "non-constant size" in reasons:
+        return "non-constant size"
+    if "captured by a closure" in reasons:
+        return "captured by a closure"
+    if "send" in reasons:
+        return "sent on a channel"
+    if "fmt." in texts:
+        return "passed to fmt"
+    if "interface-converted" in reasons:
+        return "converted to an interface"
+    if "call parameter" in reasons:
+        return "passed to a function whose parameter leaks"
+    if "return" in reasons:
+        return "returned"
+    if "{heap}" in texts or "assign" in reasons:
+        return "stored in a global or heap object"
+    if "closure" in " ".join(reasons):
+        return "captured by a closure"
+    return reasons[-1] if reasons and reasons[-1] else "escapes"
+
+
+def _rel(file: str, base: str) -> str:
+    try:
+        return Path(file).relative_to(base).as_posix()
+    except ValueError:
+        return file
+
+
+def unattributed_kind(source: str, where: str, in_package: bool) -> str:
+    """What an allocation without an escape diagnostic is, from its source line."""
+    if not in_package:
+        return f"inside {where}"
+    s = source
+    if "append(" in s:
+        return "append growth"
+    if "]" in s and "=" in s and "[" in s.split("=")[0] and "==" not in s:
+        return "map growth (or map insert)"
+    if "string(" in s or "[]byte(" in s or "[]rune(" in s:
+        return "conversion"
+    if "+" in s and '"' in s:
+        return "string concatenation"
+    if "make(map" in s or "map[" in s:
+        return "map allocation"
+    return "runtime allocation (no escape diagnostic)"
+
+
+@dataclass
+class _Site:
+    file: str
+    line: int
+    col: int
+    function: str
+    what: str
+    chain: list[Mapping[str, Any]]
+    inlined_into: list[str]
+
+
+def _sites(payload: Mapping[str, Any]) -> list[_Site]:
+    by: dict[tuple[str, int, int], _Site] = {}
+    for e in payload.get("entries", ()):
+        if e.get("code") != "escape":
+            continue
+        k = (e["file"], int(e["line"]), int(e["col"]))
+        s = by.get(k)
+        if s is None:
+            s = by[k] = _Site(k[0], k[1], k[2], e.get("function", ""), e.get("subject", ""),
+                              list(e.get("chain", ())), [])  # fmt: skip
+        elif not e.get("reported_at") and e.get("chain"):
+            s.chain = list(e["chain"])  # the callee's own copy explains best
+        if e.get("reported_at"):
+            s.inlined_into.append(e["reported_at"])
+        if not s.what:
+            s.what = e.get("subject", "")
+    return sorted(by.values(), key=lambda s: (s.file, s.line, s.col))
+
+
+def _est(price: PriceLike | None, n: float) -> dict[str, float] | None:
+    if price is None:
+        return None
+    return {"value": n * price.value, "ci_low": n * price.ci_low, "ci_high": n * price.ci_high}
+
+
+def _mean(xs: Sequence[Any]) -> float | None:
+    vals = [float(x) for x in xs if x is not None]
+    return statistics.fmean(vals) if vals else None
+
+
+def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, Any]:
+    """Sites (ranked by estimated cost), static-only sites and per-benchmark totals."""
+    base = str(payload.get("package_dir", ""))
+    go = str(payload.get("go", ""))
+    sites = _sites(payload)
+    by_line: dict[tuple[str, int], list[_Site]] = {}
+    for s in sites:
+        by_line.setdefault((s.file, s.line), []).append(s)
+    objs: dict[tuple, dict[str, float]] = {}
+    byts: dict[tuple, dict[str, float]] = {}
+    sizes: dict[tuple, dict[int, float]] = {}
+    totals: dict[str, Any] = {}
+    for b in payload.get("benchmarks", ()):
+        name, n = b["name"], max(1, int(b["iterations"]))
+        attributed = 0.0
+        un: dict[tuple, dict[str, Any]] = {}
+        for a in b.get("allocs", ()):
+            func, file, line = a["innermost"]
+            per_op, bytes_op = a["objects"] / n, a["bytes"] / n
+            here = by_line.get((file, int(line)))
+            if here:
+                k = (here[0].file, here[0].line, here[0].col)
+                objs.setdefault(k, {}).setdefault(name, 0.0)
+                objs[k][name] += per_op
+                byts.setdefault(k, {}).setdefault(name, 0.0)
+                byts[k][name] += bytes_op
+                sizes.setdefault(k, {}).setdefault(int(a["size"]), 0.0)
+                sizes[k][int(a["size"])] += per_op
+                attributed += per_op
+                continue
+            own = a.get("own") or ["", "", 0]
+            in_pkg = bool(file) and file == own[1]
+            where = func if in_pkg else f"{func} ({Path(file).name}:{line})"
+            kind = unattributed_kind(a.get("source", ""), func, in_pkg)
+            at = f"{_rel(own[1], base)}:{own[2]}" if own[1] else ""
+            u = un.setdefault((kind, at), {"kind": kind, "at": at, "where": where,
+                                           "allocs_per_op": 0.0, "bytes_per_op": 0.0})  # fmt: skip
+            u["allocs_per_op"] += per_op
+            u["bytes_per_op"] += bytes_op
+        measured = _mean(b.get("allocs_per_op", ()))
+        profiled = attributed + sum(u["allocs_per_op"] for u in un.values())
+        if measured is not None and measured - profiled >= 0.5:
+            un[(TINY_GAP, "")] = {
+                "kind": TINY_GAP, "at": "", "where": "runtime tiny allocator",
+                "allocs_per_op": measured - profiled, "bytes_per_op": None,
+            }  # fmt: skip
+        ns = b.get("ns_per_op") or []
+        totals[name] = {
+            "ns_per_op": statistics.median(ns) if ns else None,
+            "allocs_per_op": measured,
+            "bytes_per_op": _mean(b.get("bytes_per_op", ())),
+            "profiled_allocs_per_op": profiled,
+            "attributed_allocs_per_op": attributed,
+            "unattributed": sorted(un.values(), key=lambda u: -u["allocs_per_op"]),
+            "iterations": n,
+        }
+    records = []
+    for s in sites:
+        k = (s.file, s.line, s.col)
+        same = by_line[(s.file, s.line)]
+        allocs = objs.get(k, {})
+        size = max(sizes[k], key=lambda z: sizes[k][z]) if k in sizes else None
+        noscan = any(h in s.what for h in _NOSCAN_HINTS)
+        shape = "noscan" if noscan else None
+        price = prices.price(size, not noscan) if prices is not None and size else None
+        hot = max(allocs, key=lambda nm: allocs[nm]) if allocs else None
+        est = _est(price, allocs[hot]) if hot else None
+        ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
+        if prices is None:
+            source = "none"
+        elif price is None:
+            source = "no price for this size" if size else "not exercised"
+        else:
+            source = price.source + ("" if shape else " (shape unknown: priced as pointer-holding)")
+        records.append({
+            "file": _rel(s.file, base), "line": s.line, "column": s.col,
+            "function": s.function, "what": s.what, "reason": reason(s.chain),
+            "chain": [str(c.get("text", "")) for c in s.chain],
+            "inlined_into": [_rel(x, base) for x in sorted(set(s.inlined_into))],
+            "size": size,
+            "size_class": sizeclass.size_class(size, not noscan, go) if size else None,
+            "shape": shape,
+            "allocs_per_op": allocs, "bytes_per_op": byts.get(k, {}),
+            "benchmark": hot,
+            "est_ns_per_op": est,
+            "share_of_op": est["value"] / ns_op if est and ns_op else None,
+            "price_source": source,
+            "exercised": bool(allocs) or (len(same) > 1 and s is not same[0] and k[:2] in
+                                          {kk[:2] for kk in objs}),
+            "shares_line_with": [f"{o.what} (col {o.col})" for o in same if o is not s],
+        })  # fmt: skip
+    records.sort(key=_rank_key)
+    return {
+        "package": payload.get("package"), "go": go, "gogc": payload.get("gogc"),
+        "log_source": payload.get("log_source"), "message": payload.get("message", ""),
+        "priced": prices is not None, "sites": records, "benchmarks": totals,
+        "note": "est_ns_per_op is a price-list estimate of what the allocation costs, "
+                "not a measurement of removing it",
+    }  # fmt: skip
+
+
+def _rank_key(r: Mapping[str, Any]) -> tuple:
+    est = (r.get("est_ns_per_op") or {}).get("value")
+    allocs = max(r["allocs_per_op"].values(), default=0.0)
+    return (not r["exercised"], -(est or 0.0), -allocs, r["file"], r["line"], r["column"])

@@ -1,0 +1,247 @@
+"""Measure a package's escapes: compile with the escape log, profile and time its benchmarks.
+
+One build (``bench.optlog``: a fresh directory, so the log is always written)
+gives the test binary and every escape the compiler reports. That same binary
+then runs each matching benchmark:
+
+* once with ``-test.memprofile`` and ``-test.memprofilerate=1`` (every
+  allocation recorded) and a fixed iteration count ``-test.benchtime=<N>x``;
+  only samples under ``testing.(*B).launch`` are counted (the N-iteration run,
+  not the 1-iteration probe before it), so allocations per op are counts / N.
+  This run is never used for time;
+* ``--count`` times without profiling, for ns/op and allocs/op.
+
+Everything measured is stored as a run directory (``bench.store`` layout):
+``raw.txt`` (the timing runs, benchstat-readable), ``profile.txt`` (the
+profiling runs' output), ``profiles/*.pprof``, ``escapes.json`` (the payload
+``analysis.escapes`` reads) and ``meta.json``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import __version__, diagnostics, optlog, pprof, store
+from bench import machine as _machine
+from bench.errors import BenchError
+from bench.toolchain import Toolchain
+from bench.vocab import keys
+
+ESCAPES = "escapes.json"
+_BENCH_LINE = re.compile(r"^(Benchmark\S*)\s+(\d+)\s+([\d.]+) ns/op(.*)$")
+_LAUNCH = "testing.(*B).launch"
+
+
+@dataclass
+class Request:
+    """What to measure: one package pattern run from ``cwd``."""
+
+    package: str
+    cwd: Path
+    bench: str = "."
+    gogc: str | None = None
+    count: int = 3
+    benchtime: str = "100ms"
+    profile_seconds: float = 0.2  # target length of the profiling run (sets N)
+    results: Path = Path("results")
+    timeout: float = 900
+    store_run: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _run(tc: Toolchain, argv: list[str], cwd: Path, gogc: str | None, timeout: float) -> str:
+    env = tc.env(**({"GOGC": gogc} if gogc else {}))
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                              errors="replace", timeout=timeout)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{Path(argv[0]).name} timed out after {timeout:.0f}s: "
+                         "narrow --bench or raise the timeout") from None  # fmt: skip
+    if proc.returncode != 0:
+        first = optlog.first_error(proc.stdout + proc.stderr)
+        raise BenchError(f"the test binary failed ({first}): fix the benchmark or narrow --bench")
+    return proc.stdout
+
+
+def exact_pattern(name: str) -> str:
+    """A ``-test.bench`` regexp that matches one benchmark (each ``/`` level anchored)."""
+    return "/".join(f"^{re.escape(part)}$" for part in name.split("/"))
+
+
+def _strip_procs(name: str) -> str:
+    return re.sub(r"-\d+$", "", name)
+
+
+def _bench_lines(out: str) -> list[tuple[str, int, float, dict[str, float]]]:
+    rows = []
+    for ln in out.splitlines():
+        m = _BENCH_LINE.match(ln.strip())
+        if not m:
+            continue
+        rest = m.group(4).split()
+        units = {rest[i + 1]: float(rest[i]) for i in range(0, len(rest) - 1, 2)}
+        rows.append((m.group(1), int(m.group(2)), float(m.group(3)), units))
+    return rows
+
+
+def _frame_key(f: pprof.Frame, goroot: str) -> tuple[str, str, int]:
+    file = f.file.replace("$GOROOT", goroot) if f.file.startswith("$GOROOT") else f.file
+    return f.function, file, f.line
+
+
+def _allocs(prof: pprof.Profile, goroot: str, pkg_files: set[str]) -> list[dict[str, Any]]:
+    """The N-iteration run's samples, grouped by innermost frame, caller-in-package and size."""
+    io, ib = prof.index("alloc_objects"), prof.index("alloc_space")
+    grouped: Counter[tuple] = Counter()
+    space: Counter[tuple] = Counter()
+    for s in prof.samples:
+        if not any(f.function == _LAUNCH for f in s.frames) or not s.values[io]:
+            continue
+        frames = [_frame_key(f, goroot) for f in s.frames]
+        own = next((f for f in frames if f[1] in pkg_files), ("", "", 0))
+        size = s.num_labels.get("bytes") or (s.values[ib] // max(1, s.values[io]))
+        key = (frames[0], own, int(size))
+        grouped[key] += s.values[io]
+        space[key] += s.values[ib]
+    return [
+        {"innermost": list(k[0]), "own": list(k[1]), "size": k[2], "objects": n, "bytes": space[k]}
+        for k, n in grouped.items()
+    ]
+
+
+def _source_line(file: str, line: int, cache: dict[str, list[str]]) -> str:
+    if file not in cache:
+        try:
+            cache[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            cache[file] = []
+    lines = cache[file]
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _entries(tc: Toolchain, compiled: optlog.Compiled, base: Path) -> list[dict[str, Any]]:
+    files = sorted({e.site.file for e in compiled.entries} | set(compiled.files))
+    files = [f for f in files if Path(f).parent == compiled.package_dir.resolve()]
+    outline = diagnostics.outline(tc, [Path(f).relative_to(base) for f in files], root=base)
+    out = []
+    for e in compiled.entries:
+        site = e.site
+        rel = Path(site.file).relative_to(base).as_posix()
+        span = outline.enclosing(rel, site.line, site.col)
+        out.append({
+            "code": e.code, "file": site.file, "line": site.line, "col": site.col,
+            "function": span.name if span else "", "message": e.message, "subject": e.subject,
+            "reported_at": str(e.pos) if e.inline else "",
+            "chain": [{"text": s.text, "reason": s.reason, "at": str(s.pos)} for s in e.chain],
+        })  # fmt: skip
+    return out
+
+
+def measure(tc: Toolchain, req: Request) -> dict[str, Any]:
+    """Build once, profile and time every matching benchmark; returns the stored payload."""
+    t0 = time.time()
+    with tempfile.TemporaryDirectory(prefix="escapebench-escapes-") as tmp:
+        work = Path(tmp)
+        compiled = optlog.compile_package(tc, req.package, req.cwd, work, timeout=req.timeout)
+        base = compiled.package_dir.resolve()
+        pkg_files = {str(Path(f).resolve()) for f in compiled.files}
+        payload: dict[str, Any] = {
+            "kind": "escapes", "go": tc.version, "package": compiled.import_path,
+            "package_dir": str(base), "log_source": compiled.source, "gogc": req.gogc or "100",
+            "entries": _entries(tc, compiled, base), "benchmarks": [], "message": "",
+        }  # fmt: skip
+        run_dir = _new_run_dir(tc, req) if req.store_run else None
+        if compiled.binary is None:
+            payload["message"] = f"{compiled.import_path} has no test files: static sites only"
+            return _finish(payload, run_dir, req, tc, t0, "", "")
+        binary = compiled.binary
+        probe = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={req.bench}",
+                          "-test.benchtime=1x"], base, req.gogc, req.timeout)  # fmt: skip
+        found = _bench_lines(probe)
+        if not found:
+            payload["message"] = (
+                f"no benchmark in {compiled.import_path} matches --bench {req.bench!r}: "
+                "static sites only"
+            )
+            return _finish(payload, run_dir, req, tc, t0, "", "")
+        header = store.raw_header(_config(tc, req, compiled.import_path))
+        raw_parts, prof_parts = [header], [header]
+        cache: dict[str, list[str]] = {}
+        for full, _n, ns1, _u in found:
+            name = _strip_procs(full)
+            iters = max(10, min(2000, int(req.profile_seconds * 1e9 / max(ns1, 1.0))))
+            prof_path = work / "profiles" / (re.sub(r"[^\w.=-]+", "_", name) + ".pprof")
+            prof_path.parent.mkdir(exist_ok=True)
+            pout = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={exact_pattern(name)}",
+                             f"-test.benchtime={iters}x", "-test.benchmem",
+                             f"-test.memprofile={prof_path}", "-test.memprofilerate=1"],
+                        base, req.gogc, req.timeout)  # fmt: skip
+            prof_parts.append(pout)
+            allocs = _allocs(pprof.read(prof_path), tc.goroot, pkg_files)
+            for a in allocs:
+                own = a["own"]
+                a["source"] = _source_line(own[1], own[2], cache) if own[1] else ""
+            tout = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={exact_pattern(name)}",
+                             f"-test.benchtime={req.benchtime}", f"-test.count={req.count}",
+                             "-test.benchmem"], base, req.gogc, req.timeout)  # fmt: skip
+            raw_parts.append("".join(ln + "\n" for ln in tout.splitlines()
+                                     if _BENCH_LINE.match(ln.strip())))  # fmt: skip
+            rows = [r for r in _bench_lines(tout) if _strip_procs(r[0]) == name]
+            payload["benchmarks"].append({
+                "name": name, "iterations": iters, "profile": f"profiles/{prof_path.name}",
+                "allocs": allocs,
+                "ns_per_op": [r[2] for r in rows],
+                "allocs_per_op": [r[3].get("allocs/op") for r in rows],
+                "bytes_per_op": [r[3].get("B/op") for r in rows],
+            })  # fmt: skip
+        if run_dir is not None:
+            shutil.copytree(work / "profiles", run_dir / "profiles")
+        return _finish(payload, run_dir, req, tc, t0, "".join(raw_parts), "".join(prof_parts))
+
+
+def _config(tc: Toolchain, req: Request, pkg: str) -> dict[str, str]:
+    return {
+        keys.GOOS: tc.goos, keys.GOARCH: tc.goarch, keys.PKG: pkg,
+        keys.CPU: _machine.cpu_model(), keys.MACHINE: _machine.machine_id(),
+        keys.GO_VERSION: tc.version, keys.GOGC: req.gogc or "100",
+        keys.VERSION: __version__, keys.BENCHTIME: req.benchtime, keys.COUNT: str(req.count),
+    }  # fmt: skip
+
+
+def _new_run_dir(tc: Toolchain, req: Request) -> Path:
+    store.check_writable(req.results)
+    return store.new_run_dir(
+        req.results, _machine.machine_id(), tc.short_version, store.utc_stamp()
+    )
+
+
+def _finish(payload: dict[str, Any], run_dir: Path | None, req: Request, tc: Toolchain,
+            t0: float, raw: str, prof: str) -> dict[str, Any]:  # fmt: skip
+    payload["seconds"] = round(time.time() - t0, 1)
+    if run_dir is None:
+        return payload
+    payload["run_dir"] = store.portable_path(run_dir)
+    store.write_text_atomic(run_dir / store.RAW, raw or store.raw_header(
+        _config(tc, req, payload["package"])))  # fmt: skip
+    if prof:
+        store.write_text_atomic(run_dir / "profile.txt", prof)
+    store.write_json(run_dir / ESCAPES, payload)
+    store.write_json(run_dir / store.META, {
+        "kind": "escapes", "toolchain": tc.describe(), "machine": _machine.collect(),
+        "package": payload["package"], "bench": req.bench, "gogc": req.gogc or "100",
+        "count": req.count, "benchtime": req.benchtime,
+    })  # fmt: skip
+    return payload
+
+
+def load(run_dir: str | Path) -> dict[str, Any]:
+    """A stored escapes payload (``escapes.json`` of a run directory)."""
+    return store.read_json(Path(run_dir) / ESCAPES, kind="escapes")
