@@ -10,6 +10,7 @@ every chart, file name and table.
 from __future__ import annotations
 
 import ast
+import base64
 import html
 import random
 import re
@@ -41,6 +42,7 @@ from analysis.report.blocks import (
 from analysis.report.markdown import md_escape
 from bench import cli, store
 from bench.cases import load_module
+from bench.vocab import escaped
 from tests.conftest import DATA, PUBLISHED, PUBLISHED_MACHINE, ROOT
 
 CASES = "^(ReturnPointer|BoxLargeInt|AppendGrowth|ChannelSendPointer)$"
@@ -220,12 +222,15 @@ def test_same_facts_in_html_and_markdown(
     # Every pair, every ratio text and every verdict of the primary condition, in both.
     for rec in published_data.records_of(published_data.primary):  # type: ignore[arg-type]
         ratio = f"{fmt.fmt_ratio(rec.ratio)} {fmt.fmt_interval(rec.ci_low, rec.ci_high)}"
-        row = (rec.pair, ratio, rec.verdict, "yes" if rec.escaped else "no escape")
+        cell = escaped.word(
+            collect.compiler_heap(published_data, rec), rec.allocs_escape, rec.allocs_noescape
+        )
+        row = (rec.pair, ratio, rec.verdict, cell)
         verdict = rec.verdict if rec.verdict == "inconclusive" else f"**{rec.verdict}**"
         assert f"{md_escape(ratio)} | {verdict} |" in md
         for text in row:
             assert md_escape(text) in md and html.escape(text) in page, text
-    assert len(_images(md)) == len(re.findall(r'<img src="charts/', page))
+    assert len(_images(md)) == len(re.findall(r'<img src="data:image/png;base64,', page))
 
 
 def test_report_lists_its_runs_and_writes_the_ledger_page(
@@ -362,7 +367,10 @@ def test_report_writes_markdown_html_and_charts(
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shown = _images(md)
     assert sorted(shown) == sorted(f"charts/{p.name}" for p in pngs)
-    assert re.findall(r'<img src="(charts/[^"]+)"', page) == shown
+    # index.html is standalone: every chart embedded, the same bytes as charts/*.png
+    embedded = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert [base64.b64decode(e) for e in embedded] == [(out / s).read_bytes() for s in shown]
+    assert '<img src="charts/' not in page
     for section in (
         "Summary",
         "Escape cost of every pair",

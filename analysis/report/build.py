@@ -159,7 +159,7 @@ def build_report(
     )
     written += [
         _write(out / "index.md", markdown.render(page)),
-        _write(out / "index.html", html.render(page)),
+        _write(out / "index.html", html.render(page, base=out)),  # charts embedded
         _write(out / LEDGER_MD, markdown.render(ledger)),
         _write(out / LEDGER_HTML, html.render(ledger)),
     ]

@@ -1,14 +1,18 @@
 """HTML renderer of :mod:`analysis.report.blocks`: a standalone page that opens from disk.
 
-One job: blocks → HTML (inline CSS, relative images, no script, no network).
+One job: blocks → HTML (inline CSS, no script, no network). Given the
+directory the images are in, :func:`render` embeds them as ``data:`` URIs,
+so ``index.html`` is standalone: it shows its charts copied alone or mailed.
 Every text is escaped with :func:`html.escape`; the sibling
 ``analysis.report.markdown`` renders the same blocks as Markdown.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Iterable
+from pathlib import Path
 
 from analysis.report.blocks import Block, Document, InlineLike, Renderer, Target
 
@@ -42,6 +46,18 @@ class _Html(Renderer):
 
     target: Target = "html"
 
+    def __init__(self, base: Path | None = None) -> None:
+        self.base = base  # where relative image paths point; None: leave them relative
+
+    def _src(self, src: str) -> str:
+        """A relative PNG/SVG under ``base`` as a data: URI (else ``src`` as it is)."""
+        kinds = {".png": "image/png", ".svg": "image/svg+xml"}
+        path = self.base / src if self.base is not None and "://" not in src else None
+        if path is None or path.suffix not in kinds or not path.is_file():
+            return src
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"data:{kinds[path.suffix]};base64,{data}"
+
     def text(self, text: str) -> str:
         return _e(text)
 
@@ -70,7 +86,7 @@ class _Html(Renderer):
         return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
     def image(self, src: str, alt: str, caption: str, link: str) -> str:
-        img = f'<img src="{_e(src)}" alt="{_e(alt)}" loading="eager">'
+        img = f'<img src="{_e(self._src(src))}" alt="{_e(alt)}" loading="eager">'
         if link:
             img = f'<a href="{_e(link)}">{img}</a>'
         cap = f"<figcaption>{caption}</figcaption>" if caption else ""
@@ -94,13 +110,17 @@ def render_blocks(blocks: Iterable[Block]) -> str:
     return "\n".join(_HTML.blocks(blocks))
 
 
-def render(doc: Document) -> str:
-    """A document as one HTML page: inline CSS, relative images, no script, no network."""
+def render(doc: Document, base: Path | None = None) -> str:
+    """A document as one HTML page: inline CSS, no script, no network.
+
+    With ``base`` (the page's directory) its images are embedded (data: URIs).
+    """
+    body = "\n".join(_Html(base).blocks(doc.blocks))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(doc.title)}</title>\n<style>\n{CSS}\n</style>\n</head>\n"
-        "<body>\n" + render_blocks(doc.blocks) + "\n</body>\n</html>\n"
+        "<body>\n" + body + "\n</body>\n</html>\n"
     )
 
 

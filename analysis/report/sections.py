@@ -207,6 +207,22 @@ def _joined(parts: Sequence[Sequence[Any]], sep: str = "; ") -> list[Any]:
 # --- the pair table -------------------------------------------------------------------------------
 
 
+#: GC CPU of a variant that allocates but saw no GC cycle end in its samples.
+NO_CYCLE = "n/a (<1 GC cycle)"
+
+
+def gc_cpu_cell(gc_cpu: float | None, bytes_per_op: float | None) -> str:
+    """GC CPU per op, or :data:`NO_CYCLE` where a 0 only means no cycle ended.
+
+    The runtime's ``/cpu/classes/gc/total:cpu-seconds`` advances only at the
+    end of a GC cycle (golang/go#59749): a short sample of a variant that
+    allocates often reads 0 although its garbage costs GC time later.
+    """
+    if gc_cpu == 0 and is_number(bytes_per_op) and bytes_per_op and bytes_per_op > 0:
+        return NO_CYCLE
+    return fmt_time(gc_cpu)
+
+
 def pair_table(data: Collected, records: Sequence[Any]) -> Table:
     """One row per pair: medians, ratio with this-run (and across-runs) interval, allocations."""
     across = any(r.across_runs is not None for r in records)
@@ -244,7 +260,8 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
                 f"{fmt_bytes(r.bytes_escape)} → {fmt_bytes(r.bytes_noescape)}",
                 f"{fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)}",
                 _per_alloc(r),
-                f"{fmt_time(r.gc_cpu_escape)} → {fmt_time(r.gc_cpu_noescape)}",
+                f"{gc_cpu_cell(r.gc_cpu_escape, r.bytes_escape)} → "
+                f"{gc_cpu_cell(r.gc_cpu_noescape, r.bytes_noescape)}",
                 (f"{r.n_rounds}" if r.paired else f"{r.n_escape}+{r.n_noescape} samples")
                 + (f" × {r.n_runs} runs" if r.n_runs > 1 else ""),
             )
@@ -274,7 +291,7 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     doc.add(
         Paragraph(
             f"{escaped.DEFINITION} (where they disagree the cell says which said what; "
-            "without an escape.json only allocations are known, and the cell says so); "
+            "without an escape.json only allocations are known: '(allocations only)'); "
             "escape and noescape are median time per op; ratio is escape/noescape "
             f"with its 95 % interval ({'; '.join(methods)}); across runs is the interval over "
             "several runs of the same settings, when there are several; verdict is slower or "
@@ -283,7 +300,9 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
             "agrees with the interval, Holm-adjusted over every pair and condition of the "
             "report; extra time per alloc is the time difference per additional allocation "
             "(per KiB or MiB when allocations are large) with its interval, only where "
-            "something escaped; GC CPU/op is the collector's CPU time per op (median)."
+            "something escaped; GC CPU/op is the collector's CPU time per op (median; "
+            f"{NO_CYCLE} where a variant allocates but no GC cycle ended during its samples, "
+            "since the runtime counts GC CPU only at a cycle's end)."
         )
     )
     notes = [

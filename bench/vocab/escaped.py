@@ -72,5 +72,5 @@ def word(
     if why:
         return f"{NO} ({why})"
     if compiler_heap is None:
-        return f"{YES if said else NO} (allocations; compiler not asked)"
+        return f"{YES if said else NO} (allocations only)"
     return YES if said else NO

@@ -1,0 +1,69 @@
+"""The report's Markdown, byte for byte, from a trimmed published raw.txt, without a toolchain.
+
+``tests/data/report/raw.txt`` is four pairs (ReturnPointer, BoxSmallInt,
+BigStruct, StructLayout) of one published run (Go 1.27.3, GOGC 100 and 400)
+with its config lines; ``index.md`` beside it is what the report says about
+them. ``ESCAPEBENCH_UPDATE_GOLDEN=1`` rewrites the golden file (review the
+diff before committing).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analysis.report import build_document
+from analysis.report import markdown as md_render
+from analysis.report.blocks import Document
+from analysis.report.build import TITLE
+from analysis.report.collect import gather
+from bench import store
+from bench.cases import load_module
+from tests.conftest import DATA
+
+GOLDEN = DATA / "report"
+UPDATE = os.environ.get("ESCAPEBENCH_UPDATE_GOLDEN") == "1"
+
+
+def _markdown() -> str:
+    runs = store.load_input(GOLDEN / "raw.txt", label="published-trim")
+    data = gather(runs, load_module().manifest)
+    return md_render.render(Document(TITLE, build_document(data, None).blocks))
+
+
+def test_report_markdown_is_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no go, no git: the report needs neither
+    text = _markdown()
+    golden = GOLDEN / "index.md"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    for pair in ("ReturnPointer", "BoxSmallInt", "BigStruct", "StructLayout"):
+        assert pair in text
+
+
+def test_golden_input_is_a_trimmed_published_run() -> None:
+    raw = (GOLDEN / "raw.txt").read_text(encoding="utf-8")
+    assert "machine: epyc-2vcpu" in raw and "go-version: go1.27.3" in raw
+    assert {ln.split("/")[0] for ln in raw.splitlines() if ln.startswith("Benchmark")} == {
+        "BenchmarkReturnPointer",
+        "BenchmarkBoxSmallInt",
+        "BenchmarkBigStruct",
+        "BenchmarkStructLayout",
+    }
+
+
+def test_one_meaning_of_escaped() -> None:
+    """Both witnesses must agree; where they disagree the cell says which said what."""
+    from bench.vocab import escaped
+
+    assert escaped.escaped(True, 1, 0) is True
+    assert escaped.escaped(True, 0, 0) is False  # BoxSmallInt: heap diagnostic, no allocation
+    assert escaped.escaped(False, 3, 0) is False  # AppendGrowthLocal: growslice, no diagnostic
+    assert escaped.word(True, 0, 0) == "no (compiler: heap; allocations: no more)"
+    assert escaped.word(False, 3, 0) == "no (allocations: more; compiler: no escape)"
+    assert escaped.word(None, 1, 0) == "yes (allocations only)"
+    assert escaped.word(True, None, 0) == "-"
+    assert "allocates more" in escaped.DEFINITION and "compiler" in escaped.DEFINITION
