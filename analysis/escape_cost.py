@@ -34,15 +34,25 @@ two-sample Hodges–Lehmann shift of the log times with the Mann–Whitney
 interval and the Mann–Whitney p inverted from it (Hollander et al. §4.2–4.3),
 labelled ``unpaired``.
 
-**Across runs.** Several runs of one condition are pooled for the main answer
-(rounds stay paired within their run) and, beside it, a t-interval over the
-per-run log estimates (df = runs − 1): the only interval that sees the
-machine change between runs. Different conditions are never pooled.
+**Across runs.** Several runs of one condition give a run-aware record
+(``scope`` ``across runs``): each run's estimate and standard error
+(``analysis.per_run``) combined by random effects with the between-run
+variance borrowed across the condition's pairs (``analysis.run_aware``),
+a t-test p inverted from the same statistic, and ``next_run``, a prediction
+interval for another run's estimate; the plain t-interval over the per-run
+estimates stays beside it (``across_runs``). One run is ``this run``.
+Different conditions are never pooled. ``benchmarks/simulate_cost.py``
+(fitted to the committed runs) chose this; docs/method.md has the table.
 
-**Per extra allocation.** When the escape variant allocates more, the same
-estimator on per-round time differences ``(escape_r − noescape_r)`` divided by
-the extra allocations (per KiB or MiB of extra bytes when an extra allocation
-is that large), so it has its own interval.
+**Holm.** Over every record returned (the family: ``correction_family``,
+``correction_m``); ``significant`` also needs the interval to exclude ×1;
+``p_floor`` is the smallest p the test can give, and when no record can pass
+the correction ``resolvable`` is False (``too_few_note`` says it once).
+
+**Per extra allocation** (``analysis.per_alloc``): the same estimator on
+per-round time differences divided by the extra allocations (exact
+``allocs-exact/op`` when recorded), per KiB or MiB of extra bytes when an
+extra allocation is that large, with its own interval.
 """
 
 from __future__ import annotations
@@ -52,11 +62,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-from scipy import stats as sps
-
-from analysis import run_aware, stats
-from analysis.rank_interval import Location, signed_rank, t_interval, two_sample
+from analysis import per_alloc as per_alloc_
+from analysis import per_run, run_aware, stats
+from analysis.per_alloc import PerAlloc
+from analysis.rank_interval import t_interval
 from bench.errors import BenchError
 from bench.model import Result
 from bench.vocab import keys, units
@@ -74,8 +83,6 @@ THIS_RUN_NOTE = (
     "intervals are for this run: they do not see how much runs differ; "
     "bench run --repeat K measures that"
 )
-#: z of a 95 % interval: a per-run standard error is its signed-rank interval's width / (2 z).
-_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -115,27 +122,6 @@ class AcrossRuns:
     ci_high: float
     n_runs: int
     method: str = ACROSS_METHOD
-
-
-@dataclass(frozen=True)
-class PerAlloc:
-    """Extra time per extra allocation (or per KiB/MiB of extra bytes), in ``unit``.
-
-    ``ns_per_unit`` converts ``value`` to nanoseconds (1 for ns, 1000 for µs);
-    ``per`` is what the time is divided by: ``alloc``, ``KiB`` or ``MiB``.
-    """
-
-    value: float
-    ci_low: float
-    ci_high: float
-    unit: str
-    per: str = "alloc"
-    ns_per_unit: float = 1.0
-    divisor_unit: str = units.ALLOCS
-
-    @property
-    def inconclusive(self) -> bool:
-        return not (self.ci_low > 0 or self.ci_high < 0)
 
 
 @dataclass(frozen=True)
@@ -306,101 +292,11 @@ def check_poolable(samples: Sequence[PairSamples]) -> None:
 # --- pair samples to cost records -------------------------------------------------
 
 
-def _location(s: Sequence[PairSamples], confidence: float, log: bool) -> Location:
-    """This run's (or the pooled runs') estimate: paired on rounds, else unpaired."""
-
-    def f(x: float) -> float:
-        return math.log(x) if log else x
-
-    if s[0].paired:
-        d = [f(e) - f(n) for p in s for e, n in zip(p.escape, p.noescape, strict=True)]
-        return signed_rank(d, confidence)
-    return two_sample(
-        [f(e) for p in s for e in p.escape], [f(n) for p in s for n in p.noescape], confidence
-    )
-
-
-def _by_run(s: Sequence[PairSamples]) -> list[list[PairSamples]]:
-    by_run: dict[str, list[PairSamples]] = {}
-    for p in s:
-        by_run.setdefault(p.run, []).append(p)
-    return list(by_run.values())
-
-
-def _se(loc: Location, d: Sequence[PairSamples], log: bool) -> float:
-    """A run's standard error: its 95 % interval's width / (2 z), else sd / √n; floored > 0."""
-    se = (loc.high - loc.low) / (2 * _Z95)
-    if not math.isfinite(se):
-        x = np.asarray([math.log(e / n) if log else e - n for p in d
-                        for e, n in zip(p.escape, p.noescape, strict=True)])  # fmt: skip
-        se = float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.inf
-        if not math.isfinite(se) and d[0].paired:
-            se = abs(loc.estimate) + 1.0  # one round: a huge but finite error
-    return max(se, abs(loc.estimate) * 1e-9, 1e-300)
-
-
-def _per_run(s: Sequence[PairSamples], log: bool) -> tuple[list[float], list[float]]:
-    """Each run's estimate and standard error (log-ratio, or time difference in seconds)."""
-    ys, ses = [], []
-    for run in _by_run(s):
-        loc = _location(run, 0.95, log=log)
-        ys.append(loc.estimate)
-        ses.append(_se(loc, run, log))
-    return ys, ses
-
-
-def _divisor(s: Sequence[PairSamples], ae: float, an: float) -> tuple[float, str, str | None]:
-    """Extra allocations per op: the exact count when the run has it, else Go's integer one."""
-    xe = _median_all(p.allocs_exact_escape for p in s)
-    xn = _median_all(p.allocs_exact_noescape for p in s)
-    if xe is not None and xn is not None and xe > xn:
-        return xe - xn, units.ALLOCS_EXACT, None
-    return (
-        ae - an,
-        units.ALLOCS,
-        (
-            f"no {units.ALLOCS_EXACT}: the per-allocation figure divides by Go's truncated "
-            f"{units.ALLOCS} (off by up to 1 allocation per op)"
-        ),
-    )
-
-
-def _per_alloc(
-    s: Sequence[PairSamples], extra: float, extra_bytes: float | None, confidence: float,
-    combined: run_aware.Combined | None = None, divisor_unit: str = units.ALLOCS,
-) -> PerAlloc:  # fmt: skip
-    """Time difference per extra allocation (or per KiB/MiB when allocations are that large).
-
-    Across runs: the inverse-variance mean of the runs' estimates, its standard
-    error widened by the ratio's own between-run factor (``combined``), with
-    the ratio's degrees of freedom.
-    """
-    per_alloc_bytes = (extra_bytes or 0.0) / extra
-    if per_alloc_bytes >= 1 << 20:
-        per, divisor, unit, ns = "MiB", extra_bytes / (1 << 20), "µs/MiB", 1000.0
-    elif per_alloc_bytes >= 1 << 10:
-        per, divisor, unit, ns = "KiB", extra_bytes / (1 << 10), "ns/KiB", 1.0
-    else:
-        per, divisor, unit, ns = "alloc", extra, "ns/alloc", 1.0
-    scale = 1e9 / ns / float(divisor or 1.0)
-    if combined is None:
-        loc = _location(s, confidence, log=False)
-        est, low, high = loc.estimate, loc.low, loc.high
-    else:
-        ys, ses = (np.asarray(x) for x in _per_run(s, log=False))
-        w = 1 / ses**2
-        est = float((w * ys).sum() / w.sum())
-        half = float(sps.t.ppf((1 + confidence) / 2, combined.df)) * combined.inflation
-        half *= math.sqrt(1 / w.sum())
-        low, high = est - half, est + half
-    return PerAlloc(est * scale, low * scale, high * scale, unit, per, ns, divisor_unit)
-
-
 def _across(s: Sequence[PairSamples], confidence: float) -> AcrossRuns | None:
-    runs = _by_run(s)
+    runs = per_run.by_run(s)
     if len(runs) < 2:
         return None
-    logs = [_location(ps, confidence, log=True).estimate for ps in runs]
+    logs = [per_run.location(ps, confidence, log=True).estimate for ps in runs]
     mean, lo, hi = t_interval(logs, confidence)
     return AcrossRuns(math.exp(mean), math.exp(lo), math.exp(hi), len(logs))
 
@@ -418,6 +314,29 @@ def _floor(s: Sequence[PairSamples]) -> float:
     return min(1.0, 2 / math.comb(m + n, m))
 
 
+_ALLOC_FIELDS = ("allocs_escape", "allocs_noescape", "bytes_escape", "bytes_noescape")
+
+
+def _per_alloc(
+    s: Sequence[PairSamples],
+    medians: tuple[float | None, ...],
+    confidence: float,
+    combined: run_aware.Combined | None,
+    warnings: list[str],
+) -> PerAlloc | None:
+    """The per-extra-allocation figure when the escape variant allocates more (notes appended)."""
+    ae, an, be, bn = medians
+    if ae is None or an is None or ae <= an:
+        if ae is not None and an is not None and an > ae:
+            warnings.append("the noescape variant allocates more than the escape variant")
+        return None
+    extra_bytes = None if be is None or bn is None else be - bn
+    extra, divisor_unit, why = per_alloc_.divisor(s, ae, an)
+    if why:
+        warnings.append(why)
+    return per_alloc_.per_alloc(s, extra, extra_bytes, confidence, combined, divisor_unit)
+
+
 def cost_record(
     s: Sequence[PairSamples],
     *,
@@ -432,9 +351,9 @@ def cost_record(
     condition's pairs): the run-aware estimate, interval and t-test p.
     """
     c = s[0].condition
-    loc = _location(s, confidence, log=True)
+    loc = per_run.location(s, confidence, log=True)
     n_rounds = sum(len(p.escape) for p in s) if s[0].paired else 0
-    warnings = []
+    warnings: list[str] = []
     if s[0].paired and n_rounds < MIN_ROUNDS:
         warnings.append(
             f"only {n_rounds} rounds: the signed-rank test needs {MIN_ROUNDS} "
@@ -443,21 +362,9 @@ def cost_record(
     dropped = sum(p.dropped for p in s)
     if dropped:
         warnings.append(f"{dropped} samples left out (no partner in their round, or no time)")
-    ae = _median_all(p.allocs_escape for p in s)
-    an = _median_all(p.allocs_noescape for p in s)
-    be = _median_all(p.bytes_escape for p in s)
-    bn = _median_all(p.bytes_noescape for p in s)
+    ae, an, be, bn = (_median_all(getattr(p, f) for p in s) for f in _ALLOC_FIELDS)
     escaped = ae is not None and an is not None and ae > an
-    per_alloc = None
-    if escaped:
-        assert ae is not None and an is not None
-        extra_bytes = None if be is None or bn is None else be - bn
-        extra, divisor_unit, why = _divisor(s, ae, an)
-        if why:
-            warnings.append(why)
-        per_alloc = _per_alloc(s, extra, extra_bytes, confidence, combined, divisor_unit)
-    elif ae is not None and an is not None and an > ae:
-        warnings.append("the noescape variant allocates more than the escape variant")
+    per_alloc = _per_alloc(s, (ae, an, be, bn), confidence, combined, warnings)
     runs = tuple(dict.fromkeys(p.run for p in s))
     method = PAIRED_METHOD if s[0].paired else UNPAIRED_METHOD
     est, low, high, p_value, p_floor = loc.estimate, loc.low, loc.high, loc.p_value, _floor(s)
@@ -510,20 +417,6 @@ def cost_record(
     )
 
 
-def _combined(
-    groups: Mapping[tuple[str, Condition], Sequence[PairSamples]], confidence: float
-) -> dict[tuple[str, Condition], run_aware.Combined]:
-    """Run-aware estimates of every group with ≥ 2 runs, borrowing within each condition."""
-    by_cond: dict[Condition, dict[tuple[str, Condition], tuple[list[float], list[float]]]] = {}
-    for key, g in groups.items():
-        if len({p.run for p in g}) >= 2:
-            by_cond.setdefault(key[1], {})[key] = _per_run(g, log=True)
-    out: dict[tuple[str, Condition], run_aware.Combined] = {}
-    for per_run in by_cond.values():
-        out.update(run_aware.combine(per_run, confidence))  # type: ignore[arg-type]
-    return out
-
-
 def family(records: Sequence[CostRecord]) -> str:
     """Holm's family in words: ``76 records: 38 pairs × 2 conditions``."""
     n_pairs = len({r.pair for r in records})
@@ -568,7 +461,7 @@ def cost_records(
     for s in samples:
         groups.setdefault((s.pair, s.condition), []).append(s)
     sections = sections or {}
-    combined = _combined(groups, confidence)
+    combined = per_run.combined(groups, confidence)
     recs = [
         cost_record(
             g,

@@ -23,7 +23,6 @@ from analysis.escape_cost import (
     THIS_RUN,
     THIS_RUN_NOTE,
     CostRecord,
-    PerAlloc,
     to_dicts,
     too_few_note,
 )
@@ -38,6 +37,7 @@ from analysis.format import (
     fmt_time,
 )
 from analysis.order import condition_key
+from analysis.per_alloc import PerAlloc
 
 #: The last column of a pair whose escape variant allocates nothing (boxing from a static
 #: table, a small make on the stack) or no more than its noescape variant (a size pair).

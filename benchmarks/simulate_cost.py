@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from analysis import escape_cost, rank_interval, run_aware  # noqa: E402
+from analysis import escape_cost, per_run, rank_interval, run_aware  # noqa: E402
 from analysis.rank_interval import signed_rank  # noqa: E402
 from bench import benchfmt  # noqa: E402
 
@@ -266,7 +266,7 @@ def fit(root: Path) -> dict[str, object]:
                 mags += list(np.abs(dev[out]))
             rounds += d.size
         within.append(float(np.median(sds)))
-        ys, ses = escape_cost._per_run(runs, log=True)
+        ys, ses = per_run.estimates(runs, log=True)
         per_pair.append((np.asarray(ys), np.asarray(ses) ** 2))
     multi = [p for p in per_pair if p[0].size >= 2]
     a, b = run_aware.heterogeneity(multi) if multi else (0.0, 0.0)
