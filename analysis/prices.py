@@ -31,6 +31,7 @@ the model is poor.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,19 +94,10 @@ class PriceRecord:
     method: str
     warnings: tuple[str, ...] = ()
 
-    @property
-    def pointers(self) -> bool:
-        return self.shape == "scan"
-
     def to_json(self) -> dict[str, Any]:
-        c = self.condition
         return {
             "kind": "price",
-            "machine": c.machine,
-            "go": c.go,
-            "gogc": c.gogc,
-            "live_heap": c.live_heap,
-            "gomaxprocs": c.gomaxprocs,
+            **_cond_json(self.condition),
             "pair": self.pair,
             "size": self.size,
             "size_class": self.size_class,
@@ -165,14 +157,9 @@ class CostModel:
     method: str = MODEL_METHOD
 
     def to_json(self) -> dict[str, Any]:
-        c = self.condition
         return {
             "kind": "model",
-            "machine": c.machine,
-            "go": c.go,
-            "gogc": c.gogc,
-            "live_heap": c.live_heap,
-            "gomaxprocs": c.gomaxprocs,
+            **_cond_json(self.condition),
             "method": self.method,
             "segments": [s.to_json() for s in self.segments],
             "gc_cpu_ns_per_kib": {k: _num(v) for k, v in self.gc_cpu_ns_per_kib.items()},
@@ -188,6 +175,11 @@ class Price:
     ci_low: float
     ci_high: float
     source: str
+
+
+def _cond_json(c: Condition) -> dict[str, str]:
+    return {"machine": c.machine, "go": c.go, "gogc": c.gogc, "live_heap": c.live_heap,
+            "gomaxprocs": c.gomaxprocs}  # fmt: skip
 
 
 def _num(x: float | None) -> float | None:
@@ -211,35 +203,19 @@ def _pair_key(r: Result, cond: Condition) -> str:
     return r.name.pair if not cond.gomaxprocs else f"{r.name.pair}-{cond.gomaxprocs}"
 
 
-def _gc_diffs(results: Iterable[Result]) -> dict[tuple[str, Condition], list[float]]:
-    """Per pair and condition: ``gc-cpu`` escape − noescape, sample by sample within each run."""
+def _diffs(results: Iterable[Result], unit: str) -> dict[tuple[str, Condition], list[float]]:
+    """Per pair and condition: ``unit`` escape − noescape, sample by sample within each run."""
     seqs: dict[tuple[str, Condition, str, str], list[float]] = {}
     for r in results:
-        v, g = r.name.variant, r.get(units.GC_CPU)
+        v, g = r.name.variant, r.get(unit)
         if v in ("escape", "noescape") and g is not None:
             cond = condition_of(r)
             seqs.setdefault((_pair_key(r, cond), cond, r.file, v), []).append(float(g))
     out: dict[tuple[str, Condition], list[float]] = {}
     for (pair, cond, run, v), e in seqs.items():
-        if v != "escape":
-            continue
-        n = seqs.get((pair, cond, run, "noescape"), [])
-        out.setdefault((pair, cond), []).extend(a - b for a, b in zip(e, n, strict=False))
-    return out
-
-
-def _cycle_diffs(results: Iterable[Result]) -> dict[tuple[str, Condition], float]:
-    """Median GC cycles per op, escape − noescape, per pair and condition."""
-    per: dict[tuple[str, Condition, str], list[float]] = {}
-    for r in results:
-        v, c = r.name.variant, r.get(units.GC_CYCLES)
-        if v in ("escape", "noescape") and c is not None:
-            cond = condition_of(r)
-            per.setdefault((_pair_key(r, cond), cond, v), []).append(float(c))
-    out = {}
-    for (pair, cond, v), xs in per.items():
-        if v == "escape" and (pair, cond, "noescape") in per:
-            out[(pair, cond)] = float(np.median(xs) - np.median(per[(pair, cond, "noescape")]))
+        if v == "escape":
+            n = seqs.get((pair, cond, run, "noescape"), [])
+            out.setdefault((pair, cond), []).extend(a - b for a, b in zip(e, n, strict=False))
     return out
 
 
@@ -267,8 +243,8 @@ def price_records(
     for s in pair_samples(grid):
         d = rounds.setdefault((s.pair, s.condition), [])
         d.extend((e - n) * 1e9 for e, n in zip(s.escape, s.noescape, strict=True))
-    gc = _gc_diffs(grid)
-    cycles = _cycle_diffs(grid)
+    gc = _diffs(grid, units.GC_CPU)
+    cycles = {k: float(np.median(v)) for k, v in _diffs(grid, units.GC_CYCLES).items() if v}
     out = []
     for (pair, cond), c in costs.items():
         parsed = price_pair(pair)
@@ -409,6 +385,108 @@ def fit_models(records: Sequence[PriceRecord], confidence: float = 0.95) -> list
     return out
 
 
+# --- GC cost across GC settings -----------------------------------------------------
+
+#: The GC's minimum total heap at GOGC=100 (``heapMinimum``): microbenchmarks sit on it.
+HEAP_MINIMUM = 4 << 20
+GC_METHOD = (
+    "GC guide: cycles per byte = 1 / (goal − live), goal = max(live × (1 + GOGC/100), "
+    "4 MiB × GOGC/100); ns per cycle = fixed + per_live_MiB × live, least squares"
+)
+_SIZE = re.compile(r"^\s*(\d+)\s*(KiB|MiB|GiB)?\s*$")
+
+
+def live_bytes(live_heap: str) -> int | None:
+    """``64MiB`` -> 67108864, ``0`` or ``""`` -> 0; None when it cannot be read."""
+    if not live_heap.strip():
+        return 0
+    m = _SIZE.match(live_heap)
+    if not m:
+        return None
+    return int(m.group(1)) * {None: 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m.group(2)]
+
+
+def headroom(gogc: str, live: int) -> float | None:
+    """Bytes the program may allocate between two cycles (the GC guide's model); None if off."""
+    if not gogc.isdigit() or int(gogc) == 0:
+        return None
+    g = int(gogc) / 100
+    return max(live * (1 + g), HEAP_MINIMUM * g) - live
+
+
+@dataclass(frozen=True)
+class GcModel:
+    """GC CPU per allocated KiB explained by GOGC and live heap, for one toolchain and shape."""
+
+    machine: str
+    go: str
+    gomaxprocs: str
+    shape: str
+    fixed_ns_per_cycle: Interval
+    ns_per_live_mib: Interval | None
+    points: tuple[dict[str, Any], ...]  # per condition: gogc, live_heap, measured, predicted
+    notes: tuple[str, ...]
+    method: str = GC_METHOD
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "gc_model",
+            "machine": self.machine,
+            "go": self.go,
+            "gomaxprocs": self.gomaxprocs,
+            "shape": self.shape,
+            "fixed_ns_per_cycle": self.fixed_ns_per_cycle.to_json(),
+            "ns_per_live_mib": _opt(self.ns_per_live_mib),
+            "points": list(self.points),
+            "notes": list(self.notes),
+            "method": self.method,
+        }
+
+
+def fit_gc_models(models: Sequence[CostModel], confidence: float = 0.95) -> list[GcModel]:
+    """Per machine × Go × GOMAXPROCS × shape: ns per GC cycle ≈ fixed + per live MiB."""
+    groups: dict[tuple[str, str, str, str], list[tuple[CostModel, float, int]]] = {}
+    for m in models:
+        c, live = m.condition, live_bytes(m.condition.live_heap)
+        room = None if live is None else headroom(c.gogc, live)
+        for shape, per_kib in m.gc_cpu_ns_per_kib.items():
+            if per_kib is not None and per_kib > 0 and room and live is not None:
+                key = (c.machine, c.go, c.gomaxprocs, shape)
+                groups.setdefault(key, []).append((m, per_kib * room / 1024, live))
+    out = []
+    for (machine, go, procs, shape), pts in sorted(groups.items()):
+        lives = [live / MIB for _, _, live in pts]
+        per_cycle = [z for _, z, _ in pts]
+        notes = []
+        if len(set(lives)) >= 2:
+            fixed, slope = _fit(lives, per_cycle, confidence)
+            per_mib: Interval | None = slope
+        else:
+            x = np.asarray(per_cycle)
+            half = math.inf
+            if x.size >= 2:
+                t = float(sps.t.ppf((1 + confidence) / 2, x.size - 1))
+                half = t * float(x.std(ddof=1)) / math.sqrt(x.size)
+            fixed = Interval(float(x.mean()), float(x.mean()) - half, float(x.mean()) + half)
+            per_mib = None
+            notes.append("one live-heap size only: no per-MiB term (pass --live-heap 0,64MiB)")
+        points = []
+        for (m, z, _), lv in zip(pts, lives, strict=True):
+            pred = fixed.value + (per_mib.value * lv if per_mib else 0.0)
+            ratio = z / pred if pred > 0 else math.inf
+            points.append(
+                {"gogc": m.condition.gogc, "live_heap": m.condition.live_heap,
+                 "ns_per_cycle": _num(z), "model": _num(pred), "ratio": _num(ratio)}
+            )  # fmt: skip
+            if not (1 / POOR_RATIO <= ratio <= POOR_RATIO):
+                notes.append(
+                    f"GOGC={m.condition.gogc} live heap {m.condition.live_heap or 0}: "
+                    f"×{ratio:.2f} off the model"
+                )
+        out.append(GcModel(machine, go, procs, shape, fixed, per_mib, tuple(points), tuple(notes)))
+    return out
+
+
 # --- lookup ------------------------------------------------------------------------
 
 
@@ -501,6 +579,14 @@ def price_tables(
     return {c: PriceTable(c, tuple(rs), m.get(c)) for c, rs in by.items()}
 
 
-def to_json(records: Sequence[PriceRecord], models: Sequence[CostModel]) -> list[dict[str, Any]]:
-    """The JSON list of ``bench prices``: price records, then one model record per condition."""
-    return [r.to_json() for r in records] + [m.to_json() for m in models]
+def to_json(
+    records: Sequence[PriceRecord],
+    models: Sequence[CostModel],
+    gc_models: Sequence[GcModel] = (),
+) -> list[dict[str, Any]]:
+    """The JSON list of ``bench prices``: price records, a model per condition, GC models."""
+    return (
+        [r.to_json() for r in records]
+        + [m.to_json() for m in models]
+        + [g.to_json() for g in gc_models]
+    )

@@ -22,13 +22,20 @@ def true_price(charged: int) -> float:
     return 10 + 0.25 * charged if charged <= 32768 else 2000 + 0.2 * charged
 
 
-def _raw(rounds: int = 12, seed: int = 1, outlier: int | None = None, gogc: str = "100") -> str:
+def _raw(
+    rounds: int = 12,
+    seed: int = 1,
+    outlier: int | None = None,
+    gogc: str = "100",
+    live: str = "0",
+    gc_per_kib: float = 0.002 * 1024,
+) -> str:
     rng = random.Random(seed)
     lines = [
         "machine: synth",
         f"go-version: {GO}",
         f"gogc: {gogc}",
-        "live-heap: 0",
+        f"live-heap: {live}",
         "escapebench-order: interleaved",
         "escapebench-benchtime: 40ms",
         f"escapebench-count: {rounds}",
@@ -41,7 +48,7 @@ def _raw(rounds: int = 12, seed: int = 1, outlier: int | None = None, gogc: str 
             base = 5 + 0.01 * size
             extra = true_price(charged) * (3 if size == outlier and shape == "Noscan" else 1)
             noise = rng.uniform(0.99, 1.01)
-            gc = 0.002 * charged * rng.uniform(0.9, 1.1)
+            gc = gc_per_kib * charged / 1024 * rng.uniform(0.9, 1.1)
             name = f"BenchmarkPrice{shape}{size}"
             lines.append(
                 f"{name}/variant=escape-2 1000 {(base + extra) * noise:.4f} ns/op "
@@ -176,3 +183,31 @@ def test_json_has_the_issues_fields() -> None:
     assert len(models) == 1 and models[0]["segments"][0]["fixed_ns"]["value"] is not None
     assert price_pair("PriceScan1024-2") == ("scan", 1024)
     assert price_pair("ReturnPointer") is None
+
+
+def test_gc_model_follows_the_gc_guide_across_gogc_and_live_heap() -> None:
+    fixed, per_mib = 40_000.0, 150_000.0  # ns per cycle, and per MiB of live heap
+    results = []
+    for gogc in ("100", "400"):
+        for live in ("0", "64MiB"):
+            lb = prices.live_bytes(live)
+            room = prices.headroom(gogc, lb or 0)
+            assert lb is not None and room is not None
+            per_kib = (fixed + per_mib * lb / (1 << 20)) / (room / 1024)
+            text = _raw(gogc=gogc, live=live, gc_per_kib=per_kib)
+            results += benchfmt.parse(text, f"{gogc}-{live}").results
+    models = prices.fit_models(prices.price_records(results))
+    assert len(models) == 4
+    gcs = prices.fit_gc_models(models)
+    assert {g.shape for g in gcs} == {"noscan", "scan"}
+    for g in gcs:
+        assert g.ns_per_live_mib is not None
+        assert g.ns_per_live_mib.value == pytest.approx(per_mib, rel=0.15)
+        assert g.fixed_ns_per_cycle.value == pytest.approx(fixed, rel=0.15)
+        assert len(g.points) == 4 and not g.notes
+    one = prices.fit_gc_models(prices.fit_models(_records()))
+    assert one and one[0].ns_per_live_mib is None and "one live-heap size" in one[0].notes[0]
+    assert prices.headroom("off", 0) is None and prices.live_bytes("64MB") is None
+    assert prices.headroom("100", 0) == 4 << 20 and prices.headroom("100", 64 << 20) == 64 << 20
+    out = prices.to_json([], models, gcs)
+    assert [o["kind"] for o in out].count("gc_model") == 2

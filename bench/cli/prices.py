@@ -84,7 +84,9 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 err.write(f"{version}: price run stored in {d}\n")
     records = prices.price_records(results, kinds=measuring.kinds(grid))
     models = prices.fit_models(records)
-    {"text": render_text, "json": render_json, "csv": render_csv}[args.format](records, models, out)
+    gc_models = prices.fit_gc_models(models)
+    render = {"text": render_text, "json": render_json, "csv": render_csv}[args.format]
+    render(records, models, gc_models, out)
     return 0
 
 
@@ -95,9 +97,12 @@ def _iv(x: prices.Interval | None, digits: str = ".3g") -> str:
 
 
 def render_text(
-    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+    records: Sequence[prices.PriceRecord],
+    models: Sequence[prices.CostModel],
+    gc_models: Sequence[prices.GcModel],
+    out: TextIO,
 ) -> None:
-    """One table per condition, then its model."""
+    """One table per condition, then its model; then the GC models across conditions."""
     by_model = {m.condition: m for m in models}
     conditions = list(dict.fromkeys(r.condition for r in records))
     head = ("shape", "size", "class", "B/op", "ns/alloc [95% CI]", "GC ns/alloc", "GC ns/KiB",
@@ -137,12 +142,23 @@ def render_text(
             for note in m.notes:
                 out.write(f"  note: {note}\n")
         out.write("\n")
+    for g in gc_models:
+        slope = "" if g.ns_per_live_mib is None else f" + {_iv(g.ns_per_live_mib)} per live MiB"
+        out.write(
+            f"GC model {g.go} {g.machine} {g.shape}: ns per cycle ≈ "
+            f"{_iv(g.fixed_ns_per_cycle)}{slope} ({len(g.points)} GC settings)\n"
+        )
+        for note in g.notes:
+            out.write(f"  note: {note}\n")
 
 
 def render_json(
-    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+    records: Sequence[prices.PriceRecord],
+    models: Sequence[prices.CostModel],
+    gc_models: Sequence[prices.GcModel],
+    out: TextIO,
 ) -> None:
-    json.dump(prices.to_json(records, models), out, indent=1, ensure_ascii=False)
+    json.dump(prices.to_json(records, models, gc_models), out, indent=1, ensure_ascii=False)
     out.write("\n")
 
 
@@ -157,9 +173,12 @@ CSV_FIELDS = (
 
 
 def render_csv(
-    records: Sequence[prices.PriceRecord], models: Sequence[prices.CostModel], out: TextIO
+    records: Sequence[prices.PriceRecord],
+    models: Sequence[prices.CostModel],
+    gc_models: Sequence[prices.GcModel],
+    out: TextIO,
 ) -> None:
-    """One tidy row per price record (the model is in the JSON)."""
+    """One tidy row per price record (the models are in the JSON)."""
     w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     w.writeheader()
     for r in records:
