@@ -67,3 +67,16 @@ def test_one_meaning_of_escaped() -> None:
     assert escaped.word(None, 1, 0) == "yes (allocations only)"
     assert escaped.word(True, None, 0) == "-"
     assert "allocates more" in escaped.DEFINITION and "compiler" in escaped.DEFINITION
+
+
+def test_undefined_intervals_are_not_called_around_one(tmp_path: Path) -> None:
+    """An interrupted run's records (two rounds: no interval) are 'undefined', not '≈ ×1'."""
+    raw = (GOLDEN / "raw.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    head = [ln for ln in raw if not ln.startswith("Benchmark")][:15]
+    cut = [ln for ln in raw if ln.startswith("BenchmarkReturnPointer")][:2]
+    p = tmp_path / "raw.txt"
+    p.write_text("".join(head + cut), encoding="utf-8")
+    data = gather(store.load_input(p, label="cut"), load_module().manifest)
+    text = md_render.render(Document(TITLE, build_document(data, None).blocks))
+    assert "around ×1 in 1" not in text
+    assert "undefined in 1" in text

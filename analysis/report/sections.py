@@ -39,7 +39,7 @@ from analysis.report.collect import (
     samples_of,
     setting_key,
 )
-from bench.vocab import escaped
+from bench.vocab import escaped as esc
 
 #: How many of the noisiest pairs the noise chart inspects.
 NOISE_PAIRS = 6
@@ -103,11 +103,19 @@ def _per_alloc(rec: Any) -> str:
 # --- the headline ---------------------------------------------------------------------------------
 
 
+def _escaped(data: Collected, r: Any) -> bool:
+    """``bench.vocab.escaped``'s answer for a record (compiler from escape.json when there)."""
+    return bool(esc.escaped(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape))
+
+
 def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """What escaping cost, counting pairs that escaped apart from pairs that did not."""
     recs = data.records_of(primary)
-    escaped = [r for r in recs if r.escaped]
-    other = [r for r in recs if not r.escaped]
+    said = {
+        id(r): esc.escaped(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape) for r in recs
+    }
+    escaped = [r for r in recs if said[id(r)]]
+    other = [r for r in recs if not said[id(r)]]
     items: list[Inlines] = [_scope(data, primary), inlines(_cost_text(data, recs, escaped))]
     if other:
         items.append(_no_escape_item(data, primary, other))
@@ -148,11 +156,18 @@ def _cost_text(data: Collected, recs: Sequence[Any], escaped: Sequence[Any]) -> 
     below = [r for r in escaped if is_number(r.ci_high) and r.ci_high < 1]
     verdicts = [r.verdict for r in escaped]
     ratios = [r.ratio for r in above if is_number(r.ratio) and r.ratio > 0]
+    undefined = [r for r in escaped if not (is_number(r.ci_low) and is_number(r.ci_high))]
+    around = len(escaped) - len(above) - len(below) - len(undefined)
     text = (
-        f"Escape happened in {len(escaped)} of {len(recs)} pairs (the escape variant "
-        f"allocates more per op). The 95 % interval of their time ratio lies above ×1 in "
-        f"{len(above)}, below ×1 in {len(below)} and around ×1 in "
-        f"{len(escaped) - len(above) - len(below)}."
+        f"Escape happened in {len(escaped)} of {len(recs)} pairs ({esc.DEFINITION}). "
+        f"The 95 % interval of their time ratio lies above ×1 in "
+        f"{len(above)}, below ×1 in {len(below)} and around ×1 in {around}"
+        + (
+            f"; it is undefined in {len(undefined)} (too few rounds or samples)"
+            if undefined
+            else ""
+        )
+        + "."
     )
     if ratios:
         geo = float(np.exp(np.mean(np.log(ratios))))
@@ -250,7 +265,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
             (
                 r.section,
                 [Bold(r.pair), *([f" — {title}"] if title else [])],
-                escaped.word(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape),
+                esc.word(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape),
                 fmt_time(r.escape_sec),
                 fmt_time(r.noescape_sec),
                 f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}",
@@ -290,7 +305,7 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     methods = sorted({r.method for r in recs})
     doc.add(
         Paragraph(
-            f"{escaped.DEFINITION} (where they disagree the cell says which said what; "
+            f"{esc.DEFINITION} (where they disagree the cell says which said what; "
             "without an escape.json only allocations are known: '(allocations only)'); "
             "escape and noescape are median time per op; ratio is escape/noescape "
             f"with its 95 % interval ({'; '.join(methods)}); across runs is the interval over "
