@@ -420,3 +420,18 @@ def test_the_table_says_its_scope_family_and_a_too_short_run_once() -> None:
     text = pairs.text(short)
     assert text.count("8 rounds: too few for verdicts across 16 records; intervals only") == 1
     assert "inconclusive" not in text and "p (Holm)  verdict" not in text
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [(keys.MODULE, "module"), (keys.SOURCES, "sources"), (keys.CALIBRATION_ID, "calibration")],
+)
+def test_other_code_or_loop_counts_never_pool(key: str, field: str) -> None:
+    a = _parse(_run_text(1.3).replace("gogc: 100\n", f"gogc: 100\n{key}: one\n"), "a")
+    b = _parse(_run_text(1.3, seed=1).replace("gogc: 100\n", f"gogc: 100\n{key}: two\n"), "b")
+    recs = ec.cost_records(a + b)
+    assert len(recs) == 2 and all(r.n_runs == 1 for r in recs)
+    assert ec.differing_settings(recs) == [field]
+    with pytest.raises(BenchError, match=rf"{field} \(one vs two\) differs: select runs") as err:
+        ec.cost_records(a + b, pool=True)
+    assert "--pool" not in str(err.value)
