@@ -80,3 +80,28 @@ def test_undefined_intervals_are_not_called_around_one(tmp_path: Path) -> None:
     text = md_render.render(Document(TITLE, build_document(data, None).blocks))
     assert "around ×1 in 1" not in text
     assert "undefined in 1" in text
+
+
+def test_version_chart_never_puts_a_quick_run_beside_a_default_one(tmp_path: Path) -> None:
+    """Go versions side by side only when measured alike; each version named once."""
+    from analysis.report import sections
+
+    raw = (GOLDEN / "raw.txt").read_text(encoding="utf-8")
+    quick = raw.replace("escapebench-benchtime: 40ms", "escapebench-benchtime: 4ms")
+    other_go = raw.replace("go-version: go1.27.3", "go-version: go1.24.11")
+    paths = []
+    for name, text in (("default", raw), ("quick", quick), ("older", other_go)):
+        p = tmp_path / f"{name}.txt"
+        p.write_text(text, encoding="utf-8")
+        paths.append(p)
+    runs = [r for p in paths for r in store.load_input(p, label=p.stem)]
+    data = gather(runs, load_module().manifest)
+    assert data.primary is not None
+    part = sections.like_primary(data.costs, data.primary)
+    kept = {dict(c.extra)["benchtime"] for c in part["cond"]}
+    assert kept == {dict(data.primary.extra)["benchtime"]}  # the quick run is left out
+    assert set(part["go"]) == {"go1.24.11", "go1.27.3"}
+    listed = sections._no_escape_list(data.costs, "go")  # all conditions: names once each
+    assert listed is not None
+    text = md_render.render(Document("t", [listed]))
+    assert "go1.27.3, go1.27.3" not in text
