@@ -17,7 +17,9 @@ price table (anything with ``price(size, pointers) -> Price | None``).
   conversions, as read from the source line). The runtime does not profile a
   tiny (<16 B, pointer-free) allocation that fits into the current 16-byte
   block, so when the benchmark's allocs/op exceed what the profile saw, the
-  difference is one more unattributed entry: the totals add up.
+  difference is spread over the tiny (<= 16 B) allocations the profile did see,
+  in proportion (``tiny_scaled``), or, when it saw none, is one more
+  unattributed entry: the totals add up.
 * The estimate is a price-list figure (what such an allocation costs on this
   machine), not a measurement of removing it.
 """
@@ -77,10 +79,11 @@ def reason(chain: Sequence[Mapping[str, Any]], message: str = "") -> str:
 
 
 def _rel(file: str, base: str) -> str:
+    """``file`` relative to the package directory; outside it, its last two parts."""
     try:
         return Path(file).relative_to(base).as_posix()
     except ValueError:
-        return file
+        return "/".join(Path(file).parts[-2:])
 
 
 def unattributed_kind(source: str, where: str, in_package: bool) -> str:
@@ -154,10 +157,12 @@ def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, 
     byts: dict[tuple, dict[str, float]] = {}
     sizes: dict[tuple, dict[int, float]] = {}
     totals: dict[str, Any] = {}
+    scaled: set[tuple] = set()
     for b in payload.get("benchmarks", ()):
         name, n = b["name"], max(1, int(b["iterations"]))
         attributed = 0.0
         un: dict[tuple, dict[str, Any]] = {}
+        tiny: dict[tuple, float] = {}  # ("site", key) | ("un", key) -> profiled tiny allocs/op
         for a in b.get("allocs", ()):
             func, file, line = a["innermost"]
             per_op, bytes_op = a["objects"] / n, a["bytes"] / n
@@ -171,6 +176,8 @@ def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, 
                 sizes.setdefault(k, {}).setdefault(int(a["size"]), 0.0)
                 sizes[k][int(a["size"])] += per_op
                 attributed += per_op
+                if int(a["size"]) <= sizeclass.TINY_BLOCK:
+                    tiny[("site", k)] = tiny.get(("site", k), 0.0) + per_op
                 continue
             own = a.get("own") or ["", "", 0]
             in_pkg = bool(file) and file == own[1]
@@ -181,9 +188,24 @@ def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, 
                                            "allocs_per_op": 0.0, "bytes_per_op": 0.0})  # fmt: skip
             u["allocs_per_op"] += per_op
             u["bytes_per_op"] += bytes_op
+            if int(a["size"]) <= sizeclass.TINY_BLOCK:
+                tiny[("un", (kind, at))] = tiny.get(("un", (kind, at)), 0.0) + per_op
         measured = _mean(b.get("allocs_per_op", ()))
         profiled = attributed + sum(u["allocs_per_op"] for u in un.values())
-        if measured is not None and measured - profiled >= 0.5:
+        gap = (measured - profiled) if measured is not None else 0.0
+        seen_tiny = sum(tiny.values())
+        if gap > 1e-9 and seen_tiny > 0:
+            # the unprofiled tiny allocations are spread over the tiny ones the profile saw
+            for (where_kind, key), n_tiny in tiny.items():
+                extra = gap * n_tiny / seen_tiny
+                if where_kind == "site":
+                    objs[key][name] += extra
+                    scaled.add(key)
+                    attributed += extra
+                else:
+                    un[key]["allocs_per_op"] += extra
+                    un[key]["tiny_scaled"] = True
+        elif gap > 1e-9:
             un[(TINY_GAP, "")] = {
                 "kind": TINY_GAP, "at": "", "where": "runtime tiny allocator",
                 "allocs_per_op": measured - profiled, "bytes_per_op": None,
@@ -232,6 +254,7 @@ def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, 
             "exercised": bool(allocs) or (len(same) > 1 and s is not same[0] and k[:2] in
                                           {kk[:2] for kk in objs}),
             "shares_line_with": [f"{o.what} (col {o.col})" for o in same if o is not s],
+            "tiny_scaled": k in scaled,
         })  # fmt: skip
     records.sort(key=_rank_key)
     return {

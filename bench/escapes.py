@@ -134,8 +134,9 @@ def _entries(tc: Toolchain, compiled: optlog.Compiled, base: Path) -> list[dict[
     out = []
     for e in compiled.entries:
         site = e.site
-        rel = Path(site.file).relative_to(base).as_posix()
-        span = outline.enclosing(rel, site.line, site.col)
+        inside = Path(site.file).parent == base
+        rel = Path(site.file).relative_to(base).as_posix() if inside else ""
+        span = outline.enclosing(rel, site.line, site.col) if inside else None
         out.append({
             "code": e.code, "file": site.file, "line": site.line, "col": site.col,
             "function": span.name if span else "", "message": e.message, "subject": e.subject,

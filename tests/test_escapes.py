@@ -1,0 +1,178 @@
+"""bench escapes end to end on real packages (go_cases, the toolchain's strconv); the join."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from analysis import escapes as joining
+from bench import escapes as measuring
+from bench.cases import default_root
+from bench.cli.escapes import render_csv, render_markdown, render_text
+from bench.toolchain import find_all
+
+VERSIONS = ["1.21.13", "1.27.3"]
+FIELDS = {"file", "line", "column", "function", "what", "reason", "chain", "size", "size_class",
+          "shape", "allocs_per_op", "bytes_per_op", "est_ns_per_op", "share_of_op",
+          "price_source", "exercised"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def toolchains():
+    tcs, errors = find_all(VERSIONS)
+    assert not errors, errors
+    return {tc.short_version: tc for tc in tcs}
+
+
+def _run(tc, package, cwd, bench, tmp_path, **kw):
+    req = measuring.Request(package=package, cwd=cwd, bench=bench, count=1, benchtime="20x",
+                            profile_seconds=0.05, results=tmp_path / "results", **kw)  # fmt: skip
+    return measuring.measure(tc, req)
+
+
+def _totals_add_up(report):
+    """attributed + unattributed = allocs/op (testing truncates allocs/op to an integer)."""
+    for name, t in report["benchmarks"].items():
+        total = t["attributed_allocs_per_op"] + sum(u["allocs_per_op"] for u in t["unattributed"])
+        m = t["allocs_per_op"]
+        assert m * 0.98 - 1e-9 <= total < m + 1, (name, m, total)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_go_cases(toolchains, version, tmp_path):
+    root = tmp_path / "go_cases"
+    shutil.copytree(default_root(), root)
+    bench = "^BenchmarkNewInt$|^BenchmarkAppendGrowth$"
+    payload = _run(toolchains[version], "./cases", root, bench, tmp_path)
+    run_dir = tmp_path / "results" / Path(payload["run_dir"]).relative_to(tmp_path / "results")
+    for f in ("raw.txt", "meta.json", "escapes.json", "profile.txt"):
+        assert (run_dir / f).is_file(), f
+    assert list((run_dir / "profiles").glob("*.pprof"))
+    assert "BenchmarkNewInt/variant=escape" in (run_dir / "raw.txt").read_text()
+    report = joining.join(measuring.load(run_dir))
+    assert not report["priced"]
+    for s in report["sites"]:
+        assert set(s) >= FIELDS
+        assert s["price_source"] == "none" and s["est_ns_per_op"] is None
+    new = next(s for s in report["sites"] if s["function"] == "newInt")
+    assert new["exercised"] and new["reason"] == "returned"
+    assert new["allocs_per_op"]["BenchmarkNewInt/variant=escape"] == pytest.approx(1, abs=0.05)
+    grow = report["benchmarks"]["BenchmarkAppendGrowth/variant=escape"]
+    assert grow["allocs_per_op"] >= 5
+    _totals_add_up(report)
+    assert any(not s["exercised"] for s in report["sites"])  # static-only sites are listed
+    for render in (render_text, render_markdown, render_csv):
+        buf = io.StringIO()
+        render([report], buf, show_all=False)
+        assert "newInt" in buf.getvalue()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_strconv_from_the_toolchain(toolchains, version, tmp_path):
+    tc = toolchains[version]
+    payload = _run(tc, "strconv", tmp_path, "^BenchmarkQuote$|^BenchmarkAppendQuoteRune$",
+                   tmp_path, store_run=False)  # fmt: skip
+    report = joining.join(payload)
+    assert report["package"] == "strconv" and report["log_source"] == "json"
+    assert report["sites"] and report["benchmarks"]
+    _totals_add_up(report)
+    quote = report["benchmarks"]["BenchmarkQuote"]
+    assert quote["allocs_per_op"] > 0
+    assert report["benchmarks"]["BenchmarkAppendQuoteRune"]["allocs_per_op"] == 0
+    json.dumps(report)
+
+
+def test_no_benchmark_matches_still_lists_sites(toolchains, tmp_path):
+    root = tmp_path / "go_cases"
+    shutil.copytree(default_root(), root)
+    payload = _run(toolchains["1.27.3"], "./cases", root, "^NoSuchBenchmark$", tmp_path,
+                   store_run=False)  # fmt: skip
+    assert "no benchmark" in payload["message"]
+    report = joining.join(payload)
+    assert report["sites"] and not any(s["exercised"] for s in report["sites"])
+
+
+@dataclass(frozen=True)
+class _Price:
+    value: float
+    ci_low: float
+    ci_high: float
+    source: str
+
+
+class _Table:
+    def price(self, size, pointers):
+        v = size / 4  # bigger costs more, so the ranking is by price
+        return _Price(v, v - 2, v + 2, f"test {size} B {'scan' if pointers else 'noscan'}")
+
+
+def _payload():
+    def entry(line, col, subject, reason):
+        return {
+            "code": "escape",
+            "file": "/m/p/a.go",
+            "line": line,
+            "col": col,
+            "function": "F",
+            "message": f"{subject} escapes to heap",
+            "subject": subject,
+            "reported_at": "",
+            "chain": [{"text": f"from x ({reason})", "reason": reason}],
+        }
+
+    def alloc(line, objects, size):
+        return {
+            "innermost": ["p.F", "/m/p/a.go", line],
+            "own": ["p.F", "/m/p/a.go", line],
+            "size": size,
+            "objects": objects,
+            "bytes": objects * size,
+            "source": "m[k] = v",
+        }
+
+    return {
+        "go": "go1.27.3", "package": "p", "package_dir": "/m/p", "gogc": "100",
+        "entries": [entry(3, 9, "&T{...}", "return"), entry(3, 20, "new(int)", "assign"),
+                    entry(5, 2, "buf", "too large for stack"), entry(9, 2, "x", "return")],
+        "benchmarks": [{"name": "BenchmarkF", "iterations": 100, "ns_per_op": [200.0],
+                        "allocs_per_op": [3.0], "bytes_per_op": [96.0],
+                        "allocs": [alloc(3, 100, 32), alloc(5, 100, 64), alloc(7, 100, 8)]}],
+    }  # fmt: skip
+
+
+def test_join_prices_ranks_and_adds_up():
+    report = joining.join(_payload(), _Table())
+    sites = report["sites"]
+    assert [(s["line"], s["column"]) for s in sites] == [(5, 2), (3, 9), (3, 20), (9, 2)]
+    big, first, second, static = sites
+    assert big["reason"] == "too large for the stack" and big["size"] == 64
+    assert big["est_ns_per_op"] == {"value": 16.0, "ci_low": 14.0, "ci_high": 18.0}
+    assert big["share_of_op"] == pytest.approx(16.0 / 200.0)
+    assert "shape unknown" in big["price_source"]
+    assert first["allocs_per_op"] == {"BenchmarkF": 1.0}
+    assert second["allocs_per_op"] == {} and second["shares_line_with"] == ["&T{...} (col 9)"]
+    assert not static["exercised"]
+    t = report["benchmarks"]["BenchmarkF"]
+    assert t["attributed_allocs_per_op"] == 2.0
+    assert t["unattributed"][0]["kind"].startswith("map growth")
+    assert t["attributed_allocs_per_op"] + t["unattributed"][0]["allocs_per_op"] == 3.0
+
+
+def test_join_without_prices_says_none():
+    report = joining.join(_payload())
+    assert {s["price_source"] for s in report["sites"]} == {"none"}
+    assert all(s["est_ns_per_op"] is None for s in report["sites"])
+
+
+def test_unprofiled_tiny_allocations_fill_the_gap():
+    p = _payload()
+    p["benchmarks"][0]["allocs_per_op"] = [4.0]  # one more than the profile saw
+    t = joining.join(p)["benchmarks"]["BenchmarkF"]
+    total = t["attributed_allocs_per_op"] + sum(u["allocs_per_op"] for u in t["unattributed"])
+    assert total == pytest.approx(4.0)
+    assert t["unattributed"][0].get("tiny_scaled")  # the 8-byte allocation took the gap
