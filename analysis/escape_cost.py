@@ -548,6 +548,7 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                     "m": r.correction_m,
                 },
                 "significant": r.significant,
+                "resolvable": r.resolvable,
                 "verdict": r.verdict,
                 "across_runs": None
                 if a is None

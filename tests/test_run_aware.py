@@ -97,12 +97,17 @@ def _series(ratios: list[float], sd: float, between: float, seed: int) -> list:
 def test_no_record_is_slower_or_faster_inside_its_interval(
     ratios: list[float], sd: float, between: float, seed: int, conf: float
 ) -> None:
-    for r in ec.cost_records(_series(ratios, sd, between, seed), confidence=conf):
-        assert r.scope == ec.ACROSS_RUNS and r.n_runs == 3
-        if r.verdict != "inconclusive":
-            assert r.ci_low > 1 or r.ci_high < 1
-            assert (r.verdict == "slower") == (r.ci_low > 1)
-        assert r.next_low is not None and r.next_low <= r.ci_low
+    series = _series(ratios, sd, between, seed)
+    one_run = [x for x in series if x.file == "run0"]
+    for records in (ec.cost_records(series, confidence=conf), ec.cost_records(one_run)):
+        for r in records:
+            if r.verdict != "inconclusive":
+                assert r.ci_low > 1 or r.ci_high < 1
+                assert (r.verdict == "slower") == (r.ci_low > 1)
+            if r.scope == ec.ACROSS_RUNS:
+                assert r.n_runs == 3 and r.next_low is not None and r.next_low <= r.ci_low
+            else:
+                assert r.n_runs == 1 and r.next_low is None
 
 
 def test_a_single_run_is_this_run_with_its_floor() -> None:
