@@ -130,3 +130,20 @@ def test_report_never_goes_over_tracked_files(tmp_path: Path) -> None:
     afile.write_text("x")
     code, _, err = bench("report", str(raw), "--out", str(afile), "--no-claims")
     assert code == 1 and "--out" in err and "--results" not in err
+
+
+def test_compare_leaves_out_tables_with_nothing_to_compare(tmp_path: Path) -> None:
+    """One column per input: a single input has nothing to compare; said once, not printed."""
+    raw = tmp_path / "one.txt"
+    raw.write_text(
+        "pkg: a\nBenchmarkX-2 1 10 ns/op\nBenchmarkX-2 1 11 ns/op\n"
+        "pkg: b\nBenchmarkY-2 1 10 ns/op\nBenchmarkY-2 1 12 ns/op\n"
+    )
+    code, out, err = bench("compare", str(raw))
+    assert code == 0
+    assert "BenchmarkX" not in out and "X-2" not in out
+    assert err.count("left out") == 1 and "one column" in err
+    code, out, err = bench("compare", f"a={raw}", f"b={raw}")
+    assert code == 0 and "X-2" in out and "left out" not in err
+    code, out, _ = bench("compare", str(raw), "--format", "csv")  # machine formats keep all
+    assert "X-2" in out

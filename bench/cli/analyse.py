@@ -11,11 +11,12 @@ run``/``cases``/``--help`` should not wait for.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bench import cases, ledger, selection, store
 from bench.cases import Manifest
@@ -222,6 +223,25 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _comparable_only(report: Any, args: argparse.Namespace, err: TextIO) -> Any:
+    """Text and Markdown leave out tables of one column (nothing to compare), said once.
+
+    ``--benchstat`` keeps benchstat's output byte for byte; csv/json keep every row.
+    """
+    if args.benchstat or args.format not in ("text", "markdown"):
+        return report
+    kept = tuple(t for t in report.tables if len(t.columns) > 1)
+    left = len(report.tables) - len(kept)
+    if not left:
+        return report
+    err.write(
+        f"bench: {left} of {len(report.tables)} tables have one column (nothing to compare) "
+        "and are left out: --by go|machine|run|variant|gogc chooses the columns, "
+        "--format csv lists every row\n"
+    )
+    return dataclasses.replace(report, tables=kept)
+
+
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """benchstat-style tables (plus Holm), and the ``--fail-on`` gate."""
     from analysis import compare, table  # lazy: numpy/scipy
@@ -246,6 +266,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = compare.compare(results, units, options)
     except ValueError as e:  # a bad --by/--filter expression
         raise InputError(f"{e}: check --by/--filter") from None
+    report = _comparable_only(report, args, err)
     text, warn = table.render(report, args.format)
     out.write(text)
     if warn:
