@@ -7,6 +7,7 @@ the ``bench cost`` that follows; the report's refusal to go over tracked files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -147,3 +148,26 @@ def test_compare_leaves_out_tables_with_nothing_to_compare(tmp_path: Path) -> No
     assert code == 0 and "X-2" in out and "left out" not in err
     code, out, _ = bench("compare", str(raw), "--format", "csv")  # machine formats keep all
     assert "X-2" in out
+
+
+def test_published_or_force_may_rebuild_a_tracked_report(tmp_path: Path) -> None:
+    from bench.cli import analyse
+    from bench.errors import InputError
+
+    repo = tmp_path / "repo"
+    (repo / "docs" / "report").mkdir(parents=True)
+    (repo / "docs" / "report" / "index.md").write_text("published\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    out = repo / "docs" / "report"
+    raw = tmp_path / "raw.txt"
+    raw.write_text("BenchmarkX/variant=escape-2 1 10 ns/op\n")
+    from bench import store
+
+    (mine,) = store.load_input(raw)
+    published = dataclasses.replace(mine, published=True)
+    analyse._check_out(out, [published], force=False, published=True)  # the published rebuild
+    analyse._check_out(out, [mine], force=True, published=False)  # asked for
+    with pytest.raises(InputError, match="tracked by git"):
+        analyse._check_out(out, [mine, published], force=False, published=True)  # mixed inputs
+    analyse._check_out(tmp_path / "elsewhere", [mine], force=False, published=False)
