@@ -176,3 +176,29 @@ def test_unprofiled_tiny_allocations_fill_the_gap():
     total = t["attributed_allocs_per_op"] + sum(u["allocs_per_op"] for u in t["unattributed"])
     assert total == pytest.approx(4.0)
     assert t["unattributed"][0].get("tiny_scaled")  # the 8-byte allocation took the gap
+
+
+MODULE = Path(__file__).parent / "data" / "optlog" / "module"
+
+
+def test_cli_json_and_compile_error(toolchains, tmp_path):
+    from bench.cli import main
+
+    mod = tmp_path / "m"
+    shutil.copytree(MODULE, mod)
+    argv = ["escapes", "./p", "--module", str(mod), "--go", "1.27.3", "--count", "1",
+            "--benchtime", "20x", "--results", str(tmp_path / "results")]  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*argv, "--format", "json"], out, err) == 0, err.getvalue()
+    report = json.loads(out.getvalue())
+    assert "no price list stored" in err.getvalue()
+    slice_site = next(s for s in report["sites"] if s["function"] == "Slice")
+    assert (slice_site["file"], slice_site["line"], slice_site["column"]) == ("p.go", 18, 39)
+    assert slice_site["size"] == 112 and slice_site["allocs_per_op"]["BenchmarkAll"] == 1
+    assert slice_site["price_source"] == "none"
+    _totals_add_up(report)
+    (mod / "p" / "bad.go").write_text("package p\n\nfunc Bad() int { return undefinedName }\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out, err) == 1
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and "does not compile" in lines[0] and "undefinedName" in lines[0]

@@ -34,8 +34,12 @@ def add_parser(sub: Any) -> None:
             "not a measurement of removing it."
         ),
     )
-    p.add_argument("packages", nargs="*", help="package patterns (default: ./...'s first: .)")
-    p.add_argument("--module", type=Path, help="a module directory (its root package)")
+    p.add_argument(
+        "packages",
+        nargs="*",
+        help="package patterns, relative to --module DIR if given (default: .)",
+    )
+    p.add_argument("--module", type=Path, help="the module directory to run in (default: .)")
     p.add_argument("--bench", default=".", help="benchmark regexp (default: all)")
     p.add_argument("--go", help="toolchain (default: the bundled one)")
     p.add_argument("--gogc", help="GOGC for the benchmark runs (default 100)")
@@ -48,33 +52,42 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_escapes)
 
 
-def _table(tc_version: str, gogc: str, source: Path | None) -> tuple[Any, str]:
-    """The price table of this toolchain and GOGC, and a one-line note when there is none."""
-    where = source if source is not None else None
-    if where is None:
+def _table(tc_version: str, gogc: str, source: Path | None, results: Path) -> tuple[Any, str]:
+    """The price table of this toolchain and GOGC, and a one-line note when there is none.
+
+    ``--prices FROM`` names the price runs; without it the results tree is
+    searched for stored ones (``bench prices`` writes them there).
+    """
+    where = source if source is not None else results
+    short = tc_version.removeprefix("go")
+    try:
+        found, _warnings = price_runs.stored(where)
+    except BenchError:
+        if source is not None:
+            raise
         return None, (
-            "no price list given: pass --prices FROM (runs of `bench prices`); "
-            "est_ns_per_op is null, price_source 'none'"
+            f"no price list stored under {where}: run `bench prices --go {short} "
+            f"--gogc {gogc}` or pass --prices FROM; est_ns_per_op is null (price_source 'none')"
         )
-    records_in, _warn = price_runs.stored(where)
-    records = prices.price_records(records_in, kinds=price_runs.kinds(price_runs.load_grid()))
+    records = prices.price_records(found, kinds=price_runs.kinds(price_runs.load_grid()))
     tables = prices.price_tables(records, prices.fit_models(records))
     for cond, table in tables.items():
         if cond.go == tc_version and (cond.gogc or "100") == gogc:
             return table, ""
-    return None, f"{where}: no price list for {tc_version} GOGC={gogc}: run `bench prices`"
+    return None, (
+        f"{where}: no price list for {tc_version} GOGC={gogc}: run `bench prices --go "
+        f"{short} --gogc {gogc}`; est_ns_per_op is null (price_source 'none')"
+    )
 
 
 def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.module is not None and args.packages:
-        raise BenchError("bench escapes: pass --module DIR or package patterns, not both")
     tc = find(args.go)
+    if args.module is not None and not (args.module / "go.mod").is_file():
+        raise BenchError(f"--module {args.module}: no go.mod there: pass a Go module directory")
     cwd = (args.module or Path.cwd()).resolve()
     packages = args.packages or ["."]
     gogc = args.gogc or "100"
-    table, note = _table(tc.version, gogc, args.prices)
-    if note:
-        err.write(f"bench: {note}\n")
+    table, note = _table(tc.version, gogc, args.prices, args.results)
     reports = []
     for pkg in packages:
         req = measuring.Request(package=pkg, cwd=cwd, bench=args.bench, gogc=args.gogc,
@@ -86,6 +99,8 @@ def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if payload.get("message"):
             err.write(f"bench: {payload['message']}\n")
         reports.append(joining.join(payload, table))
+    if note:  # after measuring: a compile error is the one line a user sees
+        err.write(f"bench: {note}\n")
     render = {"text": render_text, "json": render_json, "csv": render_csv,
               "markdown": render_markdown}[args.format]  # fmt: skip
     render(reports, out, show_all=args.all)
