@@ -116,7 +116,7 @@ def render_text(
                     r.shape,
                     fmt_bytes(r.size),
                     fmt_bytes(r.size_class),
-                    "—" if r.charged_bytes is None else f"{r.charged_bytes:g}",
+                    "—" if r.charged_bytes is None else f"{r.charged_bytes:.0f}",
                     _iv(r.ns_per_alloc) if r.escaped else "no escape",
                     _iv(r.gc_cpu_ns_per_alloc),
                     _iv(r.gc_cpu_ns_per_kib),
