@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -145,40 +145,42 @@ def _mean(xs: Sequence[Any]) -> float | None:
     return statistics.fmean(vals) if vals else None
 
 
-def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, Any]:
-    """Sites (ranked by estimated cost), static-only sites and per-benchmark totals."""
-    base = str(payload.get("package_dir", ""))
-    go = str(payload.get("go", ""))
-    sites = _sites(payload)
-    by_line: dict[tuple[str, int], list[_Site]] = {}
-    for s in sites:
-        by_line.setdefault((s.file, s.line), []).append(s)
-    objs: dict[tuple, dict[str, float]] = {}
-    byts: dict[tuple, dict[str, float]] = {}
-    sizes: dict[tuple, dict[int, float]] = {}
-    totals: dict[str, Any] = {}
-    scaled: set[tuple] = set()
-    for b in payload.get("benchmarks", ()):
-        name, n = b["name"], max(1, int(b["iterations"]))
-        attributed = 0.0
-        un: dict[tuple, dict[str, Any]] = {}
-        tiny: dict[tuple, float] = {}  # ("site", key) | ("un", key) -> profiled tiny allocs/op
-        for a in b.get("allocs", ()):
-            func, file, line = a["innermost"]
-            per_op, bytes_op = a["objects"] / n, a["bytes"] / n
-            here = by_line.get((file, int(line)))
-            if here:
-                k = (here[0].file, here[0].line, here[0].col)
-                objs.setdefault(k, {}).setdefault(name, 0.0)
-                objs[k][name] += per_op
-                byts.setdefault(k, {}).setdefault(name, 0.0)
-                byts[k][name] += bytes_op
-                sizes.setdefault(k, {}).setdefault(int(a["size"]), 0.0)
-                sizes[k][int(a["size"])] += per_op
-                attributed += per_op
-                if int(a["size"]) <= sizeclass.TINY_BLOCK:
-                    tiny[("site", k)] = tiny.get(("site", k), 0.0) + per_op
-                continue
+@dataclass
+class _Acc:
+    """Per-site allocations per op, by benchmark, as the benchmarks are read."""
+
+    objs: dict[tuple, dict[str, float]] = field(default_factory=dict)
+    byts: dict[tuple, dict[str, float]] = field(default_factory=dict)
+    sizes: dict[tuple, dict[int, float]] = field(default_factory=dict)
+    scaled: set[tuple] = field(default_factory=set)
+
+    def add(self, k: tuple, name: str, per_op: float, bytes_op: float, size: int) -> None:
+        self.objs.setdefault(k, {}).setdefault(name, 0.0)
+        self.objs[k][name] += per_op
+        self.byts.setdefault(k, {}).setdefault(name, 0.0)
+        self.byts[k][name] += bytes_op
+        self.sizes.setdefault(k, {}).setdefault(size, 0.0)
+        self.sizes[k][size] += per_op
+
+
+def _benchmark(
+    b: Mapping[str, Any], by_line: Mapping[tuple[str, int], list[_Site]], base: str, acc: _Acc
+) -> dict[str, Any]:
+    """One benchmark's totals; its site allocations go into ``acc``."""
+    name, n = b["name"], max(1, int(b["iterations"]))
+    attributed = 0.0
+    un: dict[tuple, dict[str, Any]] = {}
+    tiny: dict[tuple, float] = {}  # ("site", key) | ("un", key) -> profiled tiny allocs/op
+    for a in b.get("allocs", ()):
+        func, file, line = a["innermost"]
+        per_op, bytes_op, size = a["objects"] / n, a["bytes"] / n, int(a["size"])
+        here = by_line.get((file, int(line)))
+        if here:
+            k = (here[0].file, here[0].line, here[0].col)
+            acc.add(k, name, per_op, bytes_op, size)
+            attributed += per_op
+            key: tuple = ("site", k)
+        else:
             own = a.get("own") or ["", "", 0]
             in_pkg = bool(file) and file == own[1]
             where = func if in_pkg else f"{func} ({Path(file).name}:{line})"
@@ -188,74 +190,89 @@ def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, 
                                            "allocs_per_op": 0.0, "bytes_per_op": 0.0})  # fmt: skip
             u["allocs_per_op"] += per_op
             u["bytes_per_op"] += bytes_op
-            if int(a["size"]) <= sizeclass.TINY_BLOCK:
-                tiny[("un", (kind, at))] = tiny.get(("un", (kind, at)), 0.0) + per_op
-        measured = _mean(b.get("allocs_per_op", ()))
-        profiled = attributed + sum(u["allocs_per_op"] for u in un.values())
-        gap = (measured - profiled) if measured is not None else 0.0
-        seen_tiny = sum(tiny.values())
-        if gap > 1e-9 and seen_tiny > 0:
-            # the unprofiled tiny allocations are spread over the tiny ones the profile saw
-            for (where_kind, key), n_tiny in tiny.items():
-                extra = gap * n_tiny / seen_tiny
-                if where_kind == "site":
-                    objs[key][name] += extra
-                    scaled.add(key)
-                    attributed += extra
-                else:
-                    un[key]["allocs_per_op"] += extra
-                    un[key]["tiny_scaled"] = True
-        elif gap > 1e-9:
-            un[(TINY_GAP, "")] = {
-                "kind": TINY_GAP, "at": "", "where": "runtime tiny allocator",
-                "allocs_per_op": measured - profiled, "bytes_per_op": None,
-            }  # fmt: skip
-        ns = b.get("ns_per_op") or []
-        totals[name] = {
-            "ns_per_op": statistics.median(ns) if ns else None,
-            "allocs_per_op": measured,
-            "bytes_per_op": _mean(b.get("bytes_per_op", ())),
-            "profiled_allocs_per_op": profiled,
-            "attributed_allocs_per_op": attributed,
-            "unattributed": sorted(un.values(), key=lambda u: -u["allocs_per_op"]),
-            "iterations": n,
-        }
-    records = []
+            key = ("un", (kind, at))
+        if size <= sizeclass.TINY_BLOCK:
+            tiny[key] = tiny.get(key, 0.0) + per_op
+    measured = _mean(b.get("allocs_per_op", ()))
+    profiled = attributed + sum(u["allocs_per_op"] for u in un.values())
+    gap = (measured - profiled) if measured is not None else 0.0
+    seen_tiny = sum(tiny.values())
+    if gap > 1e-9 and seen_tiny > 0:
+        # the unprofiled tiny allocations are spread over the tiny ones the profile saw
+        for (where_kind, k), n_tiny in tiny.items():
+            extra = gap * n_tiny / seen_tiny
+            if where_kind == "site":
+                acc.objs[k][name] += extra
+                acc.scaled.add(k)
+                attributed += extra
+            else:
+                un[k]["allocs_per_op"] += extra
+                un[k]["tiny_scaled"] = True
+    elif gap > 1e-9:
+        un[(TINY_GAP, "")] = {"kind": TINY_GAP, "at": "", "where": "runtime tiny allocator",
+                              "allocs_per_op": gap, "bytes_per_op": None}  # fmt: skip
+    ns = b.get("ns_per_op") or []
+    return {
+        "ns_per_op": statistics.median(ns) if ns else None,
+        "allocs_per_op": measured,
+        "bytes_per_op": _mean(b.get("bytes_per_op", ())),
+        "profiled_allocs_per_op": profiled,
+        "attributed_allocs_per_op": attributed,
+        "unattributed": sorted(un.values(), key=lambda u: -u["allocs_per_op"]),
+        "iterations": n,
+    }
+
+
+def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
+            prices: Prices | None, base: str, go: str) -> dict[str, Any]:  # fmt: skip
+    """One site's record: allocations per op, size, price, share of its hottest benchmark."""
+    k = (s.file, s.line, s.col)
+    allocs = acc.objs.get(k, {})
+    size = max(acc.sizes[k], key=lambda z: acc.sizes[k][z]) if k in acc.sizes else None
+    noscan = any(h in s.what for h in _NOSCAN_HINTS)
+    shape = "noscan" if noscan else None
+    price = prices.price(size, not noscan) if prices is not None and size else None
+    hot = max(allocs, key=lambda nm: allocs[nm]) if allocs else None
+    est = _est(price, allocs[hot]) if hot else None
+    ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
+    if prices is None:
+        source = "none"
+    elif price is None:
+        source = "no price for this size" if size else "not exercised"
+    else:
+        source = price.source + ("" if shape else " (shape unknown: priced as pointer-holding)")
+    first = same[0]
+    return {
+        "file": _rel(s.file, base), "line": s.line, "column": s.col,
+        "function": s.function, "what": s.what, "reason": reason(s.chain),
+        "chain": [str(c.get("text", "")) for c in s.chain],
+        "inlined_into": [_rel(x, base) for x in sorted(set(s.inlined_into))],
+        "size": size,
+        "size_class": sizeclass.size_class(size, not noscan, go) if size else None,
+        "shape": shape,
+        "allocs_per_op": allocs, "bytes_per_op": acc.byts.get(k, {}),
+        "benchmark": hot,
+        "est_ns_per_op": est,
+        "share_of_op": est["value"] / ns_op if est and ns_op else None,
+        "price_source": source,
+        # a site sharing its line with an exercised one may be what allocated
+        "exercised": bool(allocs) or bool(acc.objs.get((first.file, first.line, first.col))),
+        "shares_line_with": [f"{o.what} (col {o.col})" for o in same if o is not s],
+        "tiny_scaled": k in acc.scaled,
+    }  # fmt: skip
+
+
+def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, Any]:
+    """Sites (ranked by estimated cost), static-only sites and per-benchmark totals."""
+    base = str(payload.get("package_dir", ""))
+    go = str(payload.get("go", ""))
+    sites = _sites(payload)
+    by_line: dict[tuple[str, int], list[_Site]] = {}
     for s in sites:
-        k = (s.file, s.line, s.col)
-        same = by_line[(s.file, s.line)]
-        allocs = objs.get(k, {})
-        size = max(sizes[k], key=lambda z: sizes[k][z]) if k in sizes else None
-        noscan = any(h in s.what for h in _NOSCAN_HINTS)
-        shape = "noscan" if noscan else None
-        price = prices.price(size, not noscan) if prices is not None and size else None
-        hot = max(allocs, key=lambda nm: allocs[nm]) if allocs else None
-        est = _est(price, allocs[hot]) if hot else None
-        ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
-        if prices is None:
-            source = "none"
-        elif price is None:
-            source = "no price for this size" if size else "not exercised"
-        else:
-            source = price.source + ("" if shape else " (shape unknown: priced as pointer-holding)")
-        records.append({
-            "file": _rel(s.file, base), "line": s.line, "column": s.col,
-            "function": s.function, "what": s.what, "reason": reason(s.chain),
-            "chain": [str(c.get("text", "")) for c in s.chain],
-            "inlined_into": [_rel(x, base) for x in sorted(set(s.inlined_into))],
-            "size": size,
-            "size_class": sizeclass.size_class(size, not noscan, go) if size else None,
-            "shape": shape,
-            "allocs_per_op": allocs, "bytes_per_op": byts.get(k, {}),
-            "benchmark": hot,
-            "est_ns_per_op": est,
-            "share_of_op": est["value"] / ns_op if est and ns_op else None,
-            "price_source": source,
-            "exercised": bool(allocs) or (len(same) > 1 and s is not same[0] and k[:2] in
-                                          {kk[:2] for kk in objs}),
-            "shares_line_with": [f"{o.what} (col {o.col})" for o in same if o is not s],
-            "tiny_scaled": k in scaled,
-        })  # fmt: skip
+        by_line.setdefault((s.file, s.line), []).append(s)
+    acc = _Acc()
+    totals = {b["name"]: _benchmark(b, by_line, base, acc) for b in payload.get("benchmarks", ())}
+    records = [_record(s, by_line[(s.file, s.line)], acc, totals, prices, base, go) for s in sites]
     records.sort(key=_rank_key)
     return {
         "package": payload.get("package"), "go": go, "gogc": payload.get("gogc"),

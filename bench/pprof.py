@@ -133,6 +133,56 @@ def _msg(v: int | bytes) -> bytes:
     return v
 
 
+def _sample(buf: bytes) -> tuple[list[int], list[int], list[tuple[int, int, int]]]:
+    """Location ids, values and (key, str, num) labels of one ``Sample``."""
+    locs: list[int] = []
+    vals: list[int] = []
+    labels: list[tuple[int, int, int]] = []
+    for n2, w2, x in fields(buf):
+        if n2 == 1:
+            locs += _ints(w2, x)
+        elif n2 == 2:
+            vals += [_signed(y) for y in _ints(w2, x)]
+        elif n2 == 3:
+            lab = dict.fromkeys((1, 2, 3), 0)
+            for n3, _w, y in fields(_msg(x)):
+                if n3 in lab:
+                    lab[n3] = int(y)  # type: ignore[arg-type]
+            labels.append((lab[1], lab[2], _signed(lab[3])))
+    return locs, vals, labels
+
+
+def _location(buf: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """The id and (function id, line) pairs of one ``Location``, innermost first."""
+    lid = 0
+    lines: list[tuple[int, int]] = []
+    for n2, _w, x in fields(buf):
+        if n2 == 1:
+            lid = int(x)  # type: ignore[arg-type]
+        elif n2 == 4:
+            fid = ln = 0
+            for n3, _w3, y in fields(_msg(x)):
+                if n3 == 1:
+                    fid = int(y)  # type: ignore[arg-type]
+                elif n3 == 2:
+                    ln = _signed(int(y))  # type: ignore[arg-type]
+            lines.append((fid, ln))
+    return lid, lines
+
+
+def _function(buf: bytes) -> tuple[int, int, int]:
+    """The id, name and file name (string indices) of one ``Function``."""
+    fid = name = fname = 0
+    for n2, _w, x in fields(buf):
+        if n2 == 1:
+            fid = int(x)  # type: ignore[arg-type]
+        elif n2 == 2:
+            name = int(x)  # type: ignore[arg-type]
+        elif n2 == 4:
+            fname = int(x)  # type: ignore[arg-type]
+    return fid, name, fname
+
+
 def decode(data: bytes) -> Profile:
     """A profile from its bytes (gzipped or not). Raises ValueError on malformed input."""
     if data[:2] == b"\x1f\x8b":
@@ -159,45 +209,12 @@ def decode(data: bytes) -> Profile:
             else:
                 period_type = (t, u)
         elif num == 2:
-            locs: list[int] = []
-            vals: list[int] = []
-            labels: list[tuple[int, int, int]] = []
-            for n2, w2, x in fields(_msg(v)):
-                if n2 == 1:
-                    locs += _ints(w2, x)
-                elif n2 == 2:
-                    vals += [_signed(y) for y in _ints(w2, x)]
-                elif n2 == 3:
-                    lab = dict.fromkeys((1, 2, 3), 0)
-                    for n3, _w, y in fields(_msg(x)):
-                        if n3 in lab:
-                            lab[n3] = int(y)  # type: ignore[arg-type]
-                    labels.append((lab[1], lab[2], _signed(lab[3])))
-            raw_samples.append((locs, vals, labels))
+            raw_samples.append(_sample(_msg(v)))
         elif num == 4:
-            lid = 0
-            lines: list[tuple[int, int]] = []
-            for n2, _w, x in fields(_msg(v)):
-                if n2 == 1:
-                    lid = int(x)  # type: ignore[arg-type]
-                elif n2 == 4:
-                    fid = ln = 0
-                    for n3, _w3, y in fields(_msg(x)):
-                        if n3 == 1:
-                            fid = int(y)  # type: ignore[arg-type]
-                        elif n3 == 2:
-                            ln = _signed(int(y))  # type: ignore[arg-type]
-                    lines.append((fid, ln))
+            lid, lines = _location(_msg(v))
             locations[lid] = lines
         elif num == 5:
-            fid = name = fname = 0
-            for n2, _w, x in fields(_msg(v)):
-                if n2 == 1:
-                    fid = int(x)  # type: ignore[arg-type]
-                elif n2 == 2:
-                    name = int(x)  # type: ignore[arg-type]
-                elif n2 == 4:
-                    fname = int(x)  # type: ignore[arg-type]
+            fid, name, fname = _function(_msg(v))
             functions[fid] = (name, fname)
         elif num == 9 and wt == 0:
             time_nanos = int(v)  # type: ignore[arg-type]
