@@ -44,6 +44,8 @@ ESCAPE = "escape"
 LEAK = "leak"
 _CODES = {"escape": ESCAPE, "escapes": ESCAPE, "leak": LEAK}
 _M_LINE = re.compile(r"^(?P<file>.+?\.go):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
+# Go 1.27 -m=2 names the function: ``t escapes to heap in New:``
+_M2_ESCAPE = re.compile(r"^(?P<s>.+?) escapes to heap(?: in \S+)?:?$")
 _SUBJECT = re.compile(r"^(?P<s>.+?) escapes to heap:?$|^moved to heap: (?P<m>.+)$")
 
 
@@ -190,11 +192,9 @@ def parse_m2(text: str, cwd: Path) -> list[Entry]:
             steps.append(Step(p, re.sub(r" at \S+$", "", body)))
             continue
         flush()
-        if body.startswith("moved to heap: ") or body.endswith(
-            ("escapes to heap", "escapes to heap:")
-        ):
-            subject = body.removeprefix("moved to heap: ").removesuffix(":")
-            subject = subject.removesuffix(" escapes to heap")
+        fact = _M2_ESCAPE.match(body)
+        if body.startswith("moved to heap: ") or fact:
+            subject = fact.group("s") if fact else body.removeprefix("moved to heap: ")
             cur = Entry(ESCAPE, p, f"{subject} escapes to heap")
         elif body.startswith("parameter ") and " leaks to " in body:
             cur = Entry(LEAK, p, body.removesuffix(":"))

@@ -82,6 +82,8 @@ def test_m2_fallback_finds_the_same_sites(toolchains, version, tmp_path):
         return {(e.code, e.pos.line, e.pos.col) for e in c.entries if not e.inline}
 
     assert own(js) <= own(m2)
+    new = next(e for e in m2.entries if e.pos.line == 10 and e.pos.file.endswith("p.go"))
+    assert new.subject == "t" and [s.reason for s in new.chain] == ["", "address-of", "return"]
 
 
 def test_compile_error_is_one_line(toolchains, tmp_path):
