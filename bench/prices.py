@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import matrix, store
@@ -72,7 +72,7 @@ class PricesRequest:
 
 def load_grid(root: Path | None = None) -> tuple[GridPair, ...]:
     """The grid of ``go_cases/prices/grid.toml`` (``root``: the go_cases module)."""
-    path = (root or default_root()) / "prices" / GRID_FILE
+    path = (root or default_root()) / GRID_PACKAGE / GRID_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -109,8 +109,8 @@ def selected(grid: Sequence[GridPair], sizes: str | None, quick: bool) -> list[G
     return list(grid)
 
 
-def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path | None) -> RunRequest:
-    """The ``bench run`` request that measures ``pairs`` (module: a staged copy, or None)."""
+def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path) -> RunRequest:
+    """The ``bench run`` request that measures ``pairs`` of the module staged at ``module``."""
     req = RunRequest(
         go=preq.go,
         count=preq.count,
@@ -125,8 +125,6 @@ def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path | N
         argv=list(preq.argv),
         repeat=preq.repeat,
     )
-    if module is None:  # the runner measures a named package of the bundled module
-        req.package = GRID_PACKAGE  # type: ignore[attr-defined]
     return req
 
 
@@ -137,20 +135,19 @@ def measure(preq: PricesRequest, progress: Progress | None = None) -> list[matri
     root = default_root()
     pairs = selected(load_grid(root), preq.sizes, preq.quick)
     with _gomaxprocs(preq.gomaxprocs):
-        if "package" in {f.name for f in fields(RunRequest)}:
-            return matrix.run_series(run_request(preq, pairs, None), progress)
         return matrix.run_series(run_request(preq, pairs, staged_module(root)), progress)
 
 
 def staged_module(root: Path) -> Path:
-    """A module whose root package is the grid, for a runner that measures only a root package.
+    """A module whose root package is the grid: the runner measures a module's root package
+    (or ``./cases`` with its manifest), not a named package of the bundled module, yet.
 
     A copy of ``go.mod``, ``internal/`` and the grid's files under the cache,
     named by their content, so the build cache and the recorded sources hash
     stay the same from run to run.
     """
     files = [root / "go.mod", *sorted((root / "internal").rglob("*.go"))]
-    files += sorted(p for p in (root / "prices").glob("*.go"))
+    files += sorted(p for p in (root / GRID_PACKAGE).glob("*.go"))
     h = hashlib.sha256()
     for p in files:
         h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
