@@ -34,12 +34,18 @@ from typing import Literal
 
 from analysis import escape_cost, stats
 from analysis.benchproc import filter as bfilter
-from analysis.benchproc.keys import IDENTITY_KEYS, MACHINE_KEYS, is_setting, setting_keys
+from analysis.benchproc.keys import (
+    GO_BLOCK_KEYS,
+    IDENTITY_KEYS,
+    MACHINE_KEYS,
+    is_setting,
+    setting_keys,
+)
 from analysis.benchproc.projection import Field, Projection
 from analysis.benchproc.query import Query, parse_query
 from analysis.benchproc.units import Units, tidy, unit_assumption, unit_better, unit_meta
 from analysis.stats import Comparison, Sample, Summary
-from bench.model import Result
+from bench.model import Result, Value
 from bench.vocab import units
 from bench.vocab.condition import Condition, condition_of
 
@@ -171,6 +177,8 @@ class Report:
     col_fields: tuple[str, ...]
     options: CompareOptions
     notes: tuple[str, ...] = ()
+    #: For stderr: input lines whose values were left out (``file:line: ...``).
+    warnings: tuple[str, ...] = ()
 
 
 # --- presets (the CLI's --by and --filter) -----------------------------------------
@@ -215,7 +223,9 @@ def options_for(
         if by == "machine":
             ignore += MACHINE_KEYS
         if by in (None, "", "run"):
-            ignore += [*MACHINE_KEYS, "go-version"]
+            # Go's own block keys (goos, goarch, cpu; pkg is never ignored) still split
+            # tables: one column never pools two platforms' samples
+            ignore += [k for k in MACHINE_KEYS if k not in GO_BLOCK_KEYS] + ["go-version"]
             ignore += [k for k in setting_keys(results) if k not in ("gogc", "live-heap")]
     return CompareOptions(
         # tables by setting values in numeric order (GOGC 50 < 100 < off, 5ms < 100ms);
@@ -255,13 +265,39 @@ class _Collected:
     #: The records that passed the filter, and the condition of each sec/op row.
     kept: list[Result] = field(default_factory=list)
     conditions: dict[_Key, Condition] = field(default_factory=dict)
+    #: ``file:line: ...`` for each record whose NaN or infinite values were left out.
+    dropped: list[str] = field(default_factory=list)
+
+
+def _go_float(v: Value) -> str:
+    """A non-finite value as Go writes it (``NaN``, ``+Inf``, ``-Inf``)."""
+    x = v.orig_value if v.orig_value is not None else v.value
+    return "NaN" if math.isnan(x) else ("+Inf" if x > 0 else "-Inf")
+
+
+def _finite(r: Result, got: _Collected) -> Result:
+    """``r`` without NaN or infinite values (default mode), each drop noted once per line.
+
+    benchstat keeps them (its median becomes NaN and prints ``nann ± ∞``); a
+    value that is not a number says nothing about a median, an interval or a test.
+    """
+    bad = [v for v in r.values if not math.isfinite(v.value)]
+    if not bad:
+        return r
+    what = ", ".join(
+        f"{v.orig_value if v.orig_unit else v.value} {v.orig_unit or v.unit}" for v in bad
+    )
+    got.dropped.append(
+        f"{r.file}:{r.line}: Benchmark{r.name.full}: {what} left out (not a finite number)"
+    )
+    return replace(r, values=tuple(v for v in r.values if math.isfinite(v.value)))
 
 
 def _collect(results: Iterable[Result], p: Query, compat: bool) -> _Collected:
     out = _Collected()
     for rec in results:
-        r = bfilter.apply(p.match, rec if compat else tidy(rec))
-        if r is None:
+        r = bfilter.apply(p.match, rec if compat else _finite(tidy(rec), out))
+        if r is None or not r.values:
             continue
         table_keys = p.table.project_values(r)
         row_key, col_key = p.row.project_one(r), p.col.project_one(r)
@@ -321,7 +357,8 @@ def compare(
             "escape vs noescape sec/op verdicts: analysis.escape_cost (paired rounds where "
             "interleaved), Holm over every pair and condition",
         )
-    return Report(tuple(built), tuple(f.name for f in p.col.flattened()), opts, notes)
+    cols = tuple(f.name for f in p.col.flattened())
+    return Report(tuple(built), cols, opts, notes, tuple(got.dropped))
 
 
 def _table(

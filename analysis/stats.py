@@ -416,7 +416,8 @@ def _ranks(x1: Sequence[float], x2: Sequence[float]) -> tuple[float, list[int]]:
     i, m = 0, len(merged)
     while i < m:
         rank1, nx1, v1 = i + 1, 0, merged[i][0]
-        while i < m and merged[i][0] == v1:
+        # a NaN equals nothing, itself included: it is a group of one (never a hang)
+        while i < m and (merged[i][0] == v1 or i + 1 == rank1):
             nx1 += merged[i][1] == 1
             i += 1
         if nx1:

@@ -64,15 +64,21 @@ TIDY_FIELDS = (
 
 
 def render(report: Report, fmt: Format = "text") -> tuple[str, str]:
-    """``(output, warnings)``: the report in ``fmt``; csv puts warnings in the second string."""
+    """``(output, warnings)``: the report in ``fmt``; the second string is for stderr.
+
+    It starts with the report's own warnings (input lines left out), one per
+    line; csv adds benchstat's table warnings.
+    """
+    dropped = "".join(f"{w}\n" for w in report.warnings)
     if fmt == "text":
-        return to_text(report), ""
+        return to_text(report), dropped
     if fmt == "csv":
-        return to_csv(report)
+        text, warn = to_csv(report)
+        return text, dropped + warn
     if fmt == "json":
-        return to_json(report), ""
+        return to_json(report), dropped
     if fmt == "markdown":
-        return to_markdown(report), ""
+        return to_markdown(report), dropped
     raise ValueError(f"unknown format {fmt!r}: use text, csv, json or markdown")
 
 
@@ -362,29 +368,44 @@ def _sig6(x: float | None) -> float | None:
     return float(f"{x:.6g}")
 
 
+def _full(x: float | None) -> float | None:
+    """``x`` at full precision, for JSON (None when missing, infinite or NaN)."""
+    if x is None or math.isinf(x) or math.isnan(x):
+        return None
+    return float(x)
+
+
+#: How tidy rows write a number: 6 significant digits (csv, for people) or all (JSON).
+Num = Callable[[float | None], float | None]
+
+
 def _better_name(b: int) -> str:
     return {1: "higher", -1: "lower"}.get(b, "unknown")
 
 
-def _tidy_record(t: Table, r: Row, col: Column, cell: Cell) -> dict[str, Any]:
+def _tidy_record(t: Table, r: Row, col: Column, cell: Cell, num: Num) -> dict[str, Any]:
     s, c = cell.summary, cell.comparison
     return {
         "benchmark": r.label,
         "unit": t.unit,
         "column": col.label,
-        "median": _sig6(s.center),
-        "ci_low": _sig6(s.lo),
-        "ci_high": _sig6(s.hi),
+        "median": num(s.center),
+        "ci_low": num(s.lo),
+        "ci_high": num(s.hi),
         "n": s.n,
-        "delta_pct": _sig6(c.delta_pct) if c else None,
-        "p_value": _sig6(c.p_value) if c else None,
-        "p_adjusted": _sig6(cell.p_adjusted) if c else None,
+        "delta_pct": num(c.delta_pct) if c else None,
+        "p_value": num(c.p_value) if c else None,
+        "p_adjusted": num(cell.p_adjusted) if c else None,
         "significant": bool(cell.significant) if c else None,
     }
 
 
-def tidy_rows(report: Report) -> list[dict[str, Any]]:
-    """One record per benchmark × unit × column: :data:`TIDY_FIELDS` plus ``config``."""
+def tidy_rows(report: Report, num: Num = _sig6) -> list[dict[str, Any]]:
+    """One record per benchmark × unit × column: :data:`TIDY_FIELDS` plus ``config``.
+
+    ``num`` writes the numbers: 6 significant digits by default (csv), ``_full``
+    for JSON (a machine format keeps full precision).
+    """
     out = []
     for t in report.tables:
         config = {k: v for k, v in t.config if v}
@@ -393,10 +414,10 @@ def tidy_rows(report: Report) -> list[dict[str, Any]]:
                 if cell is not None:
                     out.append(
                         {
-                            **_tidy_record(t, r, col, cell),
+                            **_tidy_record(t, r, col, cell, num),
                             "config": config,
-                            "cv": _sig6(cell.summary.cv),
-                            "abs_delta": _sig6(cell.abs_delta),
+                            "cv": num(cell.summary.cv),
+                            "abs_delta": num(cell.abs_delta),
                             "method": cell.method,
                             "warnings": _cell_warnings(cell)
                             + list(cell.comparison.warnings if cell.comparison else ()),
@@ -430,7 +451,7 @@ def tidy_csv(report: Report) -> tuple[str, str]:
 
 
 def _column_dict(c: Column) -> dict[str, Any]:
-    return {"label": c.label, "settings": dict(c.settings), "sample_sec": _sig6(c.sample_sec)}
+    return {"label": c.label, "settings": dict(c.settings), "sample_sec": _full(c.sample_sec)}
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -447,8 +468,8 @@ def to_dict(report: Report) -> dict[str, Any]:
             "geomean": [
                 {
                     "column": c.label,
-                    "center": _sig6(g.center),
-                    "ratio": _sig6(g.ratio),
+                    "center": _full(g.center),
+                    "ratio": _full(g.ratio),
                     "warnings": list(g.warnings),
                 }
                 for c, g in zip(t.columns, t.geomean, strict=True)
@@ -473,7 +494,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "options": options,
         "notes": list(report.notes),
         "tables": tables,
-        "rows": tidy_rows(report),
+        "rows": tidy_rows(report, _full),
     }
 
 

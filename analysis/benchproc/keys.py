@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bench.model import Result
+from bench.vocab import keys
 
 #: Config lines that name a run rather than describe how it measured.
 IDENTITY_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration")
 MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
+#: The block keys ``go test`` writes itself: results under different values never pool.
+GO_BLOCK_KEYS = (keys.GOOS, keys.GOARCH, keys.PKG, keys.CPU)
 #: Config keys (besides ``escapebench-*`` settings) that change what is measured.
 SETTING_KEYS = ("gogc", "live-heap", "gomaxprocs")
 
