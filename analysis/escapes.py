@@ -184,7 +184,8 @@ def _benchmark(
             own = a.get("own") or ["", "", 0]
             in_pkg = bool(file) and file == own[1]
             where = func if in_pkg else f"{func} ({Path(file).name}:{line})"
-            kind = unattributed_kind(a.get("source", ""), func, in_pkg)
+            kind = (unattributed_kind(a.get("source", ""), func, in_pkg) if own[1]
+                    else "outside the package (testing framework, setup)")  # fmt: skip
             at = f"{_rel(own[1], base)}:{own[2]}" if own[1] else ""
             u = un.setdefault((kind, at), {"kind": kind, "at": at, "where": where,
                                            "allocs_per_op": 0.0, "bytes_per_op": 0.0})  # fmt: skip

@@ -119,6 +119,10 @@ def _allocs(site: Mapping[str, Any]) -> str:
     return ", ".join(f"{v:.3g}" for v in a.values()) if a else "0"
 
 
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _rows(report: Mapping[str, Any], show_all: bool) -> list[tuple[str, ...]]:
     rows = []
     for s in report["sites"]:
@@ -126,7 +130,8 @@ def _rows(report: Mapping[str, Any], show_all: bool) -> list[tuple[str, ...]]:
             continue
         share = s.get("share_of_op")
         rows.append((
-            f"{s['file']}:{s['line']}:{s['column']}", s["function"], s["what"], s["reason"],
+            f"{s['file']}:{s['line']}:{s['column']}", s["function"], _short(s["what"]),
+            s["reason"],
             "—" if s["size"] is None else str(s["size"]), _allocs(s), _est(s),
             "—" if share is None else f"{100 * share:.1f}%",
         ))  # fmt: skip
