@@ -2,7 +2,7 @@ package p
 
 import "fmt"
 
-type T struct{ a, b int64; p *int }
+type T struct{ a, b, c int64 }
 
 var sink any
 
