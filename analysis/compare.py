@@ -284,9 +284,7 @@ def _finite(r: Result, got: _Collected) -> Result:
     bad = [v for v in r.values if not math.isfinite(v.value)]
     if not bad:
         return r
-    what = ", ".join(
-        f"{v.orig_value if v.orig_unit else v.value} {v.orig_unit or v.unit}" for v in bad
-    )
+    what = ", ".join(f"{_go_float(v)} {v.orig_unit or v.unit}" for v in bad)
     got.dropped.append(
         f"{r.file}:{r.line}: Benchmark{r.name.full}: {what} left out (not a finite number)"
     )
