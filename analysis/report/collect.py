@@ -16,6 +16,10 @@ What is compared with what:
 * The **primary condition** — the machine with the most samples, its newest
   toolchain, the default GC setting — is the one the overview, the pair table
   and the per-pair charts show.
+* Comparison charts (Go versions, machines, GC settings) take only the
+  conditions measured like the primary one (:func:`like_primary`); a record's
+  compiler witness comes from escape.json (:func:`compiler_heap`), its GC CPU
+  cell says when no GC cycle ended in a sample (:func:`gc_cpu_cell`).
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from analysis import escape_cost
+from analysis.format import fmt_time, is_number
 from analysis.order import gogc_key, size_key, version_key
 from bench.model import LoadedRun, Result
 
@@ -400,3 +406,35 @@ __all__ = [
     "samples_of",
     "setting_key",
 ]
+
+
+#: GC CPU of a variant that allocates but saw no GC cycle end in its samples.
+NO_CYCLE = "n/a (<1 GC cycle)"
+
+
+def gc_cpu_cell(gc_cpu: float | None, bytes_per_op: float | None) -> str:
+    """GC CPU per op, or :data:`NO_CYCLE` where a 0 only means no cycle ended.
+
+    The runtime's ``/cpu/classes/gc/total:cpu-seconds`` advances only at the
+    end of a GC cycle (golang/go#59749): a short sample of a variant that
+    allocates often reads 0 although its garbage costs GC time later.
+    """
+    if gc_cpu == 0 and is_number(bytes_per_op) and bytes_per_op and bytes_per_op > 0:
+        return NO_CYCLE
+    return fmt_time(gc_cpu)
+
+
+#: Settings a chart may let differ without saying so (the machine's core count is its own).
+FREE = ("GOMAXPROCS",)
+
+
+def like_primary(costs: pd.DataFrame, primary: Condition) -> pd.DataFrame:
+    """The rows measured like ``primary`` (benchtime, count, order, module, sources).
+
+    A chart comparing Go versions, machines or GC settings puts side by side
+    only conditions that differ in the compared setting: a quick run never
+    sits beside a default one.
+    """
+    want = {k: v for k, v in primary.extra if k not in FREE}
+    keep = [all(dict(c.extra).get(k) == v for k, v in want.items()) for c in costs["cond"]]
+    return costs[np.array(keep, dtype=bool)] if len(costs) else costs

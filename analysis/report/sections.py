@@ -31,11 +31,15 @@ from analysis.plots import slug
 from analysis.report.blocks import Bold, Heading, Inlines, List, Paragraph, Table, inlines
 from analysis.report.charts import DocBuilder
 from analysis.report.collect import (
+    FREE,
+    NO_CYCLE,
     Collected,
     Condition,
     case_id,
     compiler_heap,
     condition_of,
+    gc_cpu_cell,
+    like_primary,
     samples_of,
     setting_key,
 )
@@ -222,22 +226,6 @@ def _joined(parts: Sequence[Sequence[Any]], sep: str = "; ") -> list[Any]:
 # --- the pair table -------------------------------------------------------------------------------
 
 
-#: GC CPU of a variant that allocates but saw no GC cycle end in its samples.
-NO_CYCLE = "n/a (<1 GC cycle)"
-
-
-def gc_cpu_cell(gc_cpu: float | None, bytes_per_op: float | None) -> str:
-    """GC CPU per op, or :data:`NO_CYCLE` where a 0 only means no cycle ended.
-
-    The runtime's ``/cpu/classes/gc/total:cpu-seconds`` advances only at the
-    end of a GC cycle (golang/go#59749): a short sample of a variant that
-    allocates often reads 0 although its garbage costs GC time later.
-    """
-    if gc_cpu == 0 and is_number(bytes_per_op) and bytes_per_op and bytes_per_op > 0:
-        return NO_CYCLE
-    return fmt_time(gc_cpu)
-
-
 def pair_table(data: Collected, records: Sequence[Any]) -> Table:
     """One row per pair: medians, ratio with this-run (and across-runs) interval, allocations."""
     across = any(r.across_runs is not None for r in records)
@@ -392,22 +380,6 @@ def _no_escape_list(part: pd.DataFrame, key: str) -> List | None:
     return List([[Bold(p), f": no escape on {', '.join(vs)}"] for p, vs in by.items()])
 
 
-#: Settings a chart may let differ without saying so (the machine's core count is its own).
-_FREE = ("GOMAXPROCS",)
-
-
-def like_primary(costs: pd.DataFrame, primary: Condition) -> pd.DataFrame:
-    """The rows measured like ``primary`` (benchtime, count, order, module, sources).
-
-    A chart comparing Go versions, machines or GC settings puts side by side
-    only conditions that differ in the compared setting: a quick run never
-    sits beside a default one.
-    """
-    want = {k: v for k, v in primary.extra if k not in _FREE}
-    keep = [all(dict(c.extra).get(k) == v for k, v in want.items()) for c in costs["cond"]]
-    return costs[np.array(keep, dtype=bool)] if len(costs) else costs
-
-
 def _widest(
     data: Collected, primary: Condition, fixed: str, along: str
 ) -> tuple[pd.DataFrame, list[str]] | None:
@@ -499,7 +471,7 @@ def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """The machine × toolchain with the most GC settings."""
     per_mg: dict[tuple[str, str], list[Condition]] = defaultdict(list)
     for c in data.conditions:
-        if all(dict(c.extra).get(k) == v for k, v in primary.extra if k not in _FREE):
+        if all(dict(c.extra).get(k) == v for k, v in primary.extra if k not in FREE):
             per_mg[(c.machine, c.go)].append(c)
     mg = sorted(
         per_mg,
