@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from analysis import escape_cost, stats
+from analysis import escape_cost, noise, stats
 from analysis.benchproc import filter as bfilter
 from analysis.benchproc.keys import (
     GO_BLOCK_KEYS,
@@ -383,7 +383,7 @@ def _table(
     for rk in rows:
         rcells = tuple(out.get((rk, ck)) for ck in cols)
         values = tuple((f.name, v) for f in p.row.flattened() if (v := Projection.get(rk, f)))
-        advice = () if compat else _advice(rcells, opts)
+        advice = () if compat else noise.advice(rcells, opts)
         row_objs.append(
             Row(p.row.string_values(rk), values, rcells, advice, got.row_base.get(rk, ""))
         )
@@ -395,7 +395,7 @@ def _table(
         tuple(_column(ck, p.col, got) for ck in cols),
         tuple(row_objs),
         tuple(_column_summary(row_objs, i, compat) for i in range(len(cols))),
-        () if compat else _table_notes(row_objs, opts),
+        () if compat else noise.table_notes(row_objs, opts),
     )
     if costs and unit == units.TIME:
         conds = {p.row.string_values(rk): got.conditions.get((tkey, rk)) for rk in rows}
@@ -522,66 +522,6 @@ def _column_summary(rows: Sequence[Row], col: int, compat: bool) -> ColumnSummar
         else:
             ratio = g
     return ColumnSummary(None if math.isnan(center) else center, ratio, tuple(warnings), zeros)
-
-
-def _at_least(bound: tuple[str, int]) -> int:
-    op, n = bound
-    return n if op == ">=" else n + 1
-
-
-def _need_count(cells: Sequence[Cell | None], opts: CompareOptions) -> int:
-    """The --count that would give every cell an interval and the U test a chance (0: enough)."""
-    present = [c for c in cells if c is not None]
-    no_ci = any(math.isinf(c.summary.lo) or math.isinf(c.summary.hi) for c in present)
-    no_test = any(
-        c.comparison and any(w.startswith("need ") for w in c.comparison.warnings) for c in present
-    )
-    return max(
-        _at_least(stats.min_samples_for_ci(opts.confidence)) if no_ci else 0,
-        _at_least(stats.min_samples_for_utest(opts.alpha)) if no_test else 0,
-    )
-
-
-def _max_cv(cells: Sequence[Cell | None]) -> float | None:
-    cvs = [c.summary.cv for c in cells if c is not None and c.summary.cv is not None]
-    return max(cvs) if cvs else None
-
-
-def _advice(cells: Sequence[Cell | None], opts: CompareOptions) -> tuple[str, ...]:
-    """Noise diagnostics for one row (data for JSON; text shows them as one note per table)."""
-    out: list[str] = []
-    need = _need_count(cells, opts)
-    if need:
-        smallest = min((c.summary.n for c in cells if c is not None), default=0)
-        out.append(f"n={smallest} is too few: rerun with --count {need} or more")
-    cv = _max_cv(cells)
-    if cv is not None and 100 * cv > opts.cv_threshold_pct:
-        out.append(f"noisy: CV {100 * cv:.1f}% > {opts.cv_threshold_pct:g}%")
-    return tuple(out)
-
-
-def _table_notes(rows: Sequence[Row], opts: CompareOptions) -> tuple[str, ...]:
-    """One note listing the noisy rows and one listing rows with too few samples."""
-    notes = []
-    noisy = [
-        (cv, r.label)
-        for r in rows
-        if (cv := _max_cv(r.cells)) is not None and 100 * cv > opts.cv_threshold_pct
-    ]
-    if noisy:
-        listed = ", ".join(f"{label} ({100 * cv:.0f}%)" for cv, label in noisy)
-        notes.append(
-            f"noisy (CV > {opts.cv_threshold_pct:g}%): {listed}; quiet the machine "
-            "(pin CPU frequency, stop background load) or raise --count"
-        )
-    few = [(n, r.label) for r in rows if (n := _need_count(r.cells, opts))]
-    if few:
-        need = max(n for n, _ in few)
-        notes.append(
-            f"too few samples for an interval or a test: "
-            f"{', '.join(label for _, label in few)}; rerun with --count {need} or more"
-        )
-    return tuple(notes)
 
 
 # --- the escape-cost hook -----------------------------------------------------------

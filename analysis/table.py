@@ -592,20 +592,3 @@ def to_markdown(report: Report) -> str:
     for n in report.notes:
         out.write(f"_{_md(n)}_\n")
     return out.getvalue()
-
-
-__all__ = [
-    "JSON_SCHEMA",
-    "TIDY_FIELDS",
-    "benchstat_csv",
-    "delta_text",
-    "pvalue_text",
-    "render",
-    "tidy_csv",
-    "tidy_rows",
-    "to_csv",
-    "to_dict",
-    "to_json",
-    "to_markdown",
-    "to_text",
-]
