@@ -38,6 +38,8 @@ TINY_GAP = "tiny allocations the profile does not record"
 
 
 class PriceLike(Protocol):
+    """ns per allocation with its interval; ``gc_cpu_ns`` (GC CPU per allocation) when known."""
+
     value: float
     ci_low: float
     ci_high: float
@@ -46,6 +48,39 @@ class PriceLike(Protocol):
 
 class Prices(Protocol):
     def price(self, size: int, pointers: bool) -> PriceLike | None: ...
+
+
+@dataclass(frozen=True)
+class GcPrice:
+    """A price with the GC CPU per allocation of the grid point of the same size class."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    source: str
+    gc_cpu_ns: float | None
+
+
+class WithGc:
+    """A price table (``analysis.prices.PriceTable``) whose answers also carry GC CPU.
+
+    Only an exact grid point of the charged size class and shape gives GC CPU
+    (it is lumpy at short benchtimes; interpolating it would invent precision).
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def price(self, size: int, pointers: bool) -> GcPrice | None:
+        p = self.table.price(size, pointers)
+        if p is None:
+            return None
+        shape = "scan" if pointers else "noscan"
+        charged = sizeclass.size_class(size, pointers, self.table.condition.go)
+        gc = next((r.gc_cpu_ns_per_alloc.value for r in self.table.records
+                   if r.shape == shape and r.size_class == charged and r.escaped
+                   and r.gc_cpu_ns_per_alloc is not None), None)  # fmt: skip
+        return GcPrice(p.value, p.ci_low, p.ci_high, p.source, gc)
 
 
 _NOSCAN_HINTS = ("make([]byte", "[]byte(", "string(", "make([]int", "make([]float", " + ")
@@ -235,6 +270,8 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
     price = prices.price(size, not noscan) if prices is not None and size else None
     hot = max(allocs, key=lambda nm: allocs[nm]) if allocs else None
     est = _est(price, allocs[hot]) if hot else None
+    gc = getattr(price, "gc_cpu_ns", None) if price is not None else None
+    gc_op = gc * allocs[hot] if gc is not None and hot else None
     ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
     if prices is None:
         source = "none"
@@ -254,7 +291,11 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
         "allocs_per_op": allocs, "bytes_per_op": acc.byts.get(k, {}),
         "benchmark": hot,
         "est_ns_per_op": est,
+        "est_by_benchmark": {nm: _est(price, n) for nm, n in allocs.items()} if price else {},
         "share_of_op": est["value"] / ns_op if est and ns_op else None,
+        # GC CPU the price list charges these allocations (background workers, not wall time)
+        "gc_cpu_ns_per_op": gc_op,
+        "gc_cpu_share": gc_op / ns_op if gc_op is not None and ns_op else None,
         "price_source": source,
         # a site sharing its line with an exercised one may be what allocated
         "exercised": bool(allocs) or bool(acc.objs.get((first.file, first.line, first.col))),
