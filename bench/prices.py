@@ -198,6 +198,14 @@ def stored(results: Path) -> tuple[list[Result], list[str]]:
     return found, warnings
 
 
+def stored_all(inputs: Sequence[Path]) -> tuple[list[Result], list[str]]:
+    """Every record of the runs under ``inputs`` (``--check``: catalogue and grid), and warnings."""
+    runs, warnings = store.load_inputs(list(inputs))
+    for run in runs:
+        warnings.extend(run.warnings)
+    return [r for run in runs for r in run.parsed.results], warnings
+
+
 def results_of(groups: Sequence[matrix.RunGroup]) -> list[Result]:
     """The grid records of the runs just made."""
     out: list[Result] = []

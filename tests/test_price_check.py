@@ -3,12 +3,16 @@ known, so the prediction, the ratio, the condition match and the summary can be 
 
 from __future__ import annotations
 
+import io
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from analysis import price_check
 from bench import benchfmt
+from bench.cli import main
 from bench.vocab.sizeclass import size_class
 
 GO = "go1.27.3"
@@ -115,3 +119,22 @@ def test_allocs_exact_is_preferred_to_rounded_allocs() -> None:
     rec = price_check.check_records(_results(_grid(), text))[0]
     assert rec.exact_allocs and rec.extra_allocs == 0.5 and rec.bytes_per_alloc == 128
     assert rec.to_json()["allocs_unit"] == "allocs-exact/op"
+
+
+def test_bench_prices_check_reads_stored_runs_and_prints_text_and_json(tmp_path: Path) -> None:
+    grid, cat = tmp_path / "grid.txt", tmp_path / "catalogue.txt"
+    grid.write_text(_grid(), encoding="utf-8")
+    cat.write_text(_catalogue([("Two64", 2, 64, 0.0), ("Copies", 1, 32, 200.0)]), "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["prices", "--check", str(grid), str(cat)], out, err) == 0, err.getvalue()
+    text = out.getvalue()
+    assert "Two64-2" in text and "Copies-2" in text and "median measured ÷ predicted" in text
+    assert "worst" in text and "(Copies-2)" in text
+    out = io.StringIO()
+    assert main(["prices", "--check", str(grid), str(cat), "--format", "json"], out, err) == 0
+    rows = json.loads(out.getvalue())
+    assert [r["kind"] for r in rows] == ["check", "check", "check_summary"]
+    assert rows[-1]["n_priced"] == 2 and rows[-1]["worst_pair"] == "Copies-2"
+    err = io.StringIO()
+    assert main(["prices", "--check", str(cat)], io.StringIO(), err) == 1
+    assert "no price runs here" in err.getvalue() and err.getvalue().count("\n") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,24 @@ def test_gc_model_follows_the_gc_guide_across_gogc_and_live_heap() -> None:
     assert prices.headroom("100", 0) == 4 << 20 and prices.headroom("100", 64 << 20) == 64 << 20
     out = prices.to_json([], models, gcs)
     assert [o["kind"] for o in out].count("gc_model") == 2
+
+
+def test_charts_are_drawn_from_price_records(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from analysis.plots import prices as charts
+
+    results = []
+    for gogc in ("100", "400"):
+        for live in ("0", "64MiB"):
+            results += benchfmt.parse(_raw(gogc=gogc, live=live), f"{gogc}-{live}").results
+    records = prices.price_records(results)
+    paths = charts.draw(records, prices.fit_models(records), tmp_path / "charts")
+    assert [p.name for p in paths] == ["price-curve.png", "gc-cost.png"]
+    for p in paths:
+        with Image.open(p) as im:
+            assert im.width >= 1000 and im.height >= 500
+            colours = im.convert("RGB").getcolors(maxcolors=1 << 16)
+            assert colours is None or len(colours) > 50  # lines, bands, text: not a blank canvas
+    frame = charts.gc_frame(prices.fit_models(records))
+    assert sorted(set(frame["gogc"])) == [100, 400] and len(set(frame["series"])) == 2

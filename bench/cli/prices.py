@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis import prices
+from analysis import price_check, prices
 from analysis.format import fmt_bytes
 from bench import prices as measuring
+from bench.errors import InputError
 from bench.progress import Progress
 from bench.run import Interrupted
 
@@ -47,6 +48,20 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--from", dest="from_", type=Path, metavar="RESULTS", help="read stored runs, no measuring"
     )
+    p.add_argument(
+        "--check",
+        nargs="*",
+        type=Path,
+        metavar="RESULTS",
+        help="predict the catalogue pairs in RESULTS (default results) from the price runs there",
+    )
+    p.add_argument(
+        "--pointer-free",
+        default="",
+        metavar="CASES",
+        help="with --check: cases priced pointer-free (comma-separated; default: all pointerful)",
+    )
+    p.add_argument("--charts", type=Path, metavar="DIR", help="also draw the price charts (PNG)")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_prices)
@@ -54,6 +69,8 @@ def add_parser(sub: Any) -> None:
 
 def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Measure (or read ``--from``), compute the price list and model, print one format."""
+    if args.check is not None:
+        return cmd_check(args, out, err)
     grid = measuring.load_grid()
     if args.from_ is not None:
         results, warnings = measuring.stored(args.from_)
@@ -87,7 +104,82 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     gc_models = prices.fit_gc_models(models)
     render = {"text": render_text, "json": render_json, "csv": render_csv}[args.format]
     render(records, models, gc_models, out)
+    if args.charts is not None:
+        from analysis.plots import prices as charts  # matplotlib only when charts are asked for
+
+        for path in charts.draw(records, models, args.charts):
+            err.write(f"chart: {path}\n")
     return 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``--check``: predicted vs measured extra ns/op of every escaping catalogue pair."""
+    inputs = args.check or [args.from_ or args.results]
+    results, warnings = measuring.stored_all(inputs)
+    for w in warnings:
+        err.write(f"bench: warning: {w}\n")
+    free = {c.strip() for c in args.pointer_free.split(",") if c.strip()}
+    tables = price_check.tables_by_key(results)
+    if not tables:
+        raise InputError(
+            f"{', '.join(map(str, inputs))}: no price runs here to predict with: "
+            "measure them with `bench prices` under the catalogue's settings"
+        )
+    recs = price_check.check_records(results, tables, pointer_free=free)
+    summary = price_check.summarize(recs)
+    if args.format == "text":
+        render_check_text(recs, summary, out)
+    elif args.format == "json":
+        rows = [r.to_json() for r in recs] + [summary.to_json()]
+        json.dump(rows, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+    else:
+        rows = [r.to_json() for r in recs]
+        w = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["kind"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return 0
+
+
+def _ns(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3g}"
+
+
+def render_check_text(
+    recs: Sequence[price_check.CheckRecord], summary: price_check.CheckSummary, out: TextIO
+) -> None:
+    """One table per condition: predicted [interval] vs measured extra ns/op, and the ratio."""
+    head = ("pair", "shape", "allocs", "B/alloc", "predicted ns/op", "measured ns/op",
+            "measured ÷ predicted", "price from")  # fmt: skip
+    for cond in dict.fromkeys(r.condition for r in recs):
+        out.write(f"{cond.label}\n")
+        rows = [head]
+        for r in (r for r in recs if r.condition == cond):
+            pred = "—" if r.predicted_ns is None else (
+                f"{_ns(r.predicted_ns)} [{_ns(r.predicted_low)}, {_ns(r.predicted_high)}]"
+            )  # fmt: skip
+            rows.append(
+                (r.pair, r.shape, f"{r.extra_allocs:g}", f"{r.bytes_per_alloc:.0f}", pred,
+                 _ns(r.measured_ns), "—" if r.ratio is None else f"×{r.ratio:.2f}", r.source)
+            )  # fmt: skip
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        for row in rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            out.write("\n")
+        out.write("\n")
+    if summary.median_ratio is None:
+        out.write(
+            f"no pair priced ({summary.n_unpriced} without a price list of their condition)\n"
+        )
+    else:
+        out.write(
+            f"{summary.n_priced} pairs priced: median measured ÷ predicted "
+            f"×{summary.median_ratio:.2f}, worst ×{summary.worst_ratio:.2f} ({summary.worst_pair})"
+        )
+        if summary.n_unpriced:
+            out.write(f"; {summary.n_unpriced} without a price list of their condition")
+        out.write("\n")
+    out.write(f"method: {summary.method}\n")
 
 
 def _iv(x: prices.Interval | None, digits: str = ".3g") -> str:
