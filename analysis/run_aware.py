@@ -19,7 +19,9 @@ DerSimonian–Laird moment equations of all pairs
 (``Q_j − (k_j − 1) ≈ τ_j² (S1_j − S2_j / S1_j)``; DerSimonian & Laird 1986).
 ``b`` alone is one multiplicative heterogeneity factor ``1 + b`` (what the
 published runs show: τ² grows with the within-run variance), ``a`` alone an
-additive between-run variance; the data choose the mix. Each pair is then an
+additive between-run variance; the data choose the mix. A pair whose own runs disagree more than the
+line allows (Cochran's Q beyond the χ²(k − 1) 90 % point) uses its own
+DerSimonian–Laird τ² when that is larger. Each pair is then an
 inverse-variance random-effects mean with weights ``1 / (s_ij² + τ_j²)``,
 its interval ``μ ± t_df · SE`` with ``df = Σ_j (k_j − 1) − 2`` (the residual
 degrees of freedom of the shared fit). A condition with fewer than
@@ -44,6 +46,8 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
+#: A pair whose Q (with the borrowed τ²) passes this χ² quantile uses its own τ² when larger.
+OWN_TAU_LEVEL = 0.9
 #: Below this many pairs with ≥ 2 runs a condition's pairs are combined one by one (HKSJ).
 MIN_PAIRS_TO_BORROW = 5
 BORROWED_METHOD = "random effects over runs, τ² borrowed across the condition's pairs (t)"
@@ -114,6 +118,30 @@ def hksj(y: Sequence[float], se: Sequence[float], confidence: float = 0.95) -> C
                       HKSJ_METHOD)  # fmt: skip
 
 
+def dersimonian_laird(y: np.ndarray, v: np.ndarray) -> float:
+    """A pair's own moment estimate of τ² (DerSimonian & Laird 1986), truncated at 0."""
+    w = 1 / v
+    s1, s2 = w.sum(), (w**2).sum()
+    mu = (w * y).sum() / s1
+    q = float((w * (y - mu) ** 2).sum())
+    return max(0.0, (q - (y.size - 1)) / (s1 - s2 / s1))
+
+
+def own_or_borrowed(y: np.ndarray, v: np.ndarray, line: float) -> float:
+    """The condition's τ² for this pair, unless its own runs disagree more than that allows.
+
+    Cochran's Q with the borrowed τ² beyond its χ²(k − 1) 90 % point: the pair's
+    own DerSimonian–Laird τ² (when larger), so a pair that the condition's
+    line does not describe is not made to look as steady as its neighbours.
+    """
+    w = 1 / (v + line)
+    mu = (w * y).sum() / w.sum()
+    q = float((w * (y - mu) ** 2).sum())
+    if q <= sps.chi2.ppf(OWN_TAU_LEVEL, y.size - 1):
+        return line
+    return max(line, dersimonian_laird(y, v))
+
+
 def heterogeneity(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
     """``(a, b)`` of ``τ_j² = a + b · v̄_j`` from the moment equations of every pair (NNLS)."""
     rows, rhs = [], []
@@ -137,7 +165,8 @@ def borrowed(y: np.ndarray, v: np.ndarray, confidence: float = 0.95) -> tuple[np
     """
     a, b = heterogeneity(list(zip(y, v, strict=True)))
     vbar = v.mean(axis=1)
-    tau2 = a + b * vbar
+    lines = a + b * vbar
+    tau2 = np.asarray([own_or_borrowed(*p) for p in zip(y, v, lines, strict=True)])
     w = 1 / (v + tau2[:, None])
     mu = (w * y).sum(axis=1) / w.sum(axis=1)
     df = np.asarray(max(1, y.shape[0] * (y.shape[1] - 1) - 2))
@@ -164,7 +193,7 @@ def combine(
     df = max(1, sum(y.size - 1 for y, _ in multi.values()) - 2)
     out = {}
     for k, (y, v) in multi.items():
-        tau2 = a + b * float(v.mean())
+        tau2 = own_or_borrowed(y, v, a + b * float(v.mean()))
         w = 1 / (v + tau2)
         mu = float((w * y).sum() / w.sum())
         fixed = math.sqrt(1 / (1 / v).sum())

@@ -413,6 +413,27 @@ def across_runs(
     }
 
 
+def check_prediction(root: Path) -> None:
+    """Leave one run out: how often its estimate falls in ``next_run`` of the other runs."""
+    raws = sorted(root.rglob("raw.txt"))
+    results = [r for f in raws for r in benchfmt.parse_file(f).results]
+    runs = sorted({r.file for r in results})
+    hits = total = 0
+    for left in runs:
+        pred = {(r.pair, r.condition): r for r in
+                escape_cost.cost_records([r for r in results if r.file != left])}  # fmt: skip
+        for r in escape_cost.cost_records([r for r in results if r.file == left]):
+            p = pred.get((r.pair, r.condition))
+            if p is None or p.next_low is None or p.next_high is None:
+                continue
+            total += 1
+            hits += p.next_low <= r.ratio <= p.next_high
+    print(
+        f"{len(runs)} runs; each left out in turn: its estimate inside the other runs' "
+        f"95 % prediction interval (next_run) in {hits} of {total} records ({hits / total:.1%})"
+    )
+
+
 def describe_model(model: dict) -> None:
     """The fitted noise model in words (docs/method.md shows this)."""
     sds = np.asarray(model["within_sd"])
@@ -480,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{NOISE_MODEL.relative_to(ROOT)}")  # fmt: skip
     ap.add_argument("--show-model", action="store_true",
                     help=f"describe {NOISE_MODEL.relative_to(ROOT)}")  # fmt: skip
+    ap.add_argument("--check-prediction", type=Path, metavar="RESULTS_DIR",
+                    help="leave each run out: is it inside next_run of the others")  # fmt: skip
     ap.add_argument("--single-run", action="store_true",
                     help="the within-run table that chose the per-run interval")  # fmt: skip
     args = ap.parse_args(argv)
@@ -496,6 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.published:
         real_runs(args.published, args.seed)
+        return 0
+    if args.check_prediction:
+        check_prediction(args.check_prediction)
         return 0
     if not args.single_run:
         across_table(args.reps or 100, args.seed)
