@@ -22,7 +22,6 @@ the stored runs.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,11 +31,8 @@ from bench.cases import Module, load_module
 from bench.errors import InputError
 from bench.model import LoadedRun, Result
 from bench.toolchain import Toolchain, find_all, split_specs, version_key
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from bench.vocab import manifest
+from bench.vocab.manifest import Manifest
 
 #: Iterations of the allocation count: enough that a one-off allocation (a pool's first
 #: object) truncates to 0 allocs/op, few enough that the 1 MiB cases take milliseconds.
@@ -47,22 +43,18 @@ ALLOC_BENCHTIME = "200x"
 class Evidence:
     """Everything ``analysis.claims.ledger`` needs, as plain data."""
 
-    manifest: dict[str, Any]  # the raw cases.toml tables: {"case": [...], "claim": [...]}
+    manifest: Manifest  # cases.toml as typed records (bench.vocab.manifest)
     #: one escape.json payload per toolchain, oldest Go first
     reports: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, list[Result]] = field(default_factory=dict)  # "go1.27.3" -> stored records
     warnings: list[str] = field(default_factory=list)
 
 
-def manifest_tables(module: Module) -> dict[str, Any]:
-    """The module's ``cases.toml`` as plain tables (claims carry fields ``bench.cases`` ignores)."""
+def manifest_tables(module: Module) -> Manifest:
+    """The module's ``cases.toml`` as typed records, claims included (``bench.vocab.manifest``)."""
     if module.manifest is None:
         raise InputError(f"{module.root}: no cases.toml: the claims live in the manifest")
-    path = module.manifest.path
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"{path}: cannot read the manifest ({e}): fix the file") from None
+    return manifest.load(module.manifest.path)
 
 
 def _bare(go: str) -> str:

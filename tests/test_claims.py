@@ -23,6 +23,7 @@ from bench import ledger
 from bench.errors import InputError
 from bench.model import Name, Result, Value
 from bench.toolchain import Toolchain
+from bench.vocab import manifest
 
 # --- the real compilers on the article's examples ----------------------------------------
 
@@ -124,7 +125,7 @@ def test_two_versions_in_one_ledger(go_old: Toolchain, go_new: Toolchain) -> Non
         "holds on 1.27"
     )
     for r in rows.values():  # no stored runs: no timing claim can be negative
-        if r.claim.kind == spec.COST:
+        if r.claim.kind == manifest.COST:
             assert all(v.verdict != NOT or "ns/op" not in r.claim.metrics for v in r.verdicts)
 
 

@@ -39,7 +39,6 @@ from analysis.claims.render import (
     render_markdown,
     render_text,
 )
-from analysis.claims.spec import ClaimSpec, Example
 
 __all__ = [
     "DEPENDS",
@@ -50,9 +49,7 @@ __all__ = [
     "NOT",
     "VERDICTS",
     "ClaimRow",
-    "ClaimSpec",
     "Evidence",
-    "Example",
     "Verdict",
     "anchor",
     "blocks",

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis import stats
-from analysis.claims import spec as sp
 from analysis.escape_cost import CostRecord
 from bench.vocab import diagnostic, units
+from bench.vocab import manifest as mf
 
 HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA = ("holds", "does not hold", "depends", "inconclusive", "n/a")
 VERDICTS = (HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA)
@@ -105,7 +105,7 @@ class Context:
     diagnostics: Sequence[Mapping[str, Any]]
     results: Sequence[Any]  # bench.model.Result
     costs: Sequence[CostRecord]
-    cases: Mapping[str, sp.CaseInfo]
+    cases: Mapping[str, mf.Case]
     alpha: float = 0.05
 
     def kind(self, case: str) -> str:
@@ -191,7 +191,7 @@ def printed_message(line: str) -> str:
     return _POS_RE.sub("", line).strip()
 
 
-def judge_printed(claim: sp.ClaimSpec, ctx: Context) -> Verdict:
+def judge_printed(claim: mf.Claim, ctx: Context) -> Verdict:
     """Holds only when the compiler prints exactly that message for the example's function."""
     func = claim.example.func if claim.example else ""
     if not func:
@@ -241,7 +241,7 @@ def judge_place(
     fate, allocates = _variant_state(pair, variant, ctx.kind(case))
     e, n = pair.get("allocs_escape"), pair.get("allocs_noescape")
     info = ctx.cases.get(case)
-    subject = var or (info.var if info else "") or "the subject"
+    subject = var or (info.escape_var if info else "") or "the subject"
     diags = ctx.heap_lines(case, variant, subject) if fate == HEAP else ()
     if fate == HEAP and not diags and variant == "escape":
         diags = tuple(str(x).split(": ", 1)[-1] for x in pair.get("evidence") or ())
@@ -348,7 +348,7 @@ def _metric(unit: str, case: str, ctx: Context) -> tuple[str, str, CostRecord | 
     return (HOLDS if cmp.new_center > cmp.old_center else NOT), text, None
 
 
-def judge_cost(claim: sp.ClaimSpec, case: str, ctx: Context) -> Evidence:
+def judge_cost(claim: mf.Claim, case: str, ctx: Context) -> Evidence:
     """Every unit the claim names is worse for the escape variant of ``case``."""
     pair = ctx.pairs.get(case) or {}
     if claim.needs_escape and pair_escaped(pair) is False:
@@ -382,23 +382,23 @@ def judge_cost(claim: sp.ClaimSpec, case: str, ctx: Context) -> Evidence:
 # --- one claim, one version -----------------------------------------------------------
 
 
-def _general(claim: sp.ClaimSpec, ctx: Context) -> list[Evidence]:
-    if claim.kind == sp.COST:
+def _general(claim: mf.Claim, ctx: Context) -> list[Evidence]:
+    if claim.kind == mf.COST:
         return [judge_cost(claim, c, ctx) for c in claim.cases]
-    if claim.kind == sp.AVOIDS:
+    if claim.kind == mf.AVOIDS:
         return [judge_avoids(c, ctx) for c in claim.cases]
-    predicted = STACK if claim.kind == sp.NO_ESCAPE else HEAP
+    predicted = STACK if claim.kind == mf.NO_ESCAPE else HEAP
     return [judge_place(c, claim.variant, predicted, ctx) for c in claim.cases]
 
 
-def _example(claim: sp.ClaimSpec, ctx: Context) -> Evidence | None:
+def _example(claim: mf.Claim, ctx: Context) -> Evidence | None:
     ex = claim.example
-    if ex is None or claim.kind in (sp.PRINTED, sp.COST, sp.OUT_OF_SCOPE):
+    if ex is None or claim.kind in (mf.PRINTED, mf.COST, mf.OUT_OF_SCOPE):
         return None
-    if claim.kind == sp.AVOIDS:
+    if claim.kind == mf.AVOIDS:
         ev = judge_avoids(ex.case, ctx, role="example")
     else:
-        predicted = STACK if claim.kind == sp.NO_ESCAPE else HEAP
+        predicted = STACK if claim.kind == mf.NO_ESCAPE else HEAP
         ev = judge_place(ex.case, ex.variant, predicted, ctx, role="example", var=ex.var)
     return ev
 
@@ -417,11 +417,11 @@ def _likewise(evs: Sequence[Evidence]) -> str:
     return " (likewise " + ", ".join(e.case for e in evs) + ")" if evs else ""
 
 
-def judge(claim: sp.ClaimSpec, ctx: Context) -> Verdict:
+def judge(claim: mf.Claim, ctx: Context) -> Verdict:
     """The claim on ``ctx.go``: the article's example first, the general cases as extra evidence."""
-    if claim.kind == sp.OUT_OF_SCOPE:
+    if claim.kind == mf.OUT_OF_SCOPE:
         return Verdict(ctx.go, NA, "out of scope: not about escape")
-    if claim.kind == sp.PRINTED:
+    if claim.kind == mf.PRINTED:
         return judge_printed(claim, ctx)
     example = _example(claim, ctx)
     general = _general(claim, ctx)

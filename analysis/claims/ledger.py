@@ -1,6 +1,6 @@
 """Build the ledger: every claim judged on every Go version, and the verdict across versions.
 
-Neighbours: ``analysis.claims.spec`` (claims from plain tables),
+Neighbours: ``analysis.claims.spec`` (claims from the typed manifest),
 ``analysis.claims.judge`` (one claim, one version), ``analysis.escape_cost``
 (time ratios with significance), ``analysis.claims.render`` (output).
 """
@@ -21,9 +21,9 @@ from analysis.claims.judge import (
     Verdict,
     judge,
 )
-from analysis.claims.spec import ClaimSpec
 from analysis.order import version_key
 from bench.model import Result
+from bench.vocab.manifest import Claim
 
 _VERSION_RE = re.compile(r"\d+")
 
@@ -36,7 +36,7 @@ def _bare(go: str) -> str:
 class ClaimRow:
     """One claim of the article with its verdict per Go version and across versions."""
 
-    claim: ClaimSpec
+    claim: Claim
     verdicts: tuple[Verdict, ...] = ()
     overall: str = NA
 
@@ -79,7 +79,7 @@ def _cost_records(
 
 
 def ledger(
-    manifest: Mapping[str, Any],
+    manifest: spec.ManifestLike,
     reports: Sequence[Any],
     results: Mapping[str, Sequence[Result]] | None = None,
     *,
@@ -88,7 +88,7 @@ def ledger(
 ) -> list[ClaimRow]:
     """Judge every ``[[claim]]`` of ``manifest`` on every Go version of ``reports``.
 
-    ``manifest``: ``cases.toml`` as plain tables; ``reports``: escape.json
+    ``manifest``: ``cases.toml`` as typed records (or its tables); ``reports``: escape.json
     payloads (or ``VerifyReport``s), one per Go version; ``results``: Go
     version (``go1.27.3`` or ``1.27.3``) → that version's stored records, the
     timing evidence; ``costs``: precomputed ``escape_cost`` records per version
