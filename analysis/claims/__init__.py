@@ -1,8 +1,8 @@
 """The ledger of the article's claims: each claim, per Go version, with a verdict and one reason.
 
-Neighbours: ``bench.ledger`` gathers the evidence (the manifest as plain
-tables, one escape.json payload per Go version with every pair's allocations
-and ``escaped``, the stored runs' records); ``analysis.claims.judge`` judges,
+Neighbours: ``bench.ledger`` gathers the evidence (the typed manifest of
+``bench.vocab.manifest``, one escape.json payload per Go version with every
+pair's allocations and ``escaped``, the stored runs' records); ``analysis.claims.judge`` judges,
 ``analysis.claims.render`` writes text, Markdown (typed blocks of
 ``analysis.report.blocks``) and JSON; ``analysis.escape_cost`` gives the time
 ratios and their significance. The CLI makes two calls::
