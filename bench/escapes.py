@@ -219,9 +219,7 @@ def _config(tc: Toolchain, req: Request, pkg: str) -> dict[str, str]:
 
 def _new_run_dir(tc: Toolchain, req: Request) -> Path:
     store.check_writable(req.results)
-    return store.new_run_dir(
-        req.results, _machine.machine_id(), tc.short_version, store.utc_stamp()
-    )
+    return store.new_run_dir(req.results, _machine.machine_id(), tc.version, store.utc_stamp())
 
 
 def _finish(payload: dict[str, Any], run_dir: Path | None, req: Request, tc: Toolchain,

@@ -13,7 +13,7 @@ import pytest
 from analysis import escapes as joining
 from bench import escapes as measuring
 from bench.cases import default_root
-from bench.cli.escapes import render_csv, render_markdown, render_text
+from bench.cli.escapes import grid_sizes, render_csv, render_markdown, render_text
 from bench.toolchain import find_all
 
 VERSIONS = ["1.21.13", "1.27.3"]
@@ -189,9 +189,9 @@ def test_cli_json_and_compile_error(toolchains, tmp_path):
     argv = ["escapes", "./p", "--module", str(mod), "--go", "1.27.3", "--count", "1",
             "--benchtime", "20x", "--results", str(tmp_path / "results")]  # fmt: skip
     out, err = io.StringIO(), io.StringIO()
-    assert main([*argv, "--format", "json"], out, err) == 0, err.getvalue()
+    assert main([*argv, "--format", "json", "--no-price-measure"], out, err) == 0, err.getvalue()
     report = json.loads(out.getvalue())
-    assert "no price list stored" in err.getvalue()
+    assert "no price list stored" in err.getvalue() and "bench prices --go" in err.getvalue()
     slice_site = next(s for s in report["sites"] if s["function"] == "Slice")
     assert (slice_site["file"], slice_site["line"], slice_site["column"]) == ("p.go", 18, 39)
     assert slice_site["size"] == 112 and slice_site["allocs_per_op"]["BenchmarkAll"] == 1
@@ -202,3 +202,31 @@ def test_cli_json_and_compile_error(toolchains, tmp_path):
     assert main(argv, out, err) == 1
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and "does not compile" in lines[0] and "undefinedName" in lines[0]
+
+
+def test_grid_sizes_bracket_what_is_needed():
+    grid = [8, 16, 24, 48, 96, 128, 1 << 20]
+    assert grid_sizes({16, 112, 5, 1 << 21}, grid) == [8, 16, 96, 128, 1 << 20]
+
+
+def test_cli_measures_missing_prices_quickly(toolchains, tmp_path):
+    from bench.cli import main
+
+    mod = tmp_path / "m"
+    shutil.copytree(MODULE, mod)
+    argv = ["escapes", "./p", "--module", str(mod), "--go", "1.27.3", "--count", "1",
+            "--benchtime", "20x", "--results", str(tmp_path / "results"), "--format", "json",
+            "--bench", "BenchmarkAll"]  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out, err) == 0, err.getvalue()
+    assert "measuring their prices now: bench prices --quick" in err.getvalue()
+    report = json.loads(out.getvalue())
+    slice_site = next(s for s in report["sites"] if s["function"] == "Slice")
+    assert slice_site["price_source"].startswith("quick measurement: interpolated between")
+    assert slice_site["est_ns_per_op"]["value"] > 0
+    _totals_add_up(report)
+    out, err = io.StringIO(), io.StringIO()  # the second time the stored list is found
+    assert main(argv, out, err) == 0, err.getvalue()
+    assert "no price list" not in err.getvalue()
+    again = next(s for s in json.loads(out.getvalue())["sites"] if s["function"] == "Slice")
+    assert again["price_source"].startswith("interpolated between")

@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +19,7 @@ from analysis import prices
 from bench import escapes as measuring
 from bench import prices as price_runs
 from bench.errors import BenchError
+from bench.progress import Progress
 from bench.toolchain import find
 
 
@@ -49,6 +51,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
     p.add_argument("--format", choices=("text", "json", "csv", "markdown"), default="text")
     p.add_argument("--all", action="store_true", help="also list sites no benchmark exercises")
+    p.add_argument(
+        "--no-price-measure",
+        action="store_true",
+        help="with no stored price list, leave sites unpriced instead of measuring the "
+        "needed sizes with `bench prices --quick`",
+    )
     p.set_defaults(func=cmd_escapes)
 
 
@@ -59,25 +67,77 @@ def _table(tc_version: str, gogc: str, source: Path | None, results: Path) -> tu
     searched for stored ones (``bench prices`` writes them there).
     """
     where = source if source is not None else results
-    short = tc_version.removeprefix("go")
+    missing = f"no price list stored under {where} for {tc_version} GOGC={gogc}"
     try:
         found, _warnings = price_runs.stored(where)
     except BenchError:
         if source is not None:
             raise
-        return None, (
-            f"no price list stored under {where}: run `bench prices --go {short} "
-            f"--gogc {gogc}` or pass --prices FROM; est_ns_per_op is null (price_source 'none')"
-        )
+        return None, missing
+    table = _of_condition(found, tc_version, gogc)
+    return (table, "") if table is not None else (None, missing)
+
+
+def _remedy(tc_version: str, gogc: str) -> str:
+    return (f": run `bench prices --go {tc_version.removeprefix('go')} --gogc {gogc}` or pass "
+            "--prices FROM; est_ns_per_op is null (price_source 'none')")  # fmt: skip
+
+
+def _of_condition(found: list[Any], tc_version: str, gogc: str) -> Any:
+    """The price table of one toolchain and GOGC among grid records, or None."""
     records = prices.price_records(found, kinds=price_runs.kinds(price_runs.load_grid()))
     tables = prices.price_tables(records, prices.fit_models(records))
     for cond, table in tables.items():
         if cond.go == tc_version and (cond.gogc or "100") == gogc:
-            return table, ""
-    return None, (
-        f"{where}: no price list for {tc_version} GOGC={gogc}: run `bench prices --go "
-        f"{short} --gogc {gogc}`; est_ns_per_op is null (price_source 'none')"
-    )
+            return table
+    return None
+
+
+def grid_sizes(needed: set[int], grid: list[int]) -> list[int]:
+    """The grid sizes that price ``needed``: the size itself, else the grid points around it."""
+    grid = sorted(set(grid))
+    out: set[int] = set()
+    for n in needed:
+        if n in grid:
+            out.add(n)
+            continue
+        below = [g for g in grid if g < n]
+        above = [g for g in grid if g > n]
+        out.update(x for x in (below[-1] if below else None, above[0] if above else None) if x)
+    return sorted(out)
+
+
+class _Labelled:
+    """A price table whose answers say they come from a quick measurement just made."""
+
+    def __init__(self, table: Any) -> None:
+        self.table, self.condition, self.records = table, table.condition, table.records
+
+    def price(self, size: int, pointers: bool) -> Any:
+        p = self.table.price(size, pointers)
+        return None if p is None else replace(p, source=f"quick measurement: {p.source}")
+
+
+def _quick_table(args: argparse.Namespace, tc_version: str, gogc: str,
+                 payloads: list[dict[str, Any]], err: TextIO) -> Any:  # fmt: skip
+    """Measure the grid sizes the exercised sites need (``bench prices --quick``); their table."""
+    needed = {s["size"] for p in payloads for s in joining.join(p)["sites"]
+              if s["exercised"] and s["size"]}  # fmt: skip
+    if not needed:
+        return None
+    sizes = grid_sizes(needed, [g.size for g in price_runs.load_grid()])
+    err.write(f"bench: measuring their prices now: bench prices --quick --go "
+              f"{tc_version.removeprefix('go')} --gogc {gogc} "
+              f"--sizes {','.join(map(str, sizes))}\n")  # fmt: skip
+    req = price_runs.PricesRequest(go=args.go, gogc=gogc, quick=True,
+                                   sizes=",".join(map(str, sizes)), results=args.results,
+                                   argv=["bench", "prices", "--quick"])  # fmt: skip
+    groups = price_runs.measure(req, Progress(err, err, quiet=True))
+    for g in groups:
+        for version, d in g.dirs.items():
+            err.write(f"{version}: price run stored in {d}\n")
+    table = _of_condition(price_runs.results_of(groups), tc_version, gogc)
+    return None if table is None else _Labelled(table)
 
 
 def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -88,7 +148,7 @@ def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     packages = args.packages or ["."]
     gogc = args.gogc or "100"
     table, note = _table(tc.version, gogc, args.prices, args.results)
-    reports = []
+    payloads = []
     for pkg in packages:
         req = measuring.Request(package=pkg, cwd=cwd, bench=args.bench, gogc=args.gogc,
                                 count=args.count, benchtime=args.benchtime,
@@ -98,9 +158,16 @@ def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"{tc.version}: escapes run stored in {payload['run_dir']}\n")
         if payload.get("message"):
             err.write(f"bench: {payload['message']}\n")
-        reports.append(joining.join(payload, table))
+        payloads.append(payload)
     if note:  # after measuring: a compile error is the one line a user sees
-        err.write(f"bench: {note}\n")
+        measure = args.prices is None and not args.no_price_measure
+        err.write(f"bench: {note}{'' if measure else _remedy(tc.version, gogc)}\n")
+        if measure:
+            table = _quick_table(args, tc.version, gogc, payloads, err)
+            if table is None:
+                err.write(f"bench: nothing priced{_remedy(tc.version, gogc)}\n")
+    priced = None if table is None else joining.WithGc(table)
+    reports = [joining.join(p, priced) for p in payloads]
     render = {"text": render_text, "json": render_json, "csv": render_csv,
               "markdown": render_markdown}[args.format]  # fmt: skip
     render(reports, out, show_all=args.all)
@@ -186,7 +253,8 @@ def render_csv(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool)
     w = csv.writer(out)
     w.writerow(["package", "file", "line", "column", "function", "what", "reason", "size",
                 "benchmark", "allocs_per_op", "est_ns_per_op", "ci_low", "ci_high",
-                "share_of_op", "price_source", "exercised"])  # fmt: skip
+                "share_of_op", "gc_cpu_ns_per_op", "gc_cpu_share", "price_source",
+                "exercised"])  # fmt: skip
     for r in reports:
         for s in r["sites"]:
             if not s["exercised"] and not show_all:
@@ -197,4 +265,10 @@ def render_csv(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool)
                         s["what"], s["reason"], s["size"], hot or "",
                         (s["allocs_per_op"] or {}).get(hot, 0) if hot else 0,
                         e.get("value", ""), e.get("ci_low", ""), e.get("ci_high", ""),
-                        s.get("share_of_op") or "", s["price_source"], s["exercised"]])  # fmt: skip
+                        s.get("share_of_op") or "", _blank(s.get("gc_cpu_ns_per_op")),
+                        _blank(s.get("gc_cpu_share")), s["price_source"],
+                        s["exercised"]])  # fmt: skip
+
+
+def _blank(x: float | None) -> Any:
+    return "" if x is None else x
