@@ -196,7 +196,7 @@ def _check(
     measured = (c.escape_sec - c.noescape_sec) * 1e9
     table = tables.get(match_key(c.condition))
     pred = low = high = None
-    source = "no price list for this condition: run `bench prices` with its settings"
+    source = "no price list for this condition"
     if table is not None:
         size = _requested(per_alloc, not noscan, c.go)
         price = table.price(size, not noscan)

@@ -169,7 +169,8 @@ def render_check_text(
         out.write("\n")
     if summary.median_ratio is None:
         out.write(
-            f"no pair priced ({summary.n_unpriced} without a price list of their condition)\n"
+            f"no pair priced: {summary.n_unpriced} without a price list of their condition "
+            "(machine, Go, GOGC, live heap, GOMAXPROCS): run `bench prices` under their settings\n"
         )
     else:
         out.write(
