@@ -127,7 +127,8 @@ def close_loop(report: Mapping[str, Any], records: Sequence[Any]) -> list[LoopRo
     """
     by_pair: dict[str, Any] = {}
     for r in records:
-        k = r.pair
+        procs = getattr(r, "gomaxprocs", "")
+        k = r.pair.removesuffix(f"-{procs}") if procs else r.pair  # cost_records adds -N
         if k not in by_pair or r.n_rounds > by_pair[k].n_rounds:
             by_pair[k] = r
     sums = _site_sums(report)

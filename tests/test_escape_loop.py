@@ -21,6 +21,7 @@ class _Rec:
     n_rounds: int = 20
     go: str = "go1.27.3"
     gogc: str = "100"
+    gomaxprocs: str = ""
 
 
 def _site(allocs, est):
@@ -78,7 +79,8 @@ def test_low_ratio_names_unattributed_growth_and_extra_allocs():
     }  # fmt: skip
     site = _site({"BenchmarkA/variant=escape": 1.0}, {"BenchmarkA/variant=escape": _e(10)})
     rep = _report([site], benches)
-    (r,) = loop.close_loop(rep, [_Rec("A", 200e-9, 100e-9, 4, 0, significant=False)])
+    rec = _Rec("A-2", 200e-9, 100e-9, 4, 0, significant=False, gomaxprocs="2")
+    (r,) = loop.close_loop(rep, [rec])  # the GOMAXPROCS suffix of cost_records is matched
     assert r.ratio == pytest.approx(0.1)
     assert "3 growth" in r.miss and "3 extra allocs/op not at escape sites" in r.miss
     assert "costs beyond allocation" in r.miss and "not significant" in r.miss
