@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analysis import stats
-from analysis.compare import Column, Report, Row, Table, Units, unit_better
+from analysis.benchproc.units import Units, unit_better
+from analysis.compare import Column, Report, Row, Table
 
 FailOn = Literal["regression", "change"]
 #: What the gate reads unless told otherwise.
