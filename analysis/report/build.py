@@ -8,13 +8,14 @@ docstring (``analysis.report``).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from analysis.order import version_key
-from analysis.report import context, html, markdown, sections
+from analysis.report import context, html, markdown, priced, sections
 from analysis.report.blocks import Block, Code, Document, Heading, Link, Paragraph
 from analysis.report.charts import CHARTS_DIR, DocBuilder, draw_all
 from analysis.report.collect import Collected, ManifestLike, gather
@@ -83,7 +84,8 @@ def build_document(
         )
     primary = data.primary
     if primary is None:
-        doc.add(Paragraph("No escape/noescape pairs were found in these results."))
+        if not (data.prices or data.escapes):
+            doc.add(Paragraph("No escape/noescape pairs were found in these results."))
     else:
         for part in (
             sections.summary,
@@ -97,6 +99,8 @@ def build_document(
         ):
             part(doc, data, primary)
         sections.conditions_table(doc, data)
+    priced.price_list(doc, data)
+    priced.escapes(doc, data)
     context.verification(doc, data)
     context.claims(doc, ledger)
     context.unpaired(doc, data)
@@ -130,6 +134,7 @@ def build_report(
     *,
     claims: Sequence[Block] | None = None,
     jobs: int | None = None,
+    escapes: Sequence[Mapping[str, Any]] = (),
 ) -> ReportSummary:
     """Write ``out/index.md``, ``out/index.html``, ``out/ledger.{md,html}``, ``out/charts/``.
 
@@ -137,13 +142,16 @@ def build_report(
     ``manifest`` gives the pairs' article sections, titles and explanations
     (without it pairs are grouped under "other"); ``claims`` is the claims
     ledger as blocks (``analysis.claims``), shown in the report and on the
-    ledger page. ``jobs`` caps the chart-drawing processes (default: one per
-    core). Charts from an earlier report in ``out/charts`` that this one does
-    not draw are removed, so the directory always matches its index.
+    ledger page. ``escapes`` are joined ``bench escapes`` reports
+    (``analysis.escapes.join``), each shown as "Escapes in <package>"; price-grid
+    pairs among ``runs`` are shown as the price list. ``jobs`` caps the
+    chart-drawing processes (default: one per core). Charts from an earlier
+    report in ``out/charts`` that this one does not draw are removed,
+    so the directory always matches its index.
     """
     started = time.perf_counter()
     out = Path(out)
-    data = gather(runs, manifest)
+    data = gather(runs, manifest, escapes)
     site = (out.parent / "reading-charts.md").is_file() and (out.parent / "method.md").is_file()
     doc = build_document(data, claims, site_links=site)
     charts_dir = out / CHARTS_DIR

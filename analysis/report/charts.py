@@ -13,6 +13,7 @@ drawn from scratch under ``analysis.plots.style()`` with fixed metadata.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -75,11 +76,31 @@ class DocBuilder:
         link = f"{CHARTS_DIR}/{stem}.svg" if svg else ""
         self.blocks.append(Image(png, f"{alt}, {foot}", caption, link))
 
+    def figure(
+        self, stem: str, alt: str, caption: InlineLike, func: str, *, foot: str, **kwargs: Any
+    ) -> None:
+        """A figure drawn by ``module:function`` from its own data (not a costs frame).
+
+        For charts of other records than pair costs (the price list, escape
+        sites); ``foot`` ends the alt text, as :meth:`chart` does with its footer.
+        """
+        chart_function(func)  # fail while building, not in a worker
+        self.charts.append(ChartSpec(stem, func, kwargs))
+        self.blocks.append(Image(f"{CHARTS_DIR}/{stem}.png", f"{alt}, {foot}", caption))
+
+
+def chart_function(func: str) -> Callable[..., Any]:
+    """``name`` of ``analysis.plots``, or ``module:name`` of another chart module."""
+    if ":" in func:
+        module, name = func.split(":", 1)
+        return getattr(importlib.import_module(module), name)
+    return getattr(plots, func)
+
 
 def draw(spec: ChartSpec, directory: Path) -> list[Path]:
     """Draw one chart and write its files (runs in a worker process)."""
     with plots.style():
-        fig = getattr(plots, spec.func)(**spec.kwargs)
+        fig = chart_function(spec.func)(**spec.kwargs)
         try:
             return plots.save(fig, directory, spec.stem, svg=spec.svg)
         finally:
@@ -115,7 +136,16 @@ def draw_all(specs: Sequence[ChartSpec], directory: Path, *, jobs: int | None = 
 
 def _weight(spec: ChartSpec) -> int:
     costs = spec.kwargs.get("costs")
-    return (len(costs) if costs is not None else 0) * (2 if spec.svg else 1)
+    n = len(costs) if costs is not None else len(spec.kwargs.get("records") or ())
+    return n * (2 if spec.svg else 1)
 
 
-__all__ = ["CHARTS_DIR", "ChartSpec", "DocBuilder", "draw", "draw_all", "workers"]
+__all__ = [
+    "CHARTS_DIR",
+    "ChartSpec",
+    "DocBuilder",
+    "chart_function",
+    "draw",
+    "draw_all",
+    "workers",
+]

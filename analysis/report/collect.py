@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from analysis import escape_cost
+from analysis import escape_cost, prices
 from analysis.format import fmt_time, is_number
 from analysis.order import gogc_key, size_key, version_key
 from bench.model import LoadedRun, Result
@@ -153,6 +153,8 @@ class Collected:
     machines: dict[str, dict[str, str]]  # machine -> {"cpu", "cores"}
     cases: dict[str, CaseLike] = field(default_factory=dict)
     primary: Condition | None = None
+    prices: list[Any] = field(default_factory=list)  # analysis.prices.PriceRecord, grid pairs
+    escapes: list[Mapping[str, Any]] = field(default_factory=list)  # analysis.escapes.join
 
     def records_of(self, cond: Condition) -> list[Any]:
         return [r for r in self.records if condition_of(r) == cond]
@@ -317,22 +319,34 @@ def _unpaired(
     out: dict[tuple[str, str], list[Result]] = {}
     for run in runs:
         for r in run.parsed.results:
-            if (
+            if prices.is_price_result(r) or (
                 r.name.variant in ("escape", "noescape")
                 and (r.file, pair_name(r).removesuffix(suffix)) in paired
             ):
-                continue
+                continue  # pairs, and the price grid (its own section)
             out.setdefault((run.label, r.name.full), []).append(r)
     return [(label, name, recs) for (label, name), recs in sorted(out.items())]
 
 
-def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> Collected:
-    """Cost records and samples of every condition in ``runs``; other benchmarks set aside."""
+def gather(
+    runs: Sequence[LoadedRun],
+    manifest: ManifestLike | None = None,
+    escapes: Sequence[Mapping[str, Any]] = (),
+) -> Collected:
+    """Cost records and samples of every condition in ``runs``; other benchmarks set aside.
+
+    Price-grid pairs (``bench.vocab.sizeclass.price_pair``) are not catalogue
+    pairs: they go to :attr:`Collected.prices` (the price list), never to the
+    pair table or the headline. ``escapes`` are joined ``bench escapes``
+    reports (``analysis.escapes.join``), shown as they are.
+    """
     runs = sorted(runs, key=lambda r: (r.machine, version_key(r.go), r.label))
     cases: dict[str, CaseLike] = {c.id: c for c in manifest.cases} if manifest else {}
     sections = {cid: c.section for cid, c in cases.items()}
     case_order = {cid: i for i, cid in enumerate(cases)}
-    records = cost_records((r for run in runs for r in run.parsed.results), sections)
+    everything = [r for run in runs for r in run.parsed.results]
+    grid = [r for r in everything if prices.is_price_result(r)]
+    records = cost_records((r for r in everything if not prices.is_price_result(r)), sections)
     suffix = _procs_suffix(records)
     if suffix:  # shown once, as GOMAXPROCS, instead of after every name
         records = [replace(rec, pair=rec.pair.removesuffix(suffix)) for rec in records]
@@ -356,6 +370,8 @@ def gather(runs: Sequence[LoadedRun], manifest: ManifestLike | None = None) -> C
         _unpaired(runs, paired, suffix),
         _machines(runs),
         cases,
+        prices=prices.price_records(grid) if grid else [],
+        escapes=list(escapes),
     )
     data.primary = _primary(data)
     return data
