@@ -3,14 +3,18 @@ the fitted model, the lookup ``bench escapes`` uses, and the JSON fields of the 
 
 from __future__ import annotations
 
+import io
 import math
 import random
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from analysis import prices
+from analysis.plots import prices as charts
 from bench import benchfmt
+from bench.cli import main
 from bench.vocab.sizeclass import price_pair, size_class
 
 GO = "go1.27.3"
@@ -215,10 +219,6 @@ def test_gc_model_follows_the_gc_guide_across_gogc_and_live_heap() -> None:
 
 
 def test_charts_are_drawn_from_price_records(tmp_path: Path) -> None:
-    from PIL import Image
-
-    from analysis.plots import prices as charts
-
     results = []
     for gogc in ("100", "400"):
         for live in ("0", "64MiB"):
@@ -233,3 +233,15 @@ def test_charts_are_drawn_from_price_records(tmp_path: Path) -> None:
             assert colours is None or len(colours) > 50  # lines, bands, text: not a blank canvas
     frame = charts.gc_frame(prices.fit_models(records))
     assert sorted(set(frame["gogc"])) == [100, 400] and len(set(frame["series"])) == 2
+
+
+def test_bench_prices_from_with_charts_writes_both_pngs(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(_raw(), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["prices", "--from", str(raw), "--charts", str(tmp_path / "c")], out, err)
+    assert code == 0, err.getvalue()
+    assert "price-curve.png" in err.getvalue() and "gc-cost.png" in err.getvalue()
+    for name in ("price-curve.png", "gc-cost.png"):
+        assert (tmp_path / "c" / name).stat().st_size > 10_000
+    assert "ns/alloc" in out.getvalue()
