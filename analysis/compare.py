@@ -570,3 +570,17 @@ def variant_verdicts(
         )
         rows.append(replace(row, cells=(row.cells[0], new)))
     return replace(table, rows=tuple(rows))
+
+
+def comparable(report: Report) -> tuple[Report, int]:
+    """``report`` without its one-column tables (nothing to compare), and how many left.
+
+    For text and Markdown, which people read: a table of one column is a
+    summary, not a comparison (``bench compare results`` printed ~490 of them).
+    csv and JSON keep every row; ``--benchstat`` reports are returned whole, as
+    benchstat prints them.
+    """
+    if report.options.benchstat_compat:
+        return report, 0
+    kept = tuple(t for t in report.tables if len(t.columns) > 1)
+    return replace(report, tables=kept), len(report.tables) - len(kept)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,36 @@ def test_json_keeps_full_precision(tmp_path: Path) -> None:
     assert any(len(f"{m:.15g}".replace(".", "").lstrip("0").rstrip("0")) > 6 for m in medians)
     csv_text, _ = _report([a, b], benchstat=False, fmt="csv")
     assert "85.123456789" not in csv_text  # csv, for people, may round
+
+
+@pytest.mark.parametrize("benchstat", [False, True])
+def test_one_column_tables_are_left_out_of_the_default_mode(benchstat: bool) -> None:
+    """Three files of one case: a table only old.txt measured has nothing to compare."""
+    results = [
+        r
+        for name in ("old.txt", "new.txt")
+        for r in benchfmt.parse_file(CASE / name, name, benchstat=benchstat).results
+    ]
+    # a package only old.txt has: its tables have one column
+    lone = [
+        r
+        for r in results
+        if r.config_value("pkg") == "example/cache" and r.config_value(".file") == "old.txt"
+    ]
+    extra = [
+        replace(r, config=tuple((k, "lone/pkg" if k == "pkg" else v) for k, v in r.config))
+        for r in lone
+    ]
+    opts = compare.options_for(None, results + extra, benchstat=benchstat)
+    report = compare.compare(results + extra, None, opts)
+    kept, left = compare.comparable(report)
+    if benchstat:
+        assert (kept, left) == (report, 0)
+        return
+    lone_tables = [t for t in report.tables if ("pkg", "lone/pkg") in t.config]
+    assert lone_tables and all(len(t.columns) == 1 for t in lone_tables)
+    assert left == len(lone_tables)
+    assert (
+        all(len(t.columns) > 1 for t in kept.tables)
+        and len(kept.tables) == len(report.tables) - left
+    )
