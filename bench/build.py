@@ -71,13 +71,17 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
     first_error: CommandError | None = None
     pkg_dir = module.package_dir
     for _attempt in range(20):
-        argv = [str(toolchain.go), "test", "-c", "-vet=off", "-o", str(tmp)]
+        ov = None
         if overlay:
             ov = out_dir / f".overlay.{os.getpid()}.json"
             ov.write_text(json.dumps({"Replace": overlay}))
-            argv.append(f"-overlay={ov}")
-        argv.append(module.package)
-        proc = _go(argv, module, toolchain, timeout, tmp)
+        try:
+            proc = build_test_binary(toolchain, module, tmp, overlay=ov, timeout=timeout)
+        except CommandError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        argv = [str(a) for a in proc.args]
         if proc.returncode == 0 and tmp.is_file():
             break
         err = CommandError(
@@ -111,20 +115,47 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
     return Build(binary, toolchain, digest, False, time.monotonic() - start, broken)
 
 
-def _go(
-    argv: list[str], module: Module, toolchain: Toolchain, timeout: float, tmp: Path
+def build_test_binary(
+    toolchain: Toolchain,
+    module: Module,
+    out: Path,
+    *,
+    gcflags: str = "",
+    overlay: Path | None = None,
+    timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
+    """``go test -c`` of the module's benchmark package into ``out``: the one way a test
+    binary is built (``bench run``'s cached build, ``bench verify``'s ``-m`` diagnostics).
+
+    ``gcflags`` apply to the measured package only (``-gcflags=PKG=FLAGS``);
+    ``overlay`` is a ``go build -overlay`` file. Returns the finished process
+    (its ``args`` are the argv); a timeout or a toolchain that cannot start
+    raises ``CommandError``.
+    """
+    argv = [str(toolchain.go), "test", "-c", "-vet=off", "-o", str(out)]
+    if gcflags:
+        argv.append(f"-gcflags={module.package}={gcflags}")
+    if overlay is not None:
+        argv.append(f"-overlay={overlay}")
+    argv.append(module.package)
     try:
         return toolchain.run(argv, module.root, timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise CommandError(
-            f"building {module.root.name} with {toolchain.version} timed out",
+            f"building {module.package} of {module.root.name} with {toolchain.version} "
+            f"timed out after {timeout:.0f}s",
             argv,
             -1,
             "",
             "try again; if it persists, check `go env GOCACHE`",
+        ) from None
+    except OSError as e:
+        raise CommandError(
+            f"cannot run {toolchain.go} ({e.strerror})",
+            argv,
+            -1,
+            "",
+            "pass --go a working toolchain",
         ) from None
 
 

@@ -126,13 +126,25 @@ def load_module(root: str | Path | None = None) -> Module:
     """The bundled cases, or a user's module (``--module DIR``) following our conventions.
 
     A user's module may keep its benchmarks at the root or in ``./cases``; the
-    manifest is optional there (annotations alone are enough to verify).
+    manifest is optional there (annotations alone are enough to verify). A
+    package directory inside a module (``mymod/internal/hot``) names that
+    package: the module is the nearest parent with a ``go.mod``.
     """
     base = Path(root).expanduser().resolve() if root is not None else default_root()
+    package = ""
+    if not (base / "go.mod").is_file() and base.is_dir():
+        parent = next((p for p in base.parents if (p / "go.mod").is_file()), None)
+        if parent is not None:
+            package, base = "./" + base.relative_to(parent).as_posix(), parent
     if not (base / "go.mod").is_file():
-        raise InputError(f"{base}: no go.mod here: pass --module the directory of a Go module")
-    package = CASES_PACKAGE if (base / "cases").is_dir() else "."
-    manifest = load_manifest(base / MANIFEST) if (base / MANIFEST).is_file() else None
+        raise InputError(
+            f"{base}: no go.mod here or above: pass --module the directory of a Go module "
+            "or of a package inside one"
+        )
+    package = package or (CASES_PACKAGE if (base / "cases").is_dir() else ".")
+    # the manifest describes the module's pairs package; another package has none
+    own = package in (CASES_PACKAGE, ".")
+    manifest = load_manifest(base / MANIFEST) if own and (base / MANIFEST).is_file() else None
     return Module(root=base, package=package, manifest=manifest)
 
 

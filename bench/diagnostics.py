@@ -50,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from bench.build import build_test_binary
 from bench.cases import Module
 from bench.errors import CommandError
 from bench.toolchain import Toolchain, cache_dir
@@ -461,36 +462,11 @@ def compile_output(toolchain: Toolchain, module: Module, *, timeout: float = 900
     (the ``-m`` lines around them are filtered out so the first lines are the
     errors).
     """
-    pattern = module.package
     with tempfile.TemporaryDirectory(prefix="escapebench-m-") as tmp:
-        argv = [
-            str(toolchain.go),
-            "test",
-            "-c",
-            "-vet=off",
-            "-o",
-            str(Path(tmp) / "cases.test"),
-            f"-gcflags={pattern}=-m",
-            pattern,
-        ]
-        try:
-            proc = toolchain.run(argv, module.root, timeout)
-        except subprocess.TimeoutExpired:
-            raise CommandError(
-                f"compiling {pattern} with {toolchain.version} timed out after {timeout:.0f}s",
-                argv,
-                -1,
-                "",
-                "try again, or raise the timeout",
-            ) from None
-        except OSError as e:
-            raise CommandError(
-                f"cannot run {toolchain.go} ({e.strerror})",
-                argv,
-                -1,
-                "",
-                "pass --go a working toolchain",
-            ) from None
+        proc = build_test_binary(
+            toolchain, module, Path(tmp) / "cases.test", gcflags="-m", timeout=timeout
+        )
+    argv = [str(a) for a in proc.args]
     output = proc.stderr + proc.stdout
     if proc.returncode != 0:
         errors = [
@@ -499,7 +475,7 @@ def compile_output(toolchain: Toolchain, module: Module, *, timeout: float = 900
             if ln.strip() and not ln.startswith("#") and not _is_m_line(ln)
         ]
         raise CommandError(
-            f"{module.root / pattern} does not compile with {toolchain.version}",
+            f"{module.root / module.package} does not compile with {toolchain.version}",
             argv,
             proc.returncode,
             "\n".join(errors) or output,

@@ -43,3 +43,7 @@ class CommandError(BenchError):
         if advice:
             msg += f": {advice}"
         super().__init__(msg)
+
+
+class Interrupted(BenchError):
+    """SIGINT/SIGTERM arrived during a run; everything finished so far is on disk."""

@@ -29,11 +29,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, benchfmt, calibration, doctor, machine, store, verify
+from bench import __version__, benchfmt, calibration, doctor, machine, pairs_client, store, verify
 from bench.build import Build, build
 from bench.calibration import Calibration
 from bench.cases import Module, import_path, load_module, measured_sources
-from bench.errors import BenchError, CommandError
+from bench.errors import BenchError, CommandError, Interrupted
+from bench.model import ParsedFile
 from bench.plan import (
     Cell,
     Failure,
@@ -43,7 +44,6 @@ from bench.plan import (
 from bench.progress import Progress
 from bench.request import RunRequest, case_regex, cpus, validate
 from bench.run import (
-    Interrupted,
     RawSink,
     Runner,
     count_samples,
@@ -69,6 +69,11 @@ class RunGroup:
     load: list[dict[str, Any]] = field(default_factory=list)  # per round, bench.machine
     series: dict[str, Any] = field(default_factory=dict)  # id, index, of, base_seed
     doctor: dict[str, Any] = field(default_factory=dict)  # bench.doctor's record at the start
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)  # go version -> raw.txt, at the end
+
+    def unpaired_names(self) -> list[str]:
+        """Benchmarks this run measured that are not escape/noescape pairs."""
+        return pairs_client.unpaired(self.plan.cells if self.plan else [])
 
 
 def meta_for(
@@ -189,17 +194,17 @@ def _run_one(
     group = RunGroup(toolchain_errors=errors)
     for e in errors if series.get("index", 1) == 1 else []:
         progress.message(f"bench: {e}")
-    checks = doctor.diagnose(window=doctor.QUICK_WINDOW)
-    group.doctor = doctor.doctor_record(checks)
-    busy = doctor.busy_warning(checks)
-    if busy and series.get("index", 1) == 1:
-        progress.message(f"warning: {busy}")
     if not toolchains:
         raise BenchError(
             errors[0]
             if len(errors) == 1
             else "no toolchain of --go could be had: see the lines above"
         )
+    checks = doctor.diagnose(window=doctor.QUICK_WINDOW)
+    group.doctor = doctor.doctor_record(checks)
+    busy = doctor.busy_warning(checks)
+    if busy and series.get("index", 1) == 1:  # one line at the start of a series
+        progress.message(busy if busy.startswith("bench: ") else f"bench: {busy}")
     builds = _build_all(toolchains, module, group, progress)
     plan = Plan(
         order=req.order,
@@ -374,7 +379,7 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
                 sources=ctx.sources,
             )
             sinks[tc_version] = RawSink(d / store.RAW, header)
-        _save(group, ctx, "running")
+        _save(group, ctx, "running")  # meta.json only: results.json is written at the end
         execute(
             plan,
             ctx.builds,
@@ -387,7 +392,6 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
             load=group.load,
         )
         group.status = "complete"
-        _verify(group, ctx)
     except Interrupted:
         group.status = "interrupted"
         raise
@@ -405,8 +409,19 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
         if group.status == "running":  # an unexpected error: keep what we have, resumable
             group.status = "interrupted"
         with contextlib.suppress(OSError):  # a failed final save keeps the last good files
-            _save(group, ctx, group.status)
+            _finish(group, ctx)
     return group
+
+
+def _finish(group: RunGroup, ctx: _Context) -> None:
+    """After the rounds (or an interruption): raw.txt parsed once per toolchain, then
+    verification (complete runs), meta.json and results.json from that one parse."""
+    for version, d in group.dirs.items():
+        if (d / store.RAW).is_file():
+            group.parsed[version] = benchfmt.parse_file(d / store.RAW, store.run_label(d, d))
+    if group.status == "complete":
+        _verify(group, ctx)
+    _save(group, ctx, group.status, final=True)
 
 
 def _verify(group: RunGroup, ctx: _Context) -> None:
@@ -420,7 +435,8 @@ def _verify(group: RunGroup, ctx: _Context) -> None:
             with ctx.progress.phase(
                 "verify", f"{version}: verifying escape decisions with -gcflags=-m"
             ):
-                results = benchfmt.parse_file(d / store.RAW).results
+                parsed = group.parsed.get(version)
+                results = parsed.results if parsed is not None else []
                 report = verify.verify(ctx.builds[version].toolchain, ctx.module, results)
         except BenchError as e:
             ctx.progress.message(f"bench: {version}: verification skipped: {e}")
@@ -429,7 +445,8 @@ def _verify(group: RunGroup, ctx: _Context) -> None:
         group.verified[version] = report
 
 
-def _save(group: RunGroup, ctx: _Context, status: str) -> None:
+def _save(group: RunGroup, ctx: _Context, status: str, *, final: bool = False) -> None:
+    """meta.json of every run directory; with ``final`` also results.json (from ``parsed``)."""
     assert group.plan is not None
     for version, d in group.dirs.items():
         meta = meta_for(
@@ -455,8 +472,8 @@ def _save(group: RunGroup, ctx: _Context, status: str) -> None:
         if group.doctor:
             meta["doctor"] = group.doctor
         store.write_json(d / store.META, meta)
-        if (d / store.RAW).exists():
-            store.write_results_json(d, meta)
+        if final and version in group.parsed:
+            store.write_results_json(d, meta, group.parsed[version])
 
 
 def resume(results: Path, progress: Progress | None = None) -> RunGroup:
@@ -560,16 +577,3 @@ def samples_in(run_dir: Path, go: str) -> dict[str, int]:
     return (
         count_samples(raw.read_text(encoding="utf-8", errors="replace"), go) if raw.exists() else {}
     )
-
-
-__all__ = [
-    "RunGroup",
-    "RunRequest",
-    "resume",
-    "resume_series",
-    "run",
-    "run_series",
-    "samples_in",
-    "series_seed",
-    "validate",
-]

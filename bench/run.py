@@ -35,7 +35,7 @@ file order, counting from 0) belongs to round ``i // k``. A failed cell stops
 at a round boundary; a resumed run fills missing rounds in order (so the
 round an interruption cut has its two variants minutes apart). The escape and
 noescape samples of the same round were measured back to back, which is what
-``analysis.rounds`` resamples.
+the escape-cost estimator (``analysis.escape_cost``) pairs.
 
 A *cell* is one benchmark variant under one toolchain and one GC setting. A
 failed cell (panic, timeout) is recorded in the plan and skipped; the run goes
@@ -62,51 +62,18 @@ from typing import Any, TextIO
 
 from bench import benchfmt, machine
 from bench.build import Build
-from bench.errors import BenchError
-from bench.plan import (
-    DEFAULT_BENCHTIME,
-    DEFAULT_COUNT,
-    QUICK_BENCHTIME,
-    QUICK_COUNT,
+from bench.errors import BenchError, Interrupted
+from bench.plan import (  # QUICK_COUNT: tests/test_faults.py reads run.QUICK_COUNT (to move)
+    QUICK_COUNT,  # noqa: F401
     Cell,
     Failure,
     Plan,
     Setting,
     bench_regex,
     parse_benchtime,
-    parse_size,
     round_order,
 )
 from bench.progress import EtaModel, Phase, Progress, clock
-
-__all__ = [
-    "DEFAULT_BENCHTIME",
-    "DEFAULT_COUNT",
-    "QUICK_BENCHTIME",
-    "QUICK_COUNT",
-    "Cell",
-    "Failure",
-    "Interrupted",
-    "Outcome",
-    "Plan",
-    "Progress",
-    "RawSink",
-    "Runner",
-    "Setting",
-    "bench_regex",
-    "count_samples",
-    "eta_model",
-    "execute",
-    "iterations",
-    "parse_benchtime",
-    "parse_size",
-    "pilot",
-    "round_order",
-]
-
-
-class Interrupted(BenchError):
-    """SIGINT/SIGTERM arrived; everything finished so far is on disk."""
 
 
 class RawSink:

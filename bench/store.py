@@ -208,8 +208,12 @@ def pyperf_name(result: Any) -> str:
     return " ".join([name, *extra])
 
 
-def write_results_json(run_dir: Path, meta: dict[str, Any]) -> int:
+def write_results_json(
+    run_dir: Path, meta: dict[str, Any], parsed: ParsedFile | None = None
+) -> int:
     """Derive results.json (a pyperf BenchmarkSuite) from raw.txt; returns #benchmarks.
+
+    ``parsed`` is raw.txt already parsed (``bench run`` parses it once, at the end).
 
     pyperf takes one machine per benchmark and only positive values, so time
     per op is the value (seconds) and B/op, allocs/op and the GC metrics,
@@ -217,7 +221,7 @@ def write_results_json(run_dir: Path, meta: dict[str, Any]) -> int:
     """
     import pyperf  # lazy: pyperf pulls in psutil and more; only writing a run needs it
 
-    parsed = benchfmt.parse_file(run_dir / RAW)
+    parsed = parsed if parsed is not None else benchfmt.parse_file(run_dir / RAW)
     runs: dict[str, list[pyperf.Run]] = {}
     common = {
         k: v
@@ -454,7 +458,10 @@ def _derived(path: Path, kind: str, instead: str, warnings: list[str]) -> dict[s
         return None
 
 
-def load_run_dir(d: Path, label: str, benchstat: bool = False) -> LoadedRun:
+def load_run_dir(
+    d: Path, label: str, benchstat: bool = False, parsed: ParsedFile | None = None
+) -> LoadedRun:
+    """A run directory as ``analysis`` reads it; ``parsed``: its raw.txt, already parsed."""
     warnings: list[str] = []
     has_raw = (d / RAW).is_file()
     meta = _derived(d / META, "meta", "used raw.txt's configuration lines instead", warnings)
@@ -463,7 +470,8 @@ def load_run_dir(d: Path, label: str, benchstat: bool = False) -> LoadedRun:
         _derived(
             d / RESULTS, "pyperf results", "read raw.txt instead (the source of truth)", warnings
         )
-        parsed = benchfmt.parse_file(d / RAW, label, benchstat=benchstat)
+        if parsed is None:
+            parsed = benchfmt.parse_file(d / RAW, label, benchstat=benchstat)
     else:
         parsed = _results_from_pyperf(d / RESULTS, label)
     return LoadedRun(d, label, parsed, meta, escape, warnings, published=in_published(d))

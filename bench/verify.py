@@ -34,40 +34,14 @@ from bench.annotation import (
     HEAP,
     STACK,
     Annotation,
-    AnnotationError,
-    Clause,
     find_annotations,
-    go_version_tuple,
     parse_annotation,
 )
 from bench.cases import Case, Manifest, Module
 from bench.errors import InputError
-from bench.escape_json import AnnotationCheck, PairCheck, VerifyReport, load_escape_json
+from bench.escape_json import AnnotationCheck, PairCheck, VerifyReport
 from bench.model import Result
 from bench.toolchain import Toolchain
-
-__all__ = [
-    "FORMATS",
-    "HEAP",
-    "PAIR_KINDS",
-    "STACK",
-    "Annotation",
-    "AnnotationCheck",
-    "AnnotationError",
-    "Clause",
-    "PairCheck",
-    "VerifyReport",
-    "allocs_median",
-    "check",
-    "expected_for",
-    "find_annotations",
-    "go_version_tuple",
-    "load_escape_json",
-    "parse_annotation",
-    "render",
-    "render_text",
-    "verify",
-]
 
 FORMATS = ("text", "json")
 

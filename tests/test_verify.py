@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from bench import cases, diagnostics, store, verify
+from bench.annotation import Annotation, AnnotationError, Clause, parse_annotation
 from bench.diagnostics import Comment, Diagnostic, FuncSpan, Outline, PackageDiagnostics
+from bench.errors import InputError
+from bench.escape_json import VerifyReport, load_escape_json
 from bench.model import Name, Result, Value
-from bench.verify import AnnotationError, Clause
 
 DATA = Path(__file__).resolve().parent / "data"
 WRONG = DATA / "wrong_module"
@@ -45,7 +47,7 @@ GO_CASES = DATA.parent.parent / "go_cases"
     ],
 )
 def test_parse_annotation(text: str, want: list[Clause]) -> None:
-    assert list(verify.parse_annotation(text, "a.go:3")) == want
+    assert list(parse_annotation(text, "a.go:3")) == want
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,7 @@ def test_parse_annotation(text: str, want: list[Clause]) -> None:
 )
 def test_parse_annotation_malformed(text: str, why: str) -> None:
     with pytest.raises(AnnotationError) as err:
-        verify.parse_annotation(text, "cases/x.go:12")
+        parse_annotation(text, "cases/x.go:12")
     msg = str(err.value)
     assert msg.startswith("cases/x.go:12: malformed annotation")
     assert why in msg
@@ -94,29 +96,29 @@ def test_parse_annotation_malformed(text: str, why: str) -> None:
     ],
 )
 def test_clause_applies(cond: str, go: str, applies: bool) -> None:
-    (clause,) = verify.parse_annotation(f"// escape:heap {cond}".strip())
+    (clause,) = parse_annotation(f"// escape:heap {cond}".strip())
     assert clause.applies(go) is applies
     assert clause.condition == cond
 
 
 def test_select_and_conflict() -> None:
-    ann = verify.Annotation(
+    ann = Annotation(
         "a.go",
         7,
         "// escape:stack go<1.24; escape:heap go>=1.24",
-        verify.parse_annotation("escape:stack go<1.24; escape:heap go>=1.24"),
+        parse_annotation("escape:stack go<1.24; escape:heap go>=1.24"),
     )
     assert ann.select("go1.21.13").expect == "stack"
     assert ann.select("go1.27.3").expect == "heap"
-    only_new = verify.Annotation(
-        "a.go", 8, "// escape:heap go>=1.30", verify.parse_annotation("escape:heap go>=1.30")
+    only_new = Annotation(
+        "a.go", 8, "// escape:heap go>=1.30", parse_annotation("escape:heap go>=1.30")
     )
     assert only_new.select("go1.27.3") is None
-    both = verify.Annotation(
+    both = Annotation(
         "a.go",
         9,
         "// escape:heap; escape:stack go>=1.25",
-        verify.parse_annotation("escape:heap; escape:stack go>=1.25"),
+        parse_annotation("escape:heap; escape:stack go>=1.25"),
     )
     assert both.select("go1.24.1").expect == "heap"
     with pytest.raises(AnnotationError, match=r"^a\.go:9: .*both heap and stack for go1\.26"):
@@ -363,7 +365,7 @@ def test_pair_kinds_and_expected_by_go(tmp_path: Path) -> None:
 def test_unknown_pair_kind(tmp_path: Path) -> None:
     _module(tmp_path)
     (tmp_path / "cases.toml").write_text(KINDS_MANIFEST.replace('"alloc-count"', '"alloc-cnt"'))
-    with pytest.raises(verify.InputError, match=r"case Count: unknown pair_kind 'alloc-cnt'"):
+    with pytest.raises(InputError, match=r"case Count: unknown pair_kind 'alloc-cnt'"):
         verify.check(_pd(), cases.load_module(tmp_path))
 
 
@@ -427,7 +429,7 @@ def test_json_round_trip_and_store(tmp_path: Path) -> None:
         "status",
         "finding",
     }
-    back = verify.load_escape_json(tmp_path / "escape.json")
+    back = load_escape_json(tmp_path / "escape.json")
     assert back == rep  # diagnostics are compared=False; annotations and pairs identical
     assert [str(d) for d in back.diagnostics] == [str(d) for d in rep.diagnostics]
 
@@ -440,7 +442,7 @@ def test_render_text_and_json(tmp_path: Path) -> None:
     records = json.loads(verify.render([rep, rep], "json"))
     assert len(records) == 2 * len(rep.annotations)
     assert {"file", "line", "expect", "go", "holds", "evidence"} <= set(records[0])
-    with pytest.raises(verify.InputError):
+    with pytest.raises(InputError):
         verify.render([rep], "xml")
 
 
@@ -449,7 +451,7 @@ def test_render_text_and_json(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def wrong_reports(go_old, go_new) -> dict[str, verify.VerifyReport]:
+def wrong_reports(go_old, go_new) -> dict[str, VerifyReport]:
     module = cases.load_module(WRONG)
     return {tc.version: verify.verify(tc, module) for tc in (go_old, go_new)}
 

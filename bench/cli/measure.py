@@ -13,9 +13,9 @@ from typing import TextIO
 
 from bench import cases, matrix, pairs_client, selection, store, toolchain, verify
 from bench.cli import analyse
+from bench.errors import Interrupted
 from bench.progress import Progress
 from bench.request import RunRequest
-from bench.run import Interrupted
 
 #: ``bench run`` options that are ``RunRequest`` fields of the same name.
 _RUN_OPTIONS = (
@@ -54,7 +54,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"with `bench run --resume --results {args.results}`"
         ) from None
     dirs = [(version, d) for g in groups for version, d in g.dirs.items()]
-    runs = [store.load_input(d)[0] for _, d in dirs]
+    parsed = {d: g.parsed.get(version) for g in groups for version, d in g.dirs.items()}
+    runs = [store.load_run_dir(d, store.run_label(d, d), parsed=parsed[d]) for _, d in dirs]
     manifest = cases.load_module(args.module).manifest if not args.resume else None
     analyse.print_cost(runs, manifest, out)
     for (version, d), run in zip(dirs, runs, strict=True):

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bench import __version__, plan
 from bench.cli import analyse, doctor, escapes, measure, prices
 from bench.errors import BenchError
-from bench.run import parse_benchtime, parse_size
+from bench.plan import parse_benchtime, parse_size
 
 #: Where `bench run` stores and every reading command looks by default.
 RESULTS = Path("results")
