@@ -17,7 +17,7 @@ import pytest
 from analysis import prices
 from analysis.report import build_report
 from analysis.report.priced import interval_text
-from bench import benchfmt
+from bench import benchfmt, store
 from bench.model import LoadedRun
 from bench.vocab.sizeclass import size_class
 
@@ -128,3 +128,50 @@ def test_escape_chart_draws_one_bar_per_priced_site() -> None:
     ax = fig.axes[0]
     assert len(ax.patches) == 2
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["passed to fmt", "returned"]
+
+
+def _escapes_payload() -> dict:
+    """A stored ``bench escapes`` payload: two sites on one benchmark (as in tests/test_escapes)."""
+
+    def entry(line: int, subject: str, reason: str) -> dict:
+        return {"code": "escape", "file": "/m/p/a.go", "line": line, "col": 2, "function": "F",
+                "message": f"{subject} escapes to heap", "subject": subject, "reported_at": "",
+                "chain": [{"text": f"from x ({reason})", "reason": reason}]}  # fmt: skip
+
+    def alloc(line: int, size: int) -> dict:
+        return {"innermost": ["p.F", "/m/p/a.go", line], "own": ["p.F", "/m/p/a.go", line],
+                "size": size, "objects": 100, "bytes": 100 * size, "source": ""}  # fmt: skip
+
+    return {
+        "go": GO, "package": "example.com/p", "package_dir": "/m/p", "gogc": "100",
+        "entries": [entry(3, "&T{...}", "return"), entry(5, "buf", "too large for stack")],
+        "benchmarks": [{"name": "BenchmarkF", "iterations": 100, "ns_per_op": [900.0],
+                        "allocs_per_op": [2.0], "bytes_per_op": [1088.0],
+                        "allocs": [alloc(3, 64), alloc(5, 1024)]}],
+    }  # fmt: skip
+
+
+def test_bench_report_on_an_escapes_run_prices_it_from_the_price_inputs(tmp_path: Path) -> None:
+    from bench import cli
+
+    run = tmp_path / "escapes-run"
+    run.mkdir()
+    (run / "raw.txt").write_text(
+        f"machine: synth\ngo-version: {GO}\n\n"
+        + "".join(f"BenchmarkF-2 100 {900 + i} ns/op 1088 B/op 2 allocs/op\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    store.write_json(run / "escapes.json", _escapes_payload())  # as bench escapes stores it
+    grid = tmp_path / "prices.txt"
+    grid.write_text(_raw(), encoding="utf-8")
+    out = tmp_path / "report"
+    code = cli.main(["report", str(grid), str(run), "--out", str(out), "--no-claims"])
+    assert code == 0
+    md = re.sub(r"\\(.)", r"\1", (out / "index.md").read_text(encoding="utf-8"))
+    page = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    for doc in (md, page):
+        assert "Escapes in example.com/p" in doc and "Price list" in doc
+        big, small = doc.index("a.go:5:2"), doc.index("a.go:3:2")
+        assert big < small  # the 1 KiB allocation costs more than the 64 B one
+        assert "too large for the stack" in doc and "unpriced" not in doc
+    assert (out / "charts" / "escapes-example-com-p.png").is_file()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bench import cases, ledger, selection, store
 from bench.cases import Manifest
-from bench.errors import InputError
+from bench.errors import BenchError, InputError
 from bench.model import LoadedRun, Result
 from bench.vocab.condition import condition_of
 
@@ -207,6 +207,47 @@ def _check_out(out: Path, runs: Sequence[LoadedRun], *, force: bool, published: 
         ) from None
 
 
+def _escape_reports(
+    runs: Sequence[LoadedRun], results: Path | None, err: TextIO
+) -> list[dict[str, Any]]:
+    """The ``bench escapes`` runs among ``runs``, joined and priced for "Escapes in <package>".
+
+    Priced from the price-grid records among the inputs, else from the price
+    runs stored under ``results``; without either the sites are shown unpriced
+    and one line says so.
+    """
+    from analysis import escapes as joining
+    from analysis import prices
+    from bench import escapes as measuring
+    from bench import prices as price_runs
+
+    dirs = [r.path for r in runs if (Path(r.path) / measuring.ESCAPES).is_file()]
+    if not dirs:
+        return []
+    grid = [r for run in runs for r in run.parsed.results if prices.is_price_result(r)]
+    if not grid and results is not None and Path(results).is_dir():
+        try:
+            grid, _warnings = price_runs.stored(Path(results))
+        except BenchError:  # no price run stored there: unpriced, said below
+            grid = []
+    records = prices.price_records(grid) if grid else []
+    tables = prices.price_tables(records, prices.fit_models(records))
+    out = []
+    for d in sorted(set(dirs)):
+        payload = measuring.load(d)
+        go, gogc = str(payload.get("go", "")), str(payload.get("gogc") or "100")
+        table = next(
+            (t for c, t in tables.items() if c.go == go and (c.gogc or "100") == gogc), None
+        )
+        if table is None:
+            err.write(
+                f"bench: {d}: no price list for {go} GOGC={gogc} in the inputs or under "
+                f"{results}: its escape sites are shown unpriced (run `bench prices`)\n"
+            )
+        out.append(joining.join(payload, None if table is None else joining.WithGc(table)))
+    return out
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """index.md + index.html + the claims ledger + charts for the chosen runs, in ``--out``."""
     runs = _read(args, err)  # inputs first: a bad one fails before matplotlib loads
@@ -215,7 +256,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_out(args.out, runs, force=getattr(args, "force", False), published=args.published)
     module = cases.load_module(args.module)
     page = None if args.no_claims else _ledger(runs, module, err)
-    summary = build_report(runs, args.out, module.manifest, claims=page)
+    escapes = _escape_reports(runs, getattr(args, "results", None), err)
+    summary = build_report(runs, args.out, module.manifest, claims=page, escapes=escapes)
     out.write(
         f"{summary.index_md} and {summary.index_html}: {summary.charts} charts, "
         f"{summary.bytes // 1024} KiB, {summary.seconds:.1f}s\n"
