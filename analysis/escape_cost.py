@@ -68,6 +68,7 @@ from analysis.per_alloc import PerAlloc
 from analysis.rank_interval import t_interval
 from bench.errors import BenchError
 from bench.model import Result
+from bench.vocab import escaped as esc
 from bench.vocab import keys, units
 from bench.vocab.condition import Condition, condition_of, differing_fields
 
@@ -363,7 +364,7 @@ def cost_record(
     if dropped:
         warnings.append(f"{dropped} samples left out (no partner in their round, or no time)")
     ae, an, be, bn = (_median_all(getattr(p, f) for p in s) for f in _ALLOC_FIELDS)
-    escaped = ae is not None and an is not None and ae > an
+    escaped = bool(esc.escaped(None, ae, an))  # allocations only: escape.json adds the compiler
     per_alloc = _per_alloc(s, (ae, an, be, bn), confidence, combined, warnings)
     runs = tuple(dict.fromkeys(p.run for p in s))
     method = PAIRED_METHOD if s[0].paired else UNPAIRED_METHOD
