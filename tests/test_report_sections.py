@@ -120,13 +120,17 @@ def test_escapes_section_ranks_sites_in_both_documents(report: tuple[str, str, P
 
 
 def test_escape_chart_draws_one_bar_per_priced_site() -> None:
-    from analysis.plots.escapes import escape_sites, site_frame
+    from matplotlib.colors import to_hex
+
+    from analysis.plots.escapes import CAUSE_COLORS, escape_sites, site_frame
 
     frame = site_frame(ESCAPES["sites"])
     assert list(frame["value"]) == [60.0, 41.5]
     fig = escape_sites(ESCAPES["sites"], "t", "f")
     ax = fig.axes[0]
     assert len(ax.patches) == 2
+    bars = [to_hex(p.get_facecolor()).upper() for p in ax.patches]
+    assert bars == [CAUSE_COLORS["returned"], CAUSE_COLORS["passed to fmt"]]  # fixed per cause
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["passed to fmt", "returned"]
 
 

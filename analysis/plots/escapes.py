@@ -21,22 +21,23 @@ from matplotlib.patches import Patch
 
 from analysis.plots.base import NEUTRAL_COLOR, OKABE_ITO, WIDTH, header, new_figure, shorten
 
-#: Causes in a fixed order, so one cause keeps its colour in every report.
-CAUSE_COLORS: tuple[str, ...] = (
-    OKABE_ITO["vermillion"],
-    OKABE_ITO["blue"],
-    OKABE_ITO["orange"],
-    OKABE_ITO["green"],
-    OKABE_ITO["purple"],
-    OKABE_ITO["sky"],
-    OKABE_ITO["yellow"],
-    OKABE_ITO["black"],
-)
+#: A colour per cause ``analysis.escapes.reason`` names, fixed so a cause keeps its colour
+#: in every report; any other cause is grey.
+CAUSE_COLORS: dict[str, str] = {
+    "returned": OKABE_ITO["vermillion"],
+    "stored in a global or heap object": OKABE_ITO["blue"],
+    "passed to fmt": OKABE_ITO["orange"],
+    "converted to an interface": OKABE_ITO["green"],
+    "passed to a function whose parameter leaks": OKABE_ITO["purple"],
+    "captured by a closure": OKABE_ITO["sky"],
+    "sent on a channel": OKABE_ITO["yellow"],
+    "too large for the stack": OKABE_ITO["black"],
+}
 
 
 def cause(reason: str) -> str:
-    """The cause of a site's reason text, for colouring: its words before any detail."""
-    return (reason or "unknown").split(":")[0].split(" (")[0].strip() or "unknown"
+    """The cause a site's reason text names (its colour key)."""
+    return (reason or "unknown").strip() or "unknown"
 
 
 def site_frame(sites: Sequence[Mapping[str, Any]], top: int = 15) -> pd.DataFrame:
@@ -64,7 +65,7 @@ def escape_sites(sites: Sequence[Mapping[str, Any]], title: str, footer: str) ->
     """Horizontal bars of the most costly sites, interval whiskers, coloured by cause."""
     frame = site_frame(sites).reset_index(drop=True)
     causes = sorted(set(frame["cause"]))
-    colors = {c: CAUSE_COLORS[i % len(CAUSE_COLORS)] for i, c in enumerate(causes)}
+    colors = {c: CAUSE_COLORS.get(c, NEUTRAL_COLOR) for c in causes}
     fig = new_figure(WIDTH, 1.6 + 0.34 * max(len(frame), 1))
     ax = fig.subplots()
     if frame.empty:
