@@ -196,6 +196,24 @@ def _selection(p: argparse.ArgumentParser, inputs_help: str) -> None:
     )
 
 
+def _add_run_checks(p: argparse.ArgumentParser) -> None:
+    """``bench run``'s calibration reuse and ``--strict``."""
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="RUN_DIR",
+        help="reuse the loop counts of this stored run instead of a new pilot, so runs made "
+        "on different days pool (same --benchtime, toolchains and GC settings; refused "
+        "otherwise) (default: one pilot per series, shared by its --repeat runs)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an escape annotation does not hold or a measured benchmark is not "
+        "an X/variant=escape|noescape pair (both are reported in one line each either way)",
+    )
+
+
 def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
@@ -261,23 +279,11 @@ def _add_run(sub: Any) -> None:
     p.add_argument(
         "--module",
         type=Path,
-        help="your own Go module of pairs (default: the "
-        "bundled cases); see README, 'Your own pairs'",
+        help="your own Go module, or a package directory inside one, with benchmarks: "
+        "escape/noescape pairs go in the pair table (default: the bundled cases); see "
+        "README, 'Your own pairs'",
     )
-    p.add_argument(
-        "--calibration",
-        type=Path,
-        metavar="RUN_DIR",
-        help="reuse the loop counts of this stored run instead of a new pilot, so runs made "
-        "on different days pool (same --benchtime, toolchains and GC settings; refused "
-        "otherwise) (default: one pilot per series, shared by its --repeat runs)",
-    )
-    p.add_argument(
-        "--strict",
-        action="store_true",
-        help="exit 1 when an escape annotation does not hold or a measured benchmark is not "
-        "an X/variant=escape|noescape pair (both are reported in one line each either way)",
-    )
+    _add_run_checks(p)
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=measure.cmd_run)
