@@ -169,10 +169,27 @@ def _sites(payload: Mapping[str, Any]) -> list[_Site]:
     return sorted(by.values(), key=lambda s: (s.file, s.line, s.col))
 
 
-def _est(price: PriceLike | None, n: float) -> dict[str, float] | None:
-    if price is None:
-        return None
-    return {"value": n * price.value, "ci_low": n * price.ci_low, "ci_high": n * price.ci_high}
+def _priced(prices: Prices, sizes: Mapping[int, float], total: float, pointers: bool
+            ) -> tuple[dict[str, float] | None, float | None]:  # fmt: skip
+    """Estimate and GC CPU per op of one benchmark's allocations at a site, each size priced.
+
+    Scaled to ``total`` (the site's allocations per op, with any unprofiled
+    tiny ones): the sizes the profile saw stand for those it did not.
+    """
+    seen = sum(sizes.values())
+    if seen <= 0:
+        return None, None
+    est = {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    gc: float | None = 0.0
+    for size, n in sizes.items():
+        p = prices.price(size, pointers)
+        if p is None:
+            return None, None
+        for key, v in (("value", p.value), ("ci_low", p.ci_low), ("ci_high", p.ci_high)):
+            est[key] += n * v * total / seen
+        g = getattr(p, "gc_cpu_ns", None)
+        gc = None if g is None or gc is None else gc + n * g * total / seen
+    return est, gc
 
 
 def _mean(xs: Sequence[Any]) -> float | None:
@@ -189,7 +206,12 @@ class _Acc:
     sizes: dict[tuple, dict[int, float]] = field(default_factory=dict)
     scaled: set[tuple] = field(default_factory=set)
 
+    #: per site and benchmark, allocations per op by object size (growth allocates several)
+    by_size: dict[tuple, dict[str, dict[int, float]]] = field(default_factory=dict)
+
     def add(self, k: tuple, name: str, per_op: float, bytes_op: float, size: int) -> None:
+        sz = self.by_size.setdefault(k, {}).setdefault(name, {})
+        sz[size] = sz.get(size, 0.0) + per_op
         self.objs.setdefault(k, {}).setdefault(name, 0.0)
         self.objs[k][name] += per_op
         self.byts.setdefault(k, {}).setdefault(name, 0.0)
@@ -269,16 +291,22 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
     shape = "noscan" if noscan else None
     price = prices.price(size, not noscan) if prices is not None and size else None
     hot = max(allocs, key=lambda nm: allocs[nm]) if allocs else None
-    est = _est(price, allocs[hot]) if hot else None
-    gc = getattr(price, "gc_cpu_ns", None) if price is not None else None
-    gc_op = gc * allocs[hot] if gc is not None and hot else None
+    by_bench: dict[str, tuple[dict[str, float] | None, float | None]] = {}
+    if prices is not None and price is not None:
+        sized = acc.by_size.get(k, {})
+        by_bench = {nm: _priced(prices, sized.get(nm, {}), n, not noscan)
+                    for nm, n in allocs.items()}  # fmt: skip
+    est, gc_op = by_bench.get(hot, (None, None)) if hot else (None, None)
     ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
+    n_sizes = len(acc.by_size.get(k, {}).get(hot, {})) if hot else 0
     if prices is None:
         source = "none"
-    elif price is None:
+    elif price is None or (hot and est is None):
         source = "no price for this size" if size else "not exercised"
     else:
         source = price.source + ("" if shape else " (shape unknown: priced as pointer-holding)")
+        if n_sizes > 1:
+            source += f"; {n_sizes} object sizes, each priced (size is the commonest)"
     first = same[0]
     return {
         "file": _rel(s.file, base), "line": s.line, "column": s.col,
@@ -291,7 +319,7 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
         "allocs_per_op": allocs, "bytes_per_op": acc.byts.get(k, {}),
         "benchmark": hot,
         "est_ns_per_op": est,
-        "est_by_benchmark": {nm: _est(price, n) for nm, n in allocs.items()} if price else {},
+        "est_by_benchmark": {nm: e for nm, (e, _g) in by_bench.items() if e is not None},
         "share_of_op": est["value"] / ns_op if est and ns_op else None,
         # GC CPU the price list charges these allocations (background workers, not wall time)
         "gc_cpu_ns_per_op": gc_op,

@@ -163,6 +163,19 @@ def test_join_prices_ranks_and_adds_up():
     assert t["attributed_allocs_per_op"] + t["unattributed"][0]["allocs_per_op"] == 3.0
 
 
+def test_a_site_with_several_sizes_prices_each():
+    p = _payload()
+    allocs = p["benchmarks"][0]["allocs"]
+    allocs[1] = {**allocs[1], "size": 64, "objects": 100, "bytes": 6400}
+    allocs.append({**allocs[1], "size": 256, "objects": 50, "bytes": 12800})
+    big = next(s for s in joining.join(p, _Table())["sites"] if s["line"] == 5)
+    assert big["size"] == 64 and big["allocs_per_op"] == {"BenchmarkF": 1.5}
+    # 1 x 64/4 + 0.5 x 256/4, not 1.5 x 64/4
+    assert big["est_ns_per_op"]["value"] == pytest.approx(16 + 32)
+    assert big["est_by_benchmark"]["BenchmarkF"]["value"] == pytest.approx(48)
+    assert "2 object sizes, each priced" in big["price_source"]
+
+
 def test_join_without_prices_says_none():
     report = joining.join(_payload())
     assert {s["price_source"] for s in report["sites"]} == {"none"}
@@ -227,6 +240,30 @@ def test_cli_measures_missing_prices_quickly(toolchains, tmp_path):
     _totals_add_up(report)
     out, err = io.StringIO(), io.StringIO()  # the second time the stored list is found
     assert main(argv, out, err) == 0, err.getvalue()
-    assert "no price list" not in err.getvalue()
+    assert "no price list" not in err.getvalue() and "measuring" not in err.getvalue()
     again = next(s for s in json.loads(out.getvalue())["sites"] if s["function"] == "Slice")
     assert again["price_source"].startswith("interpolated between")
+
+
+def test_a_stored_list_lacking_sizes_is_completed_by_the_quick_one():
+    from bench.cli.escapes import _Merged, _needed
+
+    @dataclass
+    class _T:
+        top: int
+        condition: object = None
+        records: tuple = ()
+
+        def price(self, size, pointers):
+            how = "measured: X" if size <= self.top else "scaled per byte from X"
+            return _Price(1.0 * self.top, 0, 2, how)
+
+    stored, quick = _T(128), _T(1 << 20)
+    merged = _Merged(stored, quick)
+    assert merged.price(64, True).source == "measured: X"
+    far = merged.price(4096, True)
+    assert far.source == "quick measurement: measured: X" and far.value == 1 << 20
+    p = _payload()
+    p["benchmarks"][0]["allocs"][0]["size"] = 4096
+    assert _needed([p], stored) == {4096}
+    assert _needed([p], None) == {4096, 64, 8}

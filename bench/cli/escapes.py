@@ -87,10 +87,8 @@ def _of_condition(found: list[Any], tc_version: str, gogc: str) -> Any:
     """The price table of one toolchain and GOGC among grid records, or None."""
     records = prices.price_records(found, kinds=price_runs.kinds(price_runs.load_grid()))
     tables = prices.price_tables(records, prices.fit_models(records))
-    for cond, table in tables.items():
-        if cond.go == tc_version and (cond.gogc or "100") == gogc:
-            return table
-    return None
+    mine = [t for c, t in tables.items() if c.go == tc_version and (c.gogc or "100") == gogc]
+    return max(mine, key=lambda t: len(t.records), default=None)  # the widest grid
 
 
 def grid_sizes(needed: set[int], grid: list[int]) -> list[int]:
@@ -107,27 +105,55 @@ def grid_sizes(needed: set[int], grid: list[int]) -> list[int]:
     return sorted(out)
 
 
-class _Labelled:
-    """A price table whose answers say they come from a quick measurement just made."""
+#: Price sources that are not a measured grid point of the size (nor interpolated between two).
+OFF_GRID = ("scaled per byte", "extrapolated", "smallest grid point")
 
-    def __init__(self, table: Any) -> None:
-        self.table, self.condition, self.records = table, table.condition, table.records
+
+def _off_grid(p: Any) -> bool:
+    return p is None or any(o in p.source for o in OFF_GRID)
+
+
+class _Merged:
+    """A stored price table with a quick measurement just made for the sizes it lacks.
+
+    The stored table answers where it has measured grid points around the
+    size; elsewhere the quick one does, and says so (``quick measurement``).
+    """
+
+    def __init__(self, primary: Any, quick: Any) -> None:
+        self.primary, self.quick = primary, quick
+        self.condition = (primary or quick).condition
+        self.records = (primary.records if primary else ()) + quick.records
 
     def price(self, size: int, pointers: bool) -> Any:
-        p = self.table.price(size, pointers)
-        return None if p is None else replace(p, source=f"quick measurement: {p.source}")
+        p = self.primary.price(size, pointers) if self.primary is not None else None
+        if p is not None and not _off_grid(p):
+            return p
+        q = self.quick.price(size, pointers)
+        if q is None or (p is not None and _off_grid(q)):
+            return p
+        return replace(q, source=f"quick measurement: {q.source}")
+
+
+def _needed(payloads: list[dict[str, Any]], table: Any) -> set[int]:
+    """Object sizes allocated on the package's lines that ``table`` cannot price from the grid."""
+    allocs = [a for p in payloads for b in p.get("benchmarks", ()) for a in b.get("allocs", ())]
+    sizes = {int(a["size"]) for a in allocs if a["own"][1] and a["own"][1] == a["innermost"][1]}
+    if table is None:
+        return sizes
+    return {z for z in sizes if _off_grid(table.price(z, True)) or _off_grid(table.price(z, False))}
 
 
 def _quick_table(args: argparse.Namespace, tc_version: str, gogc: str,
-                 payloads: list[dict[str, Any]], err: TextIO) -> Any:  # fmt: skip
-    """Measure the grid sizes the exercised sites need (``bench prices --quick``); their table."""
-    needed = {s["size"] for p in payloads for s in joining.join(p)["sites"]
-              if s["exercised"] and s["size"]}  # fmt: skip
-    if not needed:
-        return None
-    sizes = grid_sizes(needed, [g.size for g in price_runs.load_grid()])
-    err.write(f"bench: measuring their prices now: bench prices --quick --go "
-              f"{tc_version.removeprefix('go')} --gogc {gogc} "
+                 payloads: list[dict[str, Any]], table: Any, err: TextIO) -> Any:  # fmt: skip
+    """Measure the grid sizes ``table`` lacks (``bench prices --quick``); the merged table."""
+    grid = [g.size for g in price_runs.load_grid()]
+    have = {r.size for r in table.records} if table is not None else set()
+    sizes = [z for z in grid_sizes(_needed(payloads, table), grid) if z not in have]
+    if not sizes:
+        return table
+    err.write(f"bench: measuring {'their' if table is None else 'the missing'} prices now: "
+              f"bench prices --quick --go {tc_version.removeprefix('go')} --gogc {gogc} "
               f"--sizes {','.join(map(str, sizes))}\n")  # fmt: skip
     req = price_runs.PricesRequest(go=args.go, gogc=gogc, quick=True,
                                    sizes=",".join(map(str, sizes)), results=args.results,
@@ -136,8 +162,8 @@ def _quick_table(args: argparse.Namespace, tc_version: str, gogc: str,
     for g in groups:
         for version, d in g.dirs.items():
             err.write(f"{version}: price run stored in {d}\n")
-    table = _of_condition(price_runs.results_of(groups), tc_version, gogc)
-    return None if table is None else _Labelled(table)
+    quick = _of_condition(price_runs.results_of(groups), tc_version, gogc)
+    return table if quick is None else _Merged(table, quick)
 
 
 def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -159,13 +185,13 @@ def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if payload.get("message"):
             err.write(f"bench: {payload['message']}\n")
         payloads.append(payload)
+    measure = args.prices is None and not args.no_price_measure
     if note:  # after measuring: a compile error is the one line a user sees
-        measure = args.prices is None and not args.no_price_measure
         err.write(f"bench: {note}{'' if measure else _remedy(tc.version, gogc)}\n")
-        if measure:
-            table = _quick_table(args, tc.version, gogc, payloads, err)
-            if table is None:
-                err.write(f"bench: nothing priced{_remedy(tc.version, gogc)}\n")
+    if measure:
+        table = _quick_table(args, tc.version, gogc, payloads, table, err)
+        if table is None and note:
+            err.write(f"bench: nothing priced{_remedy(tc.version, gogc)}\n")
     priced = None if table is None else joining.WithGc(table)
     reports = [joining.join(p, priced) for p in payloads]
     render = {"text": render_text, "json": render_json, "csv": render_csv,
