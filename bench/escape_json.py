@@ -18,6 +18,7 @@ from bench import diagnostics as diag
 from bench.annotation import HEAP
 from bench.errors import InputError
 from bench.store import read_json
+from bench.vocab import escaped as esc
 
 __all__ = ["AnnotationCheck", "PairCheck", "VerifyReport", "load_escape_json"]
 
@@ -98,9 +99,7 @@ class PairCheck:
         allocation without a heap diagnostic (``growslice``, a non-constant
         ``make`` beyond the 32-byte buffer) is not an escape either.
         """
-        if self.allocs_escape is None or self.allocs_noescape is None:
-            return None
-        return self.escape_fate == HEAP and self.allocs_escape > self.allocs_noescape
+        return esc.escaped(self.escape_fate == HEAP, self.allocs_escape, self.allocs_noescape)
 
     def to_json(self) -> dict[str, Any]:
         """The fields in order, then ``escaped`` (derived, for readers of the JSON)."""

@@ -28,6 +28,7 @@ from typing import Any
 from analysis import stats
 from analysis.escape_cost import CostRecord
 from bench.vocab import diagnostic, units
+from bench.vocab import escaped as esc
 from bench.vocab import manifest as mf
 
 HOLDS, NOT, DEPENDS, INCONCLUSIVE, NA = ("holds", "does not hold", "depends", "inconclusive", "n/a")
@@ -158,7 +159,7 @@ def pair_escaped(pair: Mapping[str, Any]) -> bool | None:
     e, n = pair.get("allocs_escape"), pair.get("allocs_noescape")
     if e is None or n is None:
         return None
-    return pair.get("escape_fate") == HEAP and float(e) > float(n)
+    return esc.escaped(pair.get("escape_fate") == HEAP, float(e), float(n))
 
 
 def combine(verdicts: Sequence[str]) -> str:
