@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from analysis.escapes import OFF_GRID
+
 #: A ratio outside [1/MISS, MISS] is a miss that gets an explanation.
 MISS = 2.0
 
@@ -72,6 +74,13 @@ def _site_sums(report: Mapping[str, Any]) -> dict[str, tuple[float, float, float
     return {k: (v[0], v[1], v[2], v[3], v[4]) for k, v in out.items()}
 
 
+def _off_grid(report: Mapping[str, Any], name: str) -> bool:
+    """A site the benchmark exercises is priced beyond the measured grid points."""
+    return any(name in (s.get("allocs_per_op") or {})
+               and any(o in str(s.get("price_source", "")) for o in OFF_GRID)
+               for s in report.get("sites", ()))  # fmt: skip
+
+
 def _growth(total: Mapping[str, Any] | None) -> float:
     """Allocations per op at package lines without an escape diagnostic (growth, conversions)."""
     if not total:
@@ -81,7 +90,7 @@ def _growth(total: Mapping[str, Any] | None) -> float:
                or "conversion" in u["kind"])  # fmt: skip
 
 
-def _miss(row: dict[str, Any], growth: float, priced: bool) -> str:
+def _miss(row: dict[str, Any], growth: float, priced: bool, off_grid: bool = False) -> str:
     """Why the prediction misses, where the records say; '' when it does not."""
     measured, ratio = row["measured_ns"], row["ratio"]
     extra_m, extra_s = row["extra_allocs_measured"], row["extra_allocs_sites"]
@@ -93,7 +102,7 @@ def _miss(row: dict[str, Any], growth: float, priced: bool) -> str:
         return "no allocation difference: the measured cost is not allocation"
     if ratio is not None and 1 / MISS <= ratio <= MISS:
         return ""
-    why = []
+    why = ["priced beyond the measured grid (extrapolated)"] if off_grid else []
     if growth > 0.5:
         why.append(f"{growth:.3g} growth/conversion allocs/op at no escape site (unpriced)")
     if extra_m is not None and extra_m - extra_s > 0.5:
@@ -158,7 +167,8 @@ def close_loop(report: Mapping[str, Any], records: Sequence[Any]) -> list[LoopRo
                "extra_allocs_sites": e[3] - n[3], "extra_allocs_measured": extra_m,
                "significant": None if rec is None else rec.significant}  # fmt: skip
         growth = _growth(totals.get(vs["escape"])) - _growth(totals.get(vs["noescape"]))
-        rows.append(LoopRow(**row, miss=_miss(row, growth, priced)))
+        off = _off_grid(report, vs["escape"])
+        rows.append(LoopRow(**row, miss=_miss(row, growth, priced, off)))
     return rows
 
 

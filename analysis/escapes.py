@@ -35,6 +35,8 @@ from typing import Any, Protocol
 from bench.vocab import sizeclass
 
 TINY_GAP = "tiny allocations the profile does not record"
+#: Price sources that are not a measured grid point of the size nor interpolated between two.
+OFF_GRID = ("scaled per byte", "extrapolated", "smallest grid point")
 
 
 class PriceLike(Protocol):

@@ -142,3 +142,11 @@ def test_with_gc_feeds_the_join_and_the_loop():
     assert s["est_by_benchmark"]["BenchmarkA/variant=escape"]["value"] == pytest.approx(10.0)
     (r,) = loop.close_loop(report, [_Rec("A", 30e-9, 10e-9, 1, 0)])
     assert r.ratio == pytest.approx(0.5)
+
+
+def test_a_price_beyond_the_grid_is_named_in_the_miss():
+    site = _site({"BenchmarkA/variant=escape": 1.0}, {"BenchmarkA/variant=escape": _e(500)})
+    site["price_source"] = "scaled per byte from PriceScan128 (go1.27.3 scan 4096 B)"
+    (r,) = loop.close_loop(_report([site]), [_Rec("A", 110e-9, 10e-9, 1, 0)])
+    assert r.ratio == pytest.approx(5.0)
+    assert r.miss.startswith("priced beyond the measured grid")

@@ -105,12 +105,8 @@ def grid_sizes(needed: set[int], grid: list[int]) -> list[int]:
     return sorted(out)
 
 
-#: Price sources that are not a measured grid point of the size (nor interpolated between two).
-OFF_GRID = ("scaled per byte", "extrapolated", "smallest grid point")
-
-
 def _off_grid(p: Any) -> bool:
-    return p is None or any(o in p.source for o in OFF_GRID)
+    return p is None or any(o in p.source for o in joining.OFF_GRID)
 
 
 class _Merged:
