@@ -120,10 +120,28 @@ def _sig(v: float) -> str:
     return f"{v:.3g}"
 
 
+#: The GC CPU cell of a variant that allocates but saw no GC cycle end (see :func:`fmt_gc_cpu`).
+NO_CYCLE = "n/a (<1 GC cycle)"
+
+
+def fmt_gc_cpu(gc_cpu: float | None, bytes_per_op: float | None) -> str:
+    """GC CPU per op, or :data:`NO_CYCLE` where a 0 only means no cycle ended.
+
+    The runtime's ``/cpu/classes/gc/total:cpu-seconds`` advances only at the
+    end of a GC cycle (golang/go#59749): a short sample of a variant that
+    allocates often reads 0 although its garbage costs GC time later.
+    """
+    if gc_cpu == 0 and is_number(bytes_per_op) and bytes_per_op and bytes_per_op > 0:
+        return NO_CYCLE
+    return fmt_time(gc_cpu)
+
+
 __all__ = [
     "MISSING",
+    "NO_CYCLE",
     "fmt_bytes",
     "fmt_count",
+    "fmt_gc_cpu",
     "fmt_interval",
     "fmt_num",
     "fmt_p",

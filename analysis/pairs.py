@@ -30,6 +30,7 @@ from analysis.format import (
     MISSING,
     fmt_bytes,
     fmt_count,
+    fmt_gc_cpu,
     fmt_interval,
     fmt_num,
     fmt_p,
@@ -100,7 +101,8 @@ def row(c: CostRecord, across: bool, *, wide: bool = True, verdicts: bool = True
         *tests,
         f"{fmt_bytes(c.bytes_escape)} → {fmt_bytes(c.bytes_noescape)}",
         f"{fmt_count(c.allocs_escape)} → {fmt_count(c.allocs_noescape)}",
-        f"{fmt_time(c.gc_cpu_escape)} → {fmt_time(c.gc_cpu_noescape)}",
+        f"{fmt_gc_cpu(c.gc_cpu_escape, c.bytes_escape)} → "
+        f"{fmt_gc_cpu(c.gc_cpu_noescape, c.bytes_noescape)}",
         _last_cell(c),
     ]
 
