@@ -1,9 +1,11 @@
 """A run group: toolchains × GC settings × cases, measured and stored.
 
 This is the library behind ``bench run``: check the request, resolve
-toolchains, build once per toolchain, plan cells (pilot + calibration),
-execute rounds, and keep the results tree current after every round, so an
-interruption at any point leaves loadable results and a plan to resume from.
+toolchains, build once per toolchain, plan cells (pilot + calibration, or a
+reused calibration), execute rounds (raw.txt grows per cell, meta.json is
+saved after every round), then parse raw.txt once per toolchain to verify and
+write results.json (also on interruption), so an interruption at any point
+leaves loadable results and a plan to resume from.
 ``RunRequest.repeat`` makes a *series*: K complete runs under one calibration,
 each its own run directory with its own shuffle seed (:func:`run_series`), so
 the spread between runs — what a neighbour's load does, which no interval from
