@@ -150,3 +150,64 @@ def test_a_price_beyond_the_grid_is_named_in_the_miss():
     (r,) = loop.close_loop(_report([site]), [_Rec("A", 110e-9, 10e-9, 1, 0)])
     assert r.ratio == pytest.approx(5.0)
     assert r.miss.startswith("priced beyond the measured grid")
+
+
+def _load_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "escapes_loop.py"
+    spec = importlib.util.spec_from_file_location("escapes_loop_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+HEAD = ["machine: synth", "go-version: go1.27.3", "gogc: 100", "live-heap: 0",
+        "escapebench-order: interleaved", "escapebench-benchtime: 40ms",
+        "escapebench-count: 12", ""]  # fmt: skip
+
+
+def test_the_script_prints_the_table_median_worst_and_command(tmp_path, capsys):
+    import random
+
+    from bench import store
+
+    rng = random.Random(3)
+    price = [*HEAD]
+    cat = [*HEAD]
+    for _ in range(12):
+        for shape in ("Scan", "Noscan"):  # 16-byte objects cost 20 ns more
+            e30, n10 = 30 * rng.uniform(0.99, 1.01), 10 * rng.uniform(0.99, 1.01)
+            price.append(f"BenchmarkPrice{shape}16/variant=escape-2 1000 {e30:.3f} ns/op "
+                         "16 B/op 1 allocs/op")  # fmt: skip
+            price.append(f"BenchmarkPrice{shape}16/variant=noescape-2 1000 {n10:.3f} ns/op "
+                         "0 B/op 0 allocs/op")  # fmt: skip
+        cat.append(f"BenchmarkA/variant=escape-2 1000 {50 * rng.uniform(0.99, 1.01):.3f} ns/op "
+                   "16 B/op 1 allocs/op")  # fmt: skip
+        cat.append(f"BenchmarkA/variant=noescape-2 1000 {10 * rng.uniform(0.99, 1.01):.3f} ns/op "
+                   "0 B/op 0 allocs/op")  # fmt: skip
+    root = tmp_path / "results" / "synth" / "go1.27.3"
+    for name, lines in (("prices", price), ("catalogue", cat)):
+        (root / name).mkdir(parents=True)
+        (root / name / "raw.txt").write_text("\n".join(lines) + "\n")
+    e = {"code": "escape", "file": "/p/a.go", "line": 3, "col": 2, "function": "f",
+         "subject": "&T{}", "chain": [], "reported_at": ""}  # fmt: skip
+    b = {"iterations": 10, "ns_per_op": [50.0], "allocs_per_op": [1], "bytes_per_op": [16]}
+    payload = {"kind": "escapes", "package": "p", "package_dir": "/p", "go": "go1.27.3",
+               "gogc": "100", "entries": [e], "benchmarks": [
+        {**b, "name": "BenchmarkA/variant=escape",
+         "allocs": [{"innermost": ["f", "/p/a.go", 3], "own": ["f", "/p/a.go", 3],
+                     "size": 16, "objects": 10, "bytes": 160}]},
+        {**b, "name": "BenchmarkA/variant=noescape", "allocs_per_op": [0],
+         "allocs": []}]}  # fmt: skip
+    (root / "esc").mkdir()
+    store.write_json(root / "esc" / "escapes.json", payload)
+    argv = ["--escapes", str(root / "esc"), "--catalogue", str(root / "catalogue"),
+            "--prices", str(root / "prices")]  # fmt: skip
+    assert _load_script().main(argv) == 0
+    out = capsys.readouterr().out
+    row = next(ln for ln in out.splitlines() if ln.startswith("A "))
+    assert "0.5" in row.split()  # 20 ns priced / 40 ns measured
+    assert "median ratio 0.50, worst 0.50 (A) over 1 escaping pairs" in out
+    assert "made by: python benchmarks/escapes_loop.py --escapes" in out
