@@ -122,10 +122,11 @@ def _norm_go(v: str) -> str:
     return v.removeprefix("go")
 
 
-def matching(records: Iterable[Any], go: str, gogc: str) -> list[Any]:
-    """The cost records of the report's toolchain and GC setting (the same condition)."""
+def matching(records: Iterable[Any], go: str, gogc: str, gomaxprocs: str = "") -> list[Any]:
+    """The cost records of the report's toolchain, GC setting and GOMAXPROCS (when known)."""
     return [r for r in records
-            if _norm_go(r.go) == _norm_go(go) and (r.gogc or "100") == (gogc or "100")]  # fmt: skip
+            if _norm_go(r.go) == _norm_go(go) and (r.gogc or "100") == (gogc or "100")
+            and (not gomaxprocs or not r.gomaxprocs or r.gomaxprocs == gomaxprocs)]  # fmt: skip
 
 
 def close_loop(report: Mapping[str, Any], records: Sequence[Any]) -> list[LoopRow]:

@@ -173,6 +173,8 @@ def measure(tc: Toolchain, req: Request) -> dict[str, Any]:
                 "static sites only"
             )
             return _finish(payload, run_dir, req, tc, t0, "", "")
+        procs = re.search(r"-(\d+)$", found[0][0])  # testing's GOMAXPROCS suffix
+        payload["gomaxprocs"] = procs.group(1) if procs else "1"
         header = store.raw_header(_config(tc, req, compiled.import_path))
         raw_parts, prof_parts = [header], [header]
         cache: dict[str, list[str]] = {}

@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     records = escape_loop.matching(
-        cost_records(r for run in runs for r in run.parsed.results), go, gogc
+        cost_records(r for run in runs for r in run.parsed.results),
+        go,
+        gogc,
+        str(payload.get("gomaxprocs") or ""),
     )
     machines = sorted({r.machine for r in records})
     if len(machines) > 1:

@@ -99,6 +99,8 @@ def test_matching_keeps_one_condition():
     recs = [_Rec("A", 1, 0, 1, 0), _Rec("A", 1, 0, 1, 0, go="go1.21.13"),
             _Rec("A", 1, 0, 1, 0, gogc="off")]  # fmt: skip
     assert loop.matching(recs, "1.27.3", "100") == recs[:1]
+    procs = [_Rec("A-2", 1, 0, 1, 0, gomaxprocs="2"), _Rec("A-4", 1, 0, 1, 0, gomaxprocs="4")]
+    assert loop.matching(procs, "go1.27.3", "100", "4") == procs[1:]
 
 
 class _Table:

@@ -54,7 +54,9 @@ def test_go_cases(toolchains, version, tmp_path):
         assert (run_dir / f).is_file(), f
     assert list((run_dir / "profiles").glob("*.pprof"))
     assert "BenchmarkNewInt/variant=escape" in (run_dir / "raw.txt").read_text()
-    report = joining.join(measuring.load(run_dir))
+    stored = measuring.load(run_dir)
+    assert stored["gomaxprocs"].isdigit()
+    report = joining.join(stored)
     assert not report["priced"]
     for s in report["sites"]:
         assert set(s) >= FIELDS
