@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pytest
 
 from analysis import escape_loop as loop
 from analysis import escapes as joining
+from bench.cli.escapes import render_text
 
 
 @dataclass
@@ -142,6 +144,9 @@ def test_with_gc_feeds_the_join_and_the_loop():
     assert s["gc_cpu_ns_per_op"] == pytest.approx(2.0)
     assert s["gc_cpu_share"] == pytest.approx(0.02)
     assert s["est_by_benchmark"]["BenchmarkA/variant=escape"]["value"] == pytest.approx(10.0)
+    buf = io.StringIO()
+    render_text([report], buf, show_all=False)
+    assert "GC CPU ns/op" in buf.getvalue() and "2 (2.0%)" in buf.getvalue()
     (r,) = loop.close_loop(report, [_Rec("A", 30e-9, 10e-9, 1, 0)])
     assert r.ratio == pytest.approx(0.5)
 

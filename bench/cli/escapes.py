@@ -222,12 +222,21 @@ def _rows(report: Mapping[str, Any], show_all: bool) -> list[tuple[str, ...]]:
             f"{s['file']}:{s['line']}:{s['column']}", s["function"], _short(s["what"]),
             s["reason"],
             "—" if s["size"] is None else str(s["size"]), _allocs(s), _est(s),
-            "—" if share is None else f"{100 * share:.1f}%",
+            "—" if share is None else f"{100 * share:.1f}%", _gc(s),
         ))  # fmt: skip
     return rows
 
 
-HEAD = ("site", "function", "what", "why", "bytes", "allocs/op", "est ns/op [95% CI]", "share")
+def _gc(site: Mapping[str, Any]) -> str:
+    """GC CPU ns/op the price list charges the site, and its share of the op's ns."""
+    g, share = site.get("gc_cpu_ns_per_op"), site.get("gc_cpu_share")
+    if g is None:
+        return "—"
+    return f"{g:.3g}" + ("" if share is None else f" ({100 * share:.1f}%)")
+
+
+HEAD = ("site", "function", "what", "why", "bytes", "allocs/op", "est ns/op [95% CI]", "share",
+        "GC CPU ns/op")  # fmt: skip
 
 
 def render_text(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
