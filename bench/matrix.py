@@ -157,6 +157,7 @@ def _series(
     groups = []
     for i in range(first, req.repeat):
         info = {**series, "index": i + 1, "of": req.repeat, "base_seed": base}
+        progress.series(i + 1, req.repeat)
         groups.append(_run_one(req, progress, series_seed(base, i), info, cal))
         series.setdefault("id", groups[-1].series["id"])
         series["last_stamp"] = groups[-1].series["stamp"]
@@ -537,6 +538,7 @@ def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest
     first = members[0][1]
     req_d = dict(first.get("request", {}))
     req = RunRequest(**{k: v for k, v in req_d.items() if k in RunRequest.__dataclass_fields__})
+    req.argv = shlex.split(first.get("command_line", ""))  # meta.json keeps the original command
     req.results = Path(results)
     req.module = Path(first["module"])
     module = load_module(req.module)

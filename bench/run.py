@@ -63,8 +63,7 @@ from typing import Any, TextIO
 from bench import benchfmt, machine
 from bench.build import Build
 from bench.errors import BenchError, Interrupted
-from bench.plan import (  # QUICK_COUNT: tests/test_faults.py reads run.QUICK_COUNT (to move)
-    QUICK_COUNT,  # noqa: F401
+from bench.plan import (
     Cell,
     Failure,
     Plan,

@@ -23,12 +23,12 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from bench import benchfmt, run, store, toolchain
+from bench import benchfmt, plan, store, toolchain
 from tests.conftest import DATA, TINY, FaultLedger, bench
 
 pytestmark = [pytest.mark.faults, pytest.mark.toolchain]
 #: Samples per cell of a --quick run (its rounds).
-Q = run.QUICK_COUNT
+Q = plan.QUICK_COUNT
 
 
 #: A plain progress line (``bench.progress`` when stderr is not a terminal): a phase

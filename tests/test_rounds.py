@@ -13,6 +13,8 @@ import pytest
 
 from analysis import escape_cost
 from bench import benchfmt, matrix, run, store
+from bench.plan import Cell, Plan, Setting, round_order
+from bench.progress import Progress
 from bench.vocab import keys
 
 # --- how bench run writes rounds (real toolchain, tiny module) --------------------------
@@ -40,7 +42,7 @@ def test_iterations_are_powers_of_two_near_the_target(
 
 def _run_tiny(tiny: Path, results: Path, **kw: object) -> Path:
     req = matrix.RunRequest(module=tiny, results=results, cases="Point", **kw)  # type: ignore[arg-type]
-    group = matrix.run(req, run.Progress(enabled=False))
+    group = matrix.run(req, Progress(enabled=False))
     assert group.status == "complete"
     (d,) = group.dirs.values()
     return d
@@ -77,8 +79,8 @@ def test_samples_per_round_writes_whole_rounds_in_order(tiny: Path, tmp_path: Pa
     expected = [
         c.bench
         for rnd in (1, 2, 3)
-        for c in run.round_order(
-            [run.Cell("g", "Point/variant=escape"), run.Cell("g", "Point/variant=noescape")],
+        for c in round_order(
+            [Cell("g", "Point/variant=escape"), Cell("g", "Point/variant=noescape")],
             11,
             rnd,
         )
@@ -97,16 +99,14 @@ def test_stop_ends_between_rounds(tiny: Path, tmp_path: Path, go_bundled) -> Non
 
     module = load_module(tiny)
     b = build(go_bundled, module)
-    plan = run.Plan(
-        order="interleaved", count=50, benchtime="1ms", seed=3, settings=[run.Setting()]
-    )
+    plan = Plan(order="interleaved", count=50, benchtime="1ms", seed=3, settings=[Setting()])
     matrix.plan_cells(
         plan,
         {go_bundled.version: b},
         module,
         matrix.RunRequest(cases="Point", order="interleaved"),
         run.Runner(),
-        run.Progress(enabled=False),
+        Progress(enabled=False),
     )
     sink = run.RawSink(
         tmp_path / "raw.txt", matrix.raw_header(plan, {"machine": "m"}, go_bundled.version)
@@ -117,7 +117,7 @@ def test_stop_ends_between_rounds(tiny: Path, tmp_path: Path, go_bundled) -> Non
         {go_bundled.version: b},
         {go_bundled.version: sink},
         module.root,
-        progress=run.Progress(enabled=False),
+        progress=Progress(enabled=False),
         on_round=done.append,
         stop=lambda: len(done) >= 4,
     )
@@ -156,7 +156,7 @@ def test_pilot_runs_each_cell_twice_and_keeps_the_fastest() -> None:
         runner,
         b,
         "^(BenchmarkP)$",
-        run.Setting(),
+        Setting(),
         0.1,  # type: ignore[arg-type]
         Path("."),
         None,

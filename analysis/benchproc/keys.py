@@ -14,7 +14,15 @@ from bench.model import Result
 from bench.vocab import keys
 
 #: Config lines that name a run rather than describe how it measured.
-IDENTITY_KEYS = ("escapebench-version", "escapebench-seed", "escapebench-calibration")
+#: Keys that name a run, not a setting: runs differing only here are compared, not split
+#: (comparing the same benchmarks before and after a code change is the point of ``compare``).
+IDENTITY_KEYS = (
+    keys.VERSION,
+    keys.SEED,
+    keys.CALIBRATION,
+    keys.CALIBRATION_ID,
+    keys.SOURCES,
+)
 MACHINE_KEYS = ("cpu", "cpu-model", "goos", "goarch", "machine")
 #: The block keys ``go test`` writes itself: results under different values never pool.
 GO_BLOCK_KEYS = (keys.GOOS, keys.GOARCH, keys.PKG, keys.CPU)

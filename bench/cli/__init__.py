@@ -21,8 +21,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bench.cli.options import build_parser
-from bench.errors import BenchError
-from bench.run import Interrupted
+from bench.errors import BenchError, Interrupted
 
 __all__ = ["build_parser", "entrypoint", "main"]
 

@@ -335,12 +335,8 @@ def _add_compare(sub: Any) -> None:
         help="compare runs, Go versions, machines or variants "
         "(benchstat's statistics, plus multiple-comparison control)",
     )
-    p.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="results directory, results.json "
-        "or raw Go benchmark text (label=path to name a column)",
+    _selection(
+        p, "results directory, results.json or raw Go benchmark text (label=path to name a column)"
     )
     p.add_argument(
         "--by",
@@ -401,6 +397,11 @@ def _add_readers(sub: Any) -> None:
         type=Path,
         default=Path("report"),
         help="directory for index.md, index.html and charts/",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write over files git tracks in --out (default: refuse)",
     )
     p.add_argument(
         "--module",

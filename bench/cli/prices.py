@@ -17,9 +17,8 @@ from typing import Any, TextIO
 from analysis import price_check, prices
 from analysis.format import fmt_bytes
 from bench import prices as measuring
-from bench.errors import InputError
+from bench.errors import InputError, Interrupted
 from bench.progress import Progress
-from bench.run import Interrupted
 
 
 def add_parser(sub: Any) -> None:
