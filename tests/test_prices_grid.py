@@ -102,7 +102,8 @@ def test_compiler_and_allocations_agree_with_the_grid(
         # 100 ops: a runtime allocation during the loop shows as 1.01 allocs/op
         assert round(allocs) == 1, (p["id"], allocs)
         if p["size"] <= MAX_SMALL:
-            assert charged == want, (p["id"], charged, want)
+            # ... and a stray runtime object of ≤ 200 B adds ≤ 2 B/op (seen: 32769 for 32768)
+            assert want <= charged <= want + 2, (p["id"], charged, want)
         else:
             assert want <= charged <= want * 1.01, (p["id"], charged, want)
         assert noesc.get(units.ALLOCS) == 0 and noesc.get(units.BYTES) == 0, p["id"]

@@ -11,7 +11,6 @@ run``/``cases``/``--help`` should not wait for.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -113,13 +112,20 @@ def _cost_records(
     )
 
 
-def print_cost(runs: Sequence[LoadedRun], manifest: Manifest | None, out: TextIO) -> None:
+def wide(args: argparse.Namespace, out: TextIO) -> bool:
+    """Full width with ``--wide`` or off a terminal (a file has no width); else ≤ 100 columns."""
+    return bool(getattr(args, "wide", False)) or not getattr(out, "isatty", lambda: False)()
+
+
+def print_cost(
+    runs: Sequence[LoadedRun], manifest: Manifest | None, out: TextIO, *, wide: bool = False
+) -> None:
     """The pair table of ``runs``: ``bench run``'s closing table is ``bench cost``'s text."""
     from analysis import pairs  # lazy: numpy/scipy
 
     records = _cost_records(runs, manifest)
     if records:
-        out.write(pairs.text(records))
+        out.write(pairs.text(records, wide=wide))
 
 
 def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -146,7 +152,7 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif args.format == "csv":
         out.write(pairs.csv_table(records))
     else:
-        out.write(pairs.text(records))
+        out.write(pairs.text(records, wide=wide(args, out)))
     return 0
 
 
@@ -270,10 +276,11 @@ def _comparable_only(report: Any, args: argparse.Namespace, err: TextIO) -> Any:
 
     ``--benchstat`` keeps benchstat's output byte for byte; csv/json keep every row.
     """
-    if args.benchstat or args.format not in ("text", "markdown"):
+    from analysis import compare  # lazy: numpy/scipy
+
+    if args.format not in ("text", "markdown"):
         return report
-    kept = tuple(t for t in report.tables if len(t.columns) > 1)
-    left = len(report.tables) - len(kept)
+    kept, left = compare.comparable(report)
     if not left:
         return report
     err.write(
@@ -281,7 +288,7 @@ def _comparable_only(report: Any, args: argparse.Namespace, err: TextIO) -> Any:
         "and are left out: --by go|machine|run|variant|gogc chooses the columns, "
         "--format csv lists every row\n"
     )
-    return dataclasses.replace(report, tables=kept)
+    return kept
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -45,7 +45,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--bench", default=".", help="benchmark regexp (default: all)")
     p.add_argument("--go", help="toolchain (default: the bundled one)")
     p.add_argument("--gogc", help="GOGC for the benchmark runs (default 100)")
-    p.add_argument("--prices", type=Path, metavar="FROM", help="stored price runs to price with")
+    p.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FROM",
+        help="stored price runs to price with (default: those under --results)",
+    )
     p.add_argument("--count", type=int, default=3, help="timing runs per benchmark (default 3)")
     p.add_argument("--benchtime", default="100ms", help="benchtime of the timing runs")
     p.add_argument("--results", type=Path, default=Path("results"), help="results tree")

@@ -57,7 +57,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     parsed = {d: g.parsed.get(version) for g in groups for version, d in g.dirs.items()}
     runs = [store.load_run_dir(d, store.run_label(d, d), parsed=parsed[d]) for _, d in dirs]
     manifest = cases.load_module(args.module).manifest if not args.resume else None
-    analyse.print_cost(runs, manifest, out)
+    analyse.print_cost(runs, manifest, out, wide=analyse.wide(args, out))
     for (version, d), run in zip(dirs, runs, strict=True):
         out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")
     failures = [f for g in groups if g.plan for f in g.plan.failures]

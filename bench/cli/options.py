@@ -286,6 +286,11 @@ def _add_run(sub: Any) -> None:
     _add_run_checks(p)
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument(
+        "--wide",
+        action="store_true",
+        help="the full-width pair table (default: ≤ 100 columns on a terminal, full in a file)",
+    )
     p.set_defaults(func=measure.cmd_run)
 
 
@@ -422,6 +427,11 @@ def _add_readers(sub: Any) -> None:
     _selection(p, "results trees, run directories or raw files")
     p.add_argument(
         "--format", choices=["text", "json", "csv"], default="text", help="output format"
+    )
+    p.add_argument(
+        "--wide",
+        action="store_true",
+        help="the full-width pair table (default: ≤ 100 columns on a terminal, full in a file)",
     )
     p.add_argument(
         "--module",

@@ -36,16 +36,29 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--go", help="toolchains, e.g. 1.21,1.27 (default: the bundled one)")
     p.add_argument("--gogc", default="100", help="GOGC values, e.g. 100,400 (default 100)")
     p.add_argument("--live-heap", default="0", help="live heap sizes, e.g. 0,64MiB (default 0)")
-    p.add_argument("--gomaxprocs", type=int, help="GOMAXPROCS for the test binaries")
+    p.add_argument(
+        "--gomaxprocs",
+        type=int,
+        help="GOMAXPROCS for the test binaries (default: the environment's, else every CPU)",
+    )
     p.add_argument("--quick", action="store_true", help="a few sizes, short rounds (< 1 min)")
     p.add_argument("--repeat", type=int, default=1, help="complete runs (default 1)")
     p.add_argument("--count", type=int, help="rounds per pair (default as bench run)")
     p.add_argument("--benchtime", help="time or loops per sample (default as bench run)")
-    p.add_argument("--sizes", help="only these grid sizes in bytes, e.g. 8,64,1024")
-    p.add_argument("--seed", type=int, help="shuffle seed of the round order")
+    p.add_argument(
+        "--sizes",
+        help="only these grid sizes in bytes, e.g. 8,64,1024 (default: the whole grid)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="shuffle seed of the round order (default: random, recorded)"
+    )
     p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
     p.add_argument(
-        "--from", dest="from_", type=Path, metavar="RESULTS", help="read stored runs, no measuring"
+        "--from",
+        dest="from_",
+        type=Path,
+        metavar="RESULTS",
+        help="read stored runs, no measuring (default: measure)",
     )
     p.add_argument(
         "--check",
@@ -60,7 +73,9 @@ def add_parser(sub: Any) -> None:
         metavar="CASES",
         help="with --check: cases priced pointer-free (comma-separated; default: all pointerful)",
     )
-    p.add_argument("--charts", type=Path, metavar="DIR", help="also draw the price charts (PNG)")
+    p.add_argument(
+        "--charts", type=Path, metavar="DIR", help="also draw the price charts (PNG; default: none)"
+    )
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_prices)
