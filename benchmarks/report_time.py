@@ -11,7 +11,7 @@ Run from the repository root::
 
     python benchmarks/report_time.py                 # the newest published run
     python benchmarks/report_time.py --jobs 1        # charts in this process only
-    python benchmarks/report_time.py --run results/published/epyc-2vcpu/go1.27.3
+    python benchmarks/report_time.py --run results/published/xeon-2vcpu/go1.27.3
 
 The report draws its charts in one process per core (``--jobs`` overrides);
 ``--profile`` prints each chart's drawing time, drawn one after the other.

@@ -15,7 +15,7 @@ TINY = DATA / "tiny_module"
 #: The project's published runs (read only when asked for; see results/README.md).
 PUBLISHED = ROOT / "results" / "published"
 #: The machine the published runs were made on (ESCAPEBENCH_MACHINE when they were made).
-PUBLISHED_MACHINE = "epyc-2vcpu"
+PUBLISHED_MACHINE = "xeon-2vcpu"
 #: The oldest toolchain the cases promise to build with, and the newest on PyPI.
 OLD_GO = os.environ.get("ESCAPEBENCH_TEST_OLD_GO", "1.21.13")
 NEW_GO = os.environ.get("ESCAPEBENCH_TEST_NEW_GO", "1.27.3")

@@ -2,7 +2,7 @@
 
 A figure in the docs is preceded by a marker naming the command that makes it::
 
-    <!-- computed by: bench cost results/published/epyc-2vcpu/go1.27.3 -->
+    <!-- computed by: bench cost results/published/xeon-2vcpu/go1.27.3 -->
 
 and followed by a fenced block. The test runs the command from the repository
 root and checks that every line of the block, except a lone ``…`` (rows left

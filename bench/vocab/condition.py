@@ -46,7 +46,7 @@ class Condition:
 
     @property
     def label(self) -> str:
-        """``go1.27.3 · epyc-2vcpu · GOGC=100 · live heap 0 · GOMAXPROCS=2 · interleaved``."""
+        """``go1.27.3 · xeon-2vcpu · GOGC=100 · live heap 0 · GOMAXPROCS=2 · interleaved``."""
         parts = [
             self.go,
             self.machine,
