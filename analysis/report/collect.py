@@ -19,7 +19,7 @@ What is compared with what:
 * Comparison charts (Go versions, machines, GC settings) take only the
   conditions measured like the primary one (:func:`like_primary`); a record's
   compiler witness comes from escape.json (:func:`compiler_heap`), its GC CPU
-  cell says when no GC cycle ended in a sample (:func:`gc_cpu_cell`).
+  cell says when no GC cycle ended in a sample (``analysis.format.fmt_gc_cpu``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import escape_cost, prices
-from analysis.format import fmt_time, is_number
 from analysis.order import gogc_key, size_key, version_key
 from bench.model import LoadedRun, Result
 
@@ -425,19 +424,6 @@ __all__ = [
 
 
 #: GC CPU of a variant that allocates but saw no GC cycle end in its samples.
-NO_CYCLE = "n/a (<1 GC cycle)"
-
-
-def gc_cpu_cell(gc_cpu: float | None, bytes_per_op: float | None) -> str:
-    """GC CPU per op, or :data:`NO_CYCLE` where a 0 only means no cycle ended.
-
-    The runtime's ``/cpu/classes/gc/total:cpu-seconds`` advances only at the
-    end of a GC cycle (golang/go#59749): a short sample of a variant that
-    allocates often reads 0 although its garbage costs GC time later.
-    """
-    if gc_cpu == 0 and is_number(bytes_per_op) and bytes_per_op and bytes_per_op > 0:
-        return NO_CYCLE
-    return fmt_time(gc_cpu)
 
 
 #: Settings a chart may let differ without saying so (the machine's core count is its own).

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.format import (
+    NO_CYCLE,
     fmt_bytes,
     fmt_count,
+    fmt_gc_cpu,
     fmt_interval,
     fmt_p,
     fmt_ratio,
@@ -32,13 +34,11 @@ from analysis.report.blocks import Bold, Heading, Inlines, List, Paragraph, Tabl
 from analysis.report.charts import DocBuilder
 from analysis.report.collect import (
     FREE,
-    NO_CYCLE,
     Collected,
     Condition,
     case_id,
     compiler_heap,
     condition_of,
-    gc_cpu_cell,
     like_primary,
     samples_of,
     setting_key,
@@ -265,8 +265,8 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
                 f"{fmt_bytes(r.bytes_escape)} → {fmt_bytes(r.bytes_noescape)}",
                 f"{fmt_count(r.allocs_escape)} → {fmt_count(r.allocs_noescape)}",
                 _per_alloc(r),
-                f"{gc_cpu_cell(r.gc_cpu_escape, r.bytes_escape)} → "
-                f"{gc_cpu_cell(r.gc_cpu_noescape, r.bytes_noescape)}",
+                f"{fmt_gc_cpu(r.gc_cpu_escape, r.bytes_escape)} → "
+                f"{fmt_gc_cpu(r.gc_cpu_noescape, r.bytes_noescape)}",
                 (f"{r.n_rounds}" if r.paired else f"{r.n_escape}+{r.n_noescape} samples")
                 + (f" × {r.n_runs} runs" if r.n_runs > 1 else ""),
             )
