@@ -50,7 +50,7 @@ def test_every_case_builds_runs_and_verifies(which: str, request: pytest.Fixture
     b = build.build(tc, MODULE)
     assert not b.broken
     out = subprocess.run(
-        [str(b.binary), *run.bench_args(".", "1x", 1)],
+        [str(b.binary), *run.bench_args(".", "100x", 1)],
         cwd=MODULE.root,
         env=tc.env(),
         capture_output=True,
@@ -63,8 +63,12 @@ def test_every_case_builds_runs_and_verifies(which: str, request: pytest.Fixture
     assert want <= names
     for r in benchfmt.parse(out.stdout, "out").results:  # every benchmark reports GC stats
         assert r.get("gc-cycles/op") is not None and r.get("gc-cpu-sec/op") is not None
-        # and its exact allocation count: at one loop the same count testing's allocs/op has
-        assert r.get(units.ALLOCS_EXACT) == r.get(units.ALLOCS), r.name.full
+        # and its exact allocation count: the count testing's allocs/op truncates. The two
+        # windows differ by the gaps around testing's own reads, so an allocation by another
+        # goroutine may land in one and not the other: allow two such over 100 loops.
+        exact, whole = r.get(units.ALLOCS_EXACT), r.get(units.ALLOCS)
+        assert exact is not None and whole is not None, r.name.full
+        assert whole - 0.02 <= exact < whole + 1.02, (r.name.full, exact, whole)
     report = verify.verify(tc, MODULE)
     bad = [(a.file, a.line, a.expect, a.evidence) for a in report.annotations if not a.holds]
     assert not bad, bad
