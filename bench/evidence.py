@@ -6,8 +6,8 @@ pairs; ``bench.build`` gives the test binary for a short allocation count;
 is ``analysis.claims.ledger``; ``bench`` never imports ``analysis``, so the CLI
 hands the :class:`Evidence` built here to it::
 
-    ev = ledger.gather(toolchains, runs)
-    rows = claims.ledger(ev.manifest, ev.reports, ev.results)
+    ev = evidence.gather(toolchains, runs)
+    rows = analysis.claims.ledger.ledger(ev.manifest, ev.reports, ev.results)
 
 Why the compiler is asked again instead of reading each run's stored
 ``escape.json``: the stored payload was written with the cases of that day,

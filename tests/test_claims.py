@@ -1,7 +1,7 @@
 """analysis.claims: the ledger judges the article's own examples with the real compilers.
 
 The first half compiles go_cases with the oldest and newest supported Go
-(``bench.ledger.gather``: diagnostics plus a short allocation count) and
+(``bench.evidence.gather``: diagnostics plus a short allocation count) and
 asserts, claim by claim, the verdict the compiler's output implies for the
 article's example as written. The second half checks the rules on small
 synthetic inputs: printed text, ``inconclusive`` from a non-significant test
@@ -19,7 +19,7 @@ import pytest
 from analysis import claims
 from analysis.claims import judge, spec
 from analysis.claims.judge import DEPENDS, HOLDS, INCONCLUSIVE, NA, NOT
-from bench import ledger
+from bench import evidence
 from bench.errors import InputError
 from bench.model import Name, Result, Value
 from bench.toolchain import Toolchain
@@ -29,7 +29,7 @@ from bench.vocab import manifest
 
 
 def _rows(tc: Toolchain) -> dict[str, claims.ClaimRow]:
-    ev = ledger.gather([tc])
+    ev = evidence.gather([tc])
     return {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
 
 
@@ -116,7 +116,7 @@ def test_examples_are_judged_first_and_named(old_rows, new_rows) -> None:
 
 @pytest.mark.toolchain
 def test_two_versions_in_one_ledger(go_old: Toolchain, go_new: Toolchain) -> None:
-    ev = ledger.gather([go_new, go_old])
+    ev = evidence.gather([go_new, go_old])
     rows = {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
     big = rows["3.6-big-struct"]
     assert [v.go for v in big.verdicts] == [go_old.version, go_new.version]  # sorted

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.claims import spec
-from bench import benchfmt, build, cases, ledger, run, verify
+from bench import benchfmt, build, cases, evidence, run, verify
 from bench.toolchain import Toolchain
 from bench.vocab import units
 
@@ -37,7 +37,7 @@ def test_manifest_matches_the_code() -> None:
         assert set(claim.cases) <= ids, claim.id
     assert all(c.explanation for c in MODULE.manifest.cases)
     # every claim parses; an article example names a case of the manifest (else InputError)
-    specs = spec.claim_specs(ledger.manifest_tables(MODULE))
+    specs = spec.claim_specs(evidence.manifest_tables(MODULE))
     examples = {s.example.case for s in specs if s.example}
     assert {"ArticlePrintInterface", "ArticleEscapeInterface", "ArticleProcessUser"} <= examples
     assert any(c.parallel for c in MODULE.manifest.cases if c.section == "3.1")

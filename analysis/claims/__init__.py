@@ -1,13 +1,13 @@
 """The ledger of the article's claims: each claim, per Go version, with a verdict and one reason.
 
-Neighbours: ``bench.ledger`` gathers the evidence (the typed manifest of
+Neighbours: ``bench.evidence`` gathers the evidence (the typed manifest of
 ``bench.vocab.manifest``, one escape.json payload per Go version with every
 pair's allocations and ``escaped``, the stored runs' records); ``analysis.claims.judge`` judges,
 ``analysis.claims.render`` writes text, Markdown (typed blocks of
 ``analysis.report.blocks``) and JSON; ``analysis.escape_cost`` gives the time
 ratios and their significance. The CLI makes two calls::
 
-    ev = bench.ledger.gather(toolchains, runs)
+    ev = bench.evidence.gather(toolchains, runs)
     rows = analysis.claims.ledger(ev.manifest, ev.reports, ev.results)
 
 Where a claim quotes the article's own example, the verdict is first about

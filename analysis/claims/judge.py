@@ -2,7 +2,7 @@
 
 Neighbours: ``analysis.claims.spec`` reads the claims; ``analysis.escape_cost``
 supplies the time ratio and its significance; the escape.json payloads (one per
-Go version, from ``bench.ledger``) supply compiler verdicts, diagnostics and
+Go version, from ``bench.evidence``) supply compiler verdicts, diagnostics and
 allocation counts. Pure functions: no subprocess, no file access.
 
 Verdicts:

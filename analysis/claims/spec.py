@@ -1,6 +1,6 @@
 """The claims and cases the judge reads, from the typed manifest (``bench.vocab.manifest``).
 
-Neighbours: ``bench.ledger`` hands over the manifest as typed records (read
+Neighbours: ``bench.evidence`` hands over the manifest as typed records (read
 once by ``bench.vocab.manifest.load``); ``analysis.claims.judge`` judges the
 claims. Plain TOML tables (``{"case": [...], "claim": [...]}``) are accepted
 too and checked by the same loader, so a test can write a manifest inline.

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bench import cases, ledger, selection, store
+from bench import cases, evidence, selection, store
 from bench.cases import Manifest
 from bench.errors import BenchError, InputError
 from bench.model import LoadedRun, Result
@@ -162,12 +162,12 @@ def _ledger(runs: Sequence[LoadedRun], module: cases.Module, err: TextIO) -> lis
 
     if module.manifest is None or not module.manifest.claims:
         return None
-    toolchains, errors = ledger.toolchains_for(None, runs)
+    toolchains, errors = evidence.toolchains_for(None, runs)
     for line in errors:
         err.write(f"bench: {line}; the ledger leaves it out\n")
     if not toolchains:
         return None
-    ev = ledger.gather(toolchains, runs, module=module)
+    ev = evidence.gather(toolchains, runs, module=module)
     return claims.page(claims.ledger(ev.manifest, ev.reports, ev.results))
 
 
@@ -347,12 +347,12 @@ def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise
         err.write(f"bench: {e}; judging from the compiler and allocation counts only\n")
         runs = []
-    toolchains, errors = ledger.toolchains_for(args.go, runs)
+    toolchains, errors = evidence.toolchains_for(args.go, runs)
     for line in errors:
         err.write(f"bench: {line}\n")
     if not toolchains:
         return 1
-    ev = ledger.gather(toolchains, runs)
+    ev = evidence.gather(toolchains, runs)
     rows = claims.ledger(ev.manifest, ev.reports, ev.results)
     out.write(claims.render(rows, args.format, verbose=args.verbose))
     return 1 if errors else 0
