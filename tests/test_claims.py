@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import claims
-from analysis.claims import judge, spec
+from analysis.claims import judge, render, spec
 from analysis.claims.judge import DEPENDS, HOLDS, INCONCLUSIVE, NA, NOT
+from analysis.claims.ledger import ClaimRow, ledger, overall_phrase
 from bench import evidence
 from bench.errors import InputError
 from bench.model import Name, Result, Value
@@ -28,22 +28,22 @@ from bench.vocab import manifest
 # --- the real compilers on the article's examples ----------------------------------------
 
 
-def _rows(tc: Toolchain) -> dict[str, claims.ClaimRow]:
+def _rows(tc: Toolchain) -> dict[str, ClaimRow]:
     ev = evidence.gather([tc])
-    return {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
+    return {r.id: r for r in ledger(ev.manifest, ev.reports, ev.results)}
 
 
 @pytest.fixture(scope="module")
-def old_rows(go_old: Toolchain) -> dict[str, claims.ClaimRow]:
+def old_rows(go_old: Toolchain) -> dict[str, ClaimRow]:
     return _rows(go_old)
 
 
 @pytest.fixture(scope="module")
-def new_rows(go_new: Toolchain) -> dict[str, claims.ClaimRow]:
+def new_rows(go_new: Toolchain) -> dict[str, ClaimRow]:
     return _rows(go_new)
 
 
-def _v(rows: dict[str, claims.ClaimRow], cid: str) -> judge.Verdict:
+def _v(rows: dict[str, ClaimRow], cid: str) -> judge.Verdict:
     (v,) = rows[cid].verdicts
     return v
 
@@ -117,11 +117,11 @@ def test_examples_are_judged_first_and_named(old_rows, new_rows) -> None:
 @pytest.mark.toolchain
 def test_two_versions_in_one_ledger(go_old: Toolchain, go_new: Toolchain) -> None:
     ev = evidence.gather([go_new, go_old])
-    rows = {r.id: r for r in claims.ledger(ev.manifest, ev.reports, ev.results)}
+    rows = {r.id: r for r in ledger(ev.manifest, ev.reports, ev.results)}
     big = rows["3.6-big-struct"]
     assert [v.go for v in big.verdicts] == [go_old.version, go_new.version]  # sorted
     assert (
-        claims.overall_phrase(big) == "depends on the Go version: does not hold on 1.21; "
+        overall_phrase(big) == "depends on the Go version: does not hold on 1.21; "
         "holds on 1.27"
     )
     for r in rows.values():  # no stored runs: no timing claim can be negative
@@ -237,9 +237,9 @@ class FakeCost:
 
 def _ledger(
     cost: FakeCost | None = None, results: list[Result] | None = None
-) -> dict[str, claims.ClaimRow]:
+) -> dict[str, ClaimRow]:
     costs = {"go1.27.3": [cost]} if cost else {"go1.27.3": []}
-    rows = claims.ledger(MANIFEST, [_payload()], {"go1.27.3": results or []}, costs=costs)  # type: ignore[dict-item]
+    rows = ledger(MANIFEST, [_payload()], {"go1.27.3": results or []}, costs=costs)  # type: ignore[dict-item]
     return {r.id: r for r in rows}
 
 
@@ -321,25 +321,25 @@ def test_combine(vs: list[str], want: str) -> None:
 
 def test_render_one_line_per_claim_and_version() -> None:
     rows = list(_ledger().values())
-    text = claims.render(rows, "text")
+    text = render.render(rows, "text")
     assert sum(1 for ln in text.splitlines() if ln.startswith("  go1.27.3")) == len(rows)
     assert "compiler:" not in text
-    verbose = claims.render(rows, "text", verbose=True)
+    verbose = render.render(rows, "text", verbose=True)
     assert "compiler: moved to heap: x" in verbose or "compiler: a.go" in verbose
-    md = claims.render(rows, "markdown")
+    md = render.render(rows, "markdown")
     assert "| Go | Verdict | Reason |" in md and "**does not hold**" in md
-    data = json.loads(claims.render(rows, "json"))
+    data = json.loads(render.render(rows, "json"))
     ex = next(d for d in data if d["id"] == "ex")
     assert ex["example"]["case"] == "Still" and ex["verdicts"][0]["example"]["verdict"] == NOT
-    grid = claims.grid(rows, href=lambda cid: f"#{cid}")
+    grid = render.grid(rows, href=lambda cid: f"#{cid}")
     assert [c[0].text for c in grid.head][-2:] == ["go1.27.3", "Overall"]
-    body = claims.page(rows)  # the ledger page: grid linking to each claim's evidence
+    body = render.page(rows)  # the ledger page: grid linking to each claim's evidence
     links = [c[0] for r in body[1].rows for c in r[:1]]
     heads = {b.anchor for b in body if getattr(b, "level", 0) == 3}
     assert {link.href.lstrip("#") for link in links} == heads
-    assert claims.anchor("6.1-pointer-param-escapes") == "claim-6-1-pointer-param-escapes"
+    assert render.anchor("6.1-pointer-param-escapes") == "claim-6-1-pointer-param-escapes"
     with pytest.raises(InputError, match="--format xml"):
-        claims.render(rows, "xml")
+        render.render(rows, "xml")
 
 
 @pytest.mark.parametrize(
@@ -372,7 +372,7 @@ def test_pair_escaped_on_the_committed_results() -> None:
 
     def escaped(go: str, case: str) -> bool | None:
         pair = next(p for p in payloads[go]["pairs"] if p["case"] == case)
-        return claims.pair_escaped({k: v for k, v in pair.items() if k != "escaped"})
+        return judge.pair_escaped({k: v for k, v in pair.items() if k != "escaped"})
 
     assert escaped("go1.21.13", "BigStruct") is False  # 1 MiB fits the 10 MiB limit
     assert escaped("go1.27.3", "BigStruct") is True
@@ -380,4 +380,4 @@ def test_pair_escaped_on_the_committed_results() -> None:
     assert escaped("go1.27.3", "MakeNonConstLenSmall") is False  # 32-byte stack buffer
     assert escaped("go1.27.3", "BoxSmallInt") is False  # 'escapes to heap', 0 allocations
     assert escaped("go1.27.3", "LargeStructParam") is False  # a copy pair
-    assert claims.pair_escaped({"escape_fate": "heap"}) is None  # unmeasured
+    assert judge.pair_escaped({"escape_fate": "heap"}) is None  # unmeasured

@@ -158,7 +158,7 @@ def cmd_cost(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _ledger(runs: Sequence[LoadedRun], module: cases.Module, err: TextIO) -> list[Block] | None:
     """The claims ledger page for the report: the runs' toolchains judged, or None with a note."""
-    from analysis import claims  # lazy: numpy/scipy
+    from analysis.claims import ledger, render  # lazy: numpy/scipy
 
     if module.manifest is None or not module.manifest.claims:
         return None
@@ -168,7 +168,7 @@ def _ledger(runs: Sequence[LoadedRun], module: cases.Module, err: TextIO) -> lis
     if not toolchains:
         return None
     ev = evidence.gather(toolchains, runs, module=module)
-    return claims.page(claims.ledger(ev.manifest, ev.reports, ev.results))
+    return render.page(ledger.ledger(ev.manifest, ev.reports, ev.results))
 
 
 def tracked_files(out: Path) -> list[str]:
@@ -338,7 +338,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The article's claims ledger per Go version, from the chosen runs plus the compiler."""
-    from analysis import claims  # lazy: numpy/scipy
+    from analysis.claims import ledger, render  # lazy: numpy/scipy
 
     try:
         runs = _read(args, err)
@@ -353,6 +353,6 @@ def cmd_claims(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not toolchains:
         return 1
     ev = evidence.gather(toolchains, runs)
-    rows = claims.ledger(ev.manifest, ev.reports, ev.results)
-    out.write(claims.render(rows, args.format, verbose=args.verbose))
+    rows = ledger.ledger(ev.manifest, ev.reports, ev.results)
+    out.write(render.render(rows, args.format, verbose=args.verbose))
     return 1 if errors else 0
