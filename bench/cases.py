@@ -1,7 +1,8 @@
 """Locate the Go cases and read their manifest (``go_cases/cases.toml``).
 
 The manifest is the one source of truth for what a pair is about: its article
-section, title, what should escape, and the paragraph a report reader sees.
+section, title, what should escape, and the paragraph a report reader sees;
+``bench.vocab.manifest`` reads it into typed records, once.
 The Go code holds the expectations per line (``// escape:`` annotations).
 A user's module needs no manifest: ``list_pairs`` then finds its pairs from
 the benchmark names (``BenchmarkX`` with ``variant=escape`` and
@@ -12,71 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from bench.vocab import manifest as mf
+from bench.vocab.manifest import Case, Manifest
 
 MANIFEST = "cases.toml"
 CASES_PACKAGE = "./cases"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One escape/noescape pair: ``Benchmark<id>/variant=escape|noescape``."""
-
-    id: str
-    section: str
-    title: str
-    escape_func: str = ""
-    escape_var: str = ""
-    expected: str = "heap"
-    escape_funcs: tuple[str, ...] = ()
-    noescape_funcs: tuple[str, ...] = ()
-    parallel: bool = False
-    explanation: str = ""
-    note: str = ""
-    #: heap-stack (the default: escape variant's data on the heap, noescape's on the
-    #: stack), alloc-count, alloc-size or copy (both sides may allocate; they differ
-    #: in how much): only heap-stack pairs must show a heap/stack annotation split.
-    pair_kind: str = "heap-stack"
-    #: Per-version verdicts in annotation syntax, e.g. "stack go<1.24; heap go>=1.24".
-    expected_by_go: str = ""
-
-    @property
-    def benchmark(self) -> str:
-        return f"Benchmark{self.id}"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A ``[[claim]]`` of the manifest as far as measuring needs it: which pairs it names.
-
-    The claims ledger reads the whole table (quote, kind, example, printed
-    lines) as ``analysis.claims.spec.ClaimSpec``; ``bench`` only checks that
-    the pairs exist and whether there are claims to judge.
-    """
-
-    id: str
-    section: str = ""
-    cases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Manifest:
-    path: Path
-    cases: tuple[Case, ...] = ()
-    claims: tuple[Claim, ...] = ()
-
-    def case(self, case_id: str) -> Case | None:
-        return next((c for c in self.cases if c.id == case_id), None)
 
 
 @dataclass(frozen=True)
@@ -144,56 +89,8 @@ def load_module(root: str | Path | None = None) -> Module:
     package = package or (CASES_PACKAGE if (base / "cases").is_dir() else ".")
     # the manifest describes the module's pairs package; another package has none
     own = package in (CASES_PACKAGE, ".")
-    manifest = load_manifest(base / MANIFEST) if own and (base / MANIFEST).is_file() else None
+    manifest = mf.load(base / MANIFEST) if own and (base / MANIFEST).is_file() else None
     return Module(root=base, package=package, manifest=manifest)
-
-
-def _tuple(v: Any) -> tuple[str, ...]:
-    return tuple(str(x) for x in v) if isinstance(v, list | tuple) else ((str(v),) if v else ())
-
-
-def load_manifest(path: str | Path) -> Manifest:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the manifest ({e}): check the file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path}: not valid TOML ({e}): fix the manifest") from None
-    cases = []
-    for i, c in enumerate(data.get("case", []), 1):
-        if not isinstance(c, dict) or not c.get("id") or not re.fullmatch(r"\w+", str(c["id"])):
-            raise InputError(f"{path}: [[case]] #{i} needs an id made of letters, digits and _")
-        subj = c.get("escape_subject") or {}
-        cases.append(
-            Case(
-                id=str(c["id"]),
-                section=str(c.get("section", "")),
-                title=str(c.get("title", "")),
-                escape_func=str(subj.get("func", "")),
-                escape_var=str(subj.get("var", "")),
-                expected=str(c.get("expected", "heap")),
-                escape_funcs=_tuple(c.get("escape_funcs")),
-                noescape_funcs=_tuple(c.get("noescape_funcs")),
-                parallel=bool(c.get("parallel", False)),
-                explanation=str(c.get("explanation", "")),
-                note=str(c.get("note", "")),
-                pair_kind=str(c.get("pair_kind", "heap-stack")),
-                expected_by_go=str(c.get("expected_by_go", "")),
-            )
-        )
-    ids = [c.id for c in cases]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise InputError(f"{path}: duplicate case ids {', '.join(dup)}: make each id unique")
-    claims = []
-    for i, c in enumerate(data.get("claim", []), 1):
-        if not isinstance(c, dict) or not c.get("id"):
-            raise InputError(f"{path}: [[claim]] #{i} needs an id")
-        claims.append(
-            Claim(id=str(c["id"]), section=str(c.get("section", "")), cases=_tuple(c.get("cases")))
-        )
-    return Manifest(path=path, cases=tuple(cases), claims=tuple(claims))
 
 
 def source_hash(root: Path) -> str:
