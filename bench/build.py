@@ -1,7 +1,7 @@
-"""Build the cases' test binary once per toolchain and source state.
+"""Build a benchmark package's test binary once per toolchain, package and source state.
 
 ``go test -c`` is slow compared with one benchmark sample; a run matrix
-re-uses one binary per (toolchain, GOOS/GOARCH, source hash). The binary is
+re-uses one binary per (toolchain, GOOS/GOARCH, source hash, package). The binary is
 built into a temporary name and renamed into the cache, so a killed build
 never leaves a broken binary that a later run would trust.
 """
@@ -9,6 +9,7 @@ never leaves a broken binary that a later run would trust.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -57,7 +58,13 @@ def build(toolchain: Toolchain, module: Module, *, timeout: float = 900) -> Buil
     """
     start = time.monotonic()
     digest = source_hash(module.root)
-    key = f"{toolchain.version}-{toolchain.goos}-{toolchain.goarch}-{toolchain.goamd64}-{digest}"
+    # the package is part of the key: one module holds several benchmark packages
+    # (go_cases/cases and go_cases/prices), each its own test binary
+    pkg = hashlib.sha256(module.package.encode()).hexdigest()[:8]
+    key = (
+        f"{toolchain.version}-{toolchain.goos}-{toolchain.goarch}-{toolchain.goamd64}-{digest}"
+        f"-{pkg}"
+    )
     out_dir = build_dir() / key
     binary = out_dir / "cases.test"
     broken_file = out_dir / "broken.json"

@@ -96,6 +96,8 @@ def meta_for(
         "toolchain": tc.describe(),
         "gomaxprocs": os.environ.get("GOMAXPROCS") or str(os.cpu_count() or ""),
         "module": store.portable_path(module.root),
+        "package": module.package,  # the measured package, relative to the module
+        "import_path": import_path(module),
         "calibration_id": plan.calibration_id,
         "calibration_from": plan.calibration_from,
         "cases_git_commit": _git_commit(module.root),
@@ -464,7 +466,7 @@ def _save(group: RunGroup, ctx: _Context, status: str, *, final: bool = False) -
         meta["sources"] = ctx.sources
         meta["seconds"] = round(group.seconds, 3)
         meta["request"] = {
-            k: (str(v) if isinstance(v, Path) else v)
+            k: (store.portable_path(v) if isinstance(v, Path) else v)
             for k, v in asdict(ctx.req).items()
             if k != "argv"
         }
@@ -540,7 +542,8 @@ def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest
     req = RunRequest(**{k: v for k, v in req_d.items() if k in RunRequest.__dataclass_fields__})
     req.argv = shlex.split(first.get("command_line", ""))  # meta.json keeps the original command
     req.results = Path(results)
-    req.module = Path(first["module"])
+    package = str(first.get("package") or ".")
+    req.module = Path(first["module"]) / package if package != "." else Path(first["module"])
     module = load_module(req.module)
     plan = Plan.from_json(first["plan"])
     group = RunGroup(

@@ -13,9 +13,7 @@ runner), ``bench.store`` (run directories), ``bench.vocab.sizeclass`` (pair ids)
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +26,6 @@ from bench.model import Result
 from bench.plan import bench_regex
 from bench.progress import Progress
 from bench.request import RunRequest
-from bench.toolchain import cache_dir
 from bench.vocab.sizeclass import price_pair
 
 if sys.version_info >= (3, 11):
@@ -110,7 +107,8 @@ def selected(grid: Sequence[GridPair], sizes: str | None, quick: bool) -> list[G
 
 
 def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path) -> RunRequest:
-    """The ``bench run`` request that measures ``pairs`` of the module staged at ``module``."""
+    """The ``bench run`` request that measures ``pairs`` of the grid package at ``module``
+    (``go_cases/prices``, measured in place: the runner builds the package it is given)."""
     req = RunRequest(
         go=preq.go,
         count=preq.count,
@@ -129,42 +127,13 @@ def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path) ->
 
 
 def measure(preq: PricesRequest, progress: Progress | None = None) -> list[matrix.RunGroup]:
-    """Run the grid (``preq.repeat`` runs); each run is an ordinary run directory."""
+    """Run the grid (``preq.repeat`` runs) in place; each run is an ordinary run directory."""
     if preq.gomaxprocs is not None and preq.gomaxprocs < 1:
         raise BenchError(f"--gomaxprocs {preq.gomaxprocs}: must be at least 1: pass e.g. 1 or 2")
     root = default_root()
     pairs = selected(load_grid(root), preq.sizes, preq.quick)
     with _gomaxprocs(preq.gomaxprocs):
-        return matrix.run_series(run_request(preq, pairs, staged_module(root)), progress)
-
-
-def staged_module(root: Path) -> Path:
-    """A module whose root package is the grid: the runner measures a module's root package
-    (or ``./cases`` with its manifest), not a named package of the bundled module, yet.
-
-    A copy of ``go.mod``, ``internal/`` and the grid's files under the cache,
-    named by their content, so the build cache and the recorded sources hash
-    stay the same from run to run.
-    """
-    files = [root / "go.mod", *sorted((root / "internal").rglob("*.go"))]
-    files += sorted(p for p in (root / GRID_PACKAGE).glob("*.go"))
-    h = hashlib.sha256()
-    for p in files:
-        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    dest = cache_dir() / "prices-module" / h.hexdigest()[:16]
-    if (dest / "go.mod").is_file():
-        return dest
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for p in files:
-        rel = p.relative_to(root)
-        target = tmp / (rel.name if rel.parts[0] == "prices" else rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, target)
-    with contextlib.suppress(OSError):
-        os.replace(tmp, dest)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return dest
+        return matrix.run_series(run_request(preq, pairs, root / GRID_PACKAGE), progress)
 
 
 @contextlib.contextmanager

@@ -245,3 +245,30 @@ def test_bench_prices_from_with_charts_writes_both_pngs(tmp_path: Path) -> None:
     for name in ("price-curve.png", "gc-cost.png"):
         assert (tmp_path / "c" / name).stat().st_size > 10_000
     assert "ns/alloc" in out.getvalue()
+
+
+def test_bench_prices_measures_the_grid_package_in_place(tmp_path: Path) -> None:
+    """The grid is built and run from go_cases/prices itself, beside a build of go_cases/cases
+    (one module, two test binaries: a cache key without the package once ran the wrong one),
+    and the run names that package, never a copy under the cache."""
+    import json
+
+    from bench import build, cases, toolchain
+    from tests.conftest import bench
+
+    tc = toolchain.find(None)
+    build.build(tc, cases.load_module())  # the module's other package, built first
+    results = tmp_path / "results"
+    code, out, err = bench(
+        "prices", "--quick", "--sizes", "64", "--benchtime", "100x",
+        "--results", str(results), "--format", "json", "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    assert {r["size"] for r in json.loads(out) if r["kind"] == "price"} == {64}
+    (raw,) = results.rglob("raw.txt")
+    meta = json.loads((raw.parent / "meta.json").read_text())
+    grid = cases.load_module(cases.default_root() / "prices")
+    assert meta["package"] == "./prices" and meta["import_path"] == cases.import_path(grid)
+    assert Path(meta["module"]).name == "go_cases" and "prices-module" not in raw.read_text()
+    assert meta["sources"] == cases.measured_sources(grid)
+    assert f"escapebench-module: {cases.import_path(grid)}\n" in raw.read_text()
