@@ -54,12 +54,13 @@ from bench.build import build_test_binary
 from bench.cases import Module
 from bench.errors import CommandError
 from bench.toolchain import Toolchain, cache_dir
+from bench.vocab.diagnostic import DOES_NOT_ESCAPE, ESCAPES_TO_HEAP, HEAP_KINDS, MOVED_TO_HEAP
 
 # The kinds escape analysis produces, first in KINDS.
 _ESCAPE_ANALYSIS = (
-    "moved-to-heap",
-    "escapes-to-heap",
-    "does-not-escape",
+    MOVED_TO_HEAP,
+    ESCAPES_TO_HEAP,
+    DOES_NOT_ESCAPE,
     "leaking-param",
     "leaking-param-content",
     "leaking-closure",
@@ -69,8 +70,6 @@ _ESCAPE_ANALYSIS = (
 #: Go 1.21+ ``-m`` reports a closure's own allocation as
 #: ``func literal escapes to heap`` (kind ``escapes-to-heap``).
 KINDS = (*_ESCAPE_ANALYSIS, "can-inline", "inlining-call", "devirtualized", "stack-object", "other")
-#: The kinds that mean "this is allocated on the heap".
-HEAP_KINDS = frozenset({"moved-to-heap", "escapes-to-heap"})
 #: The kinds escape analysis produces (as opposed to inlining/devirtualisation notes).
 ESCAPE_KINDS = frozenset(_ESCAPE_ANALYSIS)
 
@@ -88,9 +87,9 @@ _DEVIRTUALIZED_RE = re.compile(
     r"^(?:PGO )?(?:partially )?devirtualizing (?:interface call |function call )?(?P<s>\S+) to "
 )
 _CLASSIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("moved-to-heap", re.compile(r"^moved to heap: (?P<s>.+)$")),
-    ("escapes-to-heap", re.compile(r"^(?P<s>.+?) escapes to heap:?$")),
-    ("does-not-escape", re.compile(r"^(?P<s>.+?) does not escape(?:, mutate, or call)?$")),
+    (MOVED_TO_HEAP, re.compile(r"^moved to heap: (?P<s>.+)$")),
+    (ESCAPES_TO_HEAP, re.compile(r"^(?P<s>.+?) escapes to heap:?$")),
+    (DOES_NOT_ESCAPE, re.compile(r"^(?P<s>.+?) does not escape(?:, mutate, or call)?$")),
     ("leaking-param-content", re.compile(r"^leaking param content: (?P<s>.+)$")),
     ("leaking-param", re.compile(r"^leaking param: (?P<s>\S+)(?: to result \S+ level=\d+)?$")),
     ("leaking-closure", _LEAKING_CLOSURE_RE),
@@ -126,7 +125,7 @@ class Diagnostic:
 
     @property
     def heap(self) -> bool:
-        """The compiler says this subject is allocated on the heap."""
+        """The compiler says this subject is allocated on the heap (``bench.vocab.diagnostic``)."""
         return self.kind in HEAP_KINDS
 
     def to_json(self) -> dict[str, object]:
