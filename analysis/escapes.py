@@ -20,6 +20,10 @@ price table (anything with ``price(size, pointers) -> Price | None``).
   difference is spread over the tiny (<= 16 B) allocations the profile did see,
   in proportion (``tiny_scaled``), or, when it saw none, is one more
   unattributed entry: the totals add up.
+* GC: ``gc_share`` is the site's share of its benchmark's allocated bytes per
+  op, which pace the GC's cycles, so it is the site's share of the GC work;
+  ``gc_cpu_ns_per_op`` is its bytes per op times the price list's GC CPU per
+  KiB (the GC's background CPU, not the benchmark's wall time).
 * The estimate is a price-list figure (what such an allocation costs on this
   machine), not a measurement of removing it.
 """
@@ -66,12 +70,21 @@ class GcPrice:
 class WithGc:
     """A price table (``analysis.prices.PriceTable``) whose answers also carry GC CPU.
 
-    Only an exact grid point of the charged size class and shape gives GC CPU
-    (it is lumpy at short benchtimes; interpolating it would invent precision).
+    Per allocation, only an exact grid point of the charged size class and
+    shape gives GC CPU (it is lumpy at short benchtimes; interpolating it
+    would invent precision); per KiB, the fitted model's median over the grid
+    (``CostModel.gc_cpu_ns_per_kib``) prices any size.
     """
 
     def __init__(self, table: Any) -> None:
         self.table = table
+
+    def gc_cpu_ns_per_kib(self, pointers: bool) -> float | None:
+        """GC CPU ns per allocated KiB of this shape, from the price list's model."""
+        model = getattr(self.table, "model", None)
+        per_kib = getattr(model, "gc_cpu_ns_per_kib", None) or {}
+        v = per_kib.get("scan" if pointers else "noscan")
+        return None if v is None else float(v)
 
     def price(self, size: int, pointers: bool) -> GcPrice | None:
         p = self.table.price(size, pointers)
@@ -276,6 +289,7 @@ def _benchmark(
         "ns_per_op": statistics.median(ns) if ns else None,
         "allocs_per_op": measured,
         "bytes_per_op": _mean(b.get("bytes_per_op", ())),
+        "gc_cpu_ns_per_op": _mean(b.get("gc_cpu_ns_per_op", ())),  # when it reports gc-cpu-ns/op
         "profiled_allocs_per_op": profiled,
         "attributed_allocs_per_op": attributed,
         "unattributed": sorted(un.values(), key=lambda u: -u["allocs_per_op"]),
@@ -300,6 +314,9 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
                     for nm, n in allocs.items()}  # fmt: skip
     est, gc_op = by_bench.get(hot, (None, None)) if hot else (None, None)
     ns_op = totals.get(hot, {}).get("ns_per_op") if hot else None
+    gc_share, gc_kib = _gc_of(s, acc, totals, prices, hot, not noscan)
+    if gc_kib is not None:
+        gc_op = gc_kib
     n_sizes = len(acc.by_size.get(k, {}).get(hot, {})) if hot else 0
     if prices is None:
         source = "none"
@@ -323,6 +340,8 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
         "est_ns_per_op": est,
         "est_by_benchmark": {nm: e for nm, (e, _g) in by_bench.items() if e is not None},
         "share_of_op": est["value"] / ns_op if est and ns_op else None,
+        # the site's share of its benchmark's allocated bytes, so of the GC work they pace
+        "gc_share": gc_share,
         # GC CPU the price list charges these allocations (background workers, not wall time)
         "gc_cpu_ns_per_op": gc_op,
         "gc_cpu_share": gc_op / ns_op if gc_op is not None and ns_op else None,
@@ -332,6 +351,24 @@ def _record(s: _Site, same: list[_Site], acc: _Acc, totals: Mapping[str, Any],
         "shares_line_with": [f"{o.what} (col {o.col})" for o in same if o is not s],
         "tiny_scaled": k in acc.scaled,
     }  # fmt: skip
+
+
+def _gc_of(s: _Site, acc: _Acc, totals: Mapping[str, Any], prices: Prices | None,
+           hot: str | None, pointers: bool) -> tuple[float | None, float | None]:  # fmt: skip
+    """The site's share of its benchmark's bytes/op, and its bytes/op x GC CPU per KiB.
+
+    The GC starts a cycle each time the heap grows by GOGC % of the live heap,
+    so cycles, and the CPU they take, are paced by allocated bytes: a site
+    allocating a share of the benchmark's bytes causes that share of its GC work.
+    """
+    if hot is None:
+        return None, None
+    mine = acc.byts.get((s.file, s.line, s.col), {}).get(hot)
+    total = totals.get(hot, {}).get("bytes_per_op")
+    share = min(1.0, mine / total) if mine is not None and total else None
+    per_kib = getattr(prices, "gc_cpu_ns_per_kib", None)
+    kib = per_kib(pointers) if callable(per_kib) else None
+    return share, (None if kib is None or mine is None else mine / 1024 * kib)
 
 
 def join(payload: Mapping[str, Any], prices: Prices | None = None) -> dict[str, Any]:

@@ -1,20 +1,21 @@
 """Measure a package's escapes: compile with the escape log, profile and time its benchmarks.
 
 One build (``bench.optlog``: a fresh directory, so the log is always written)
-gives the test binary and every escape the compiler reports. That same binary
-then runs each matching benchmark:
+gives a test binary and every escape the compiler reports. That binary then
+runs each matching benchmark once with ``-test.memprofile`` and
+``-test.memprofilerate=1`` (every allocation recorded) and a fixed iteration
+count ``-test.benchtime=<N>x``; only samples under ``testing.(*B).launch`` are
+counted (the N-iteration run, not the 1-iteration probe before it), so
+allocations per op are counts / N. This run is never used for time.
 
-* once with ``-test.memprofile`` and ``-test.memprofilerate=1`` (every
-  allocation recorded) and a fixed iteration count ``-test.benchtime=<N>x``;
-  only samples under ``testing.(*B).launch`` are counted (the N-iteration run,
-  not the 1-iteration probe before it), so allocations per op are counts / N.
-  This run is never used for time;
-* ``--count`` times without profiling, for ns/op and allocs/op.
-
-Everything measured is stored as a run directory (``bench.store`` layout):
-``raw.txt`` (the timing runs, benchstat-readable), ``profile.txt`` (the
-profiling runs' output), ``profiles/*.pprof``, ``escapes.json`` (the payload
-``analysis.escapes`` reads) and ``meta.json``.
+The timing is an ordinary ``bench run`` of the same benchmarks
+(``bench.matrix.run_series``: a pilot, then ``count`` interleaved rounds, one
+process per sample, with the runner's build of the same sources by the same
+toolchain and flags; the log flag changes no code). Its run directory is the
+escapes run: ``raw.txt``, ``results.json``, ``meta.json`` and ``escape.json``
+as for every run (``bench cost`` and ``bench compare`` read it), plus
+``escapes.json`` (the payload ``analysis.escapes`` reads), ``profile.txt``
+(the profiling runs' output) and ``profiles/*.pprof``.
 """
 
 from __future__ import annotations
@@ -25,19 +26,26 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, diagnostics, optlog, pprof, store
+from bench import __version__, diagnostics, matrix, optlog, pprof, store
 from bench import machine as _machine
+from bench.cases import load_module
 from bench.errors import BenchError
+from bench.plan import bench_regex
+from bench.progress import Progress
+from bench.request import RunRequest
 from bench.toolchain import Toolchain
 from bench.vocab import keys
 
 ESCAPES = "escapes.json"
 _BENCH_LINE = re.compile(r"^(Benchmark\S*)\s+(\d+)\s+([\d.]+) ns/op(.*)$")
 _LAUNCH = "testing.(*B).launch"
+#: gcstat's metric (go_cases report it; other packages do not)
+GC_CPU = "gc-cpu-ns/op"
 
 
 @dataclass
@@ -55,6 +63,7 @@ class Request:
     timeout: float = 900
     store_run: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    argv: Sequence[str] = ()
 
 
 def _run(tc: Toolchain, argv: list[str], cwd: Path, gogc: str | None, timeout: float) -> str:
@@ -146,25 +155,22 @@ def _entries(tc: Toolchain, compiled: optlog.Compiled, base: Path) -> list[dict[
     return out
 
 
-def measure(tc: Toolchain, req: Request) -> dict[str, Any]:
-    """Build once, profile and time every matching benchmark; returns the stored payload."""
+def measure(tc: Toolchain, req: Request, progress: Progress | None = None) -> dict[str, Any]:
+    """Build once, profile every matching benchmark, time them with the runner; the payload."""
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="escapebench-escapes-") as tmp:
         work = Path(tmp)
         compiled = optlog.compile_package(tc, req.package, req.cwd, work, timeout=req.timeout)
         base = compiled.package_dir.resolve()
-        pkg_files = {str(Path(f).resolve()) for f in compiled.files}
         payload: dict[str, Any] = {
             "kind": "escapes", "go": tc.version, "package": compiled.import_path,
             "package_dir": str(base), "log_source": compiled.source, "gogc": req.gogc or "100",
             "entries": _entries(tc, compiled, base), "benchmarks": [], "message": "",
         }  # fmt: skip
-        run_dir = _new_run_dir(tc, req) if req.store_run else None
         if compiled.binary is None:
             payload["message"] = f"{compiled.import_path} has no test files: static sites only"
-            return _finish(payload, run_dir, req, tc, t0, "", "")
-        binary = compiled.binary
-        probe = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={req.bench}",
+            return _static(payload, req, tc, t0)
+        probe = _run(tc, [str(compiled.binary), "-test.run=^$", f"-test.bench={req.bench}",
                           "-test.benchtime=1x"], base, req.gogc, req.timeout)  # fmt: skip
         found = _bench_lines(probe)
         if not found:
@@ -172,42 +178,88 @@ def measure(tc: Toolchain, req: Request) -> dict[str, Any]:
                 f"no benchmark in {compiled.import_path} matches --bench {req.bench!r}: "
                 "static sites only"
             )
-            return _finish(payload, run_dir, req, tc, t0, "", "")
+            return _static(payload, req, tc, t0)
         procs = re.search(r"-(\d+)$", found[0][0])  # testing's GOMAXPROCS suffix
         payload["gomaxprocs"] = procs.group(1) if procs else "1"
-        header = store.raw_header(_config(tc, req, compiled.import_path))
-        raw_parts, prof_parts = [header], [header]
-        cache: dict[str, list[str]] = {}
-        for full, _n, ns1, _u in found:
-            name = _strip_procs(full)
-            iters = max(10, min(2000, int(req.profile_seconds * 1e9 / max(ns1, 1.0))))
-            prof_path = work / "profiles" / (re.sub(r"[^\w.=-]+", "_", name) + ".pprof")
-            prof_path.parent.mkdir(exist_ok=True)
-            pout = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={exact_pattern(name)}",
-                             f"-test.benchtime={iters}x", "-test.benchmem",
-                             f"-test.memprofile={prof_path}", "-test.memprofilerate=1"],
-                        base, req.gogc, req.timeout)  # fmt: skip
-            prof_parts.append(pout)
-            allocs = _allocs(pprof.read(prof_path), tc.goroot, pkg_files)
-            for a in allocs:
-                own = a["own"]
-                a["source"] = _source_line(own[1], own[2], cache) if own[1] else ""
-            tout = _run(tc, [str(binary), "-test.run=^$", f"-test.bench={exact_pattern(name)}",
-                             f"-test.benchtime={req.benchtime}", f"-test.count={req.count}",
-                             "-test.benchmem"], base, req.gogc, req.timeout)  # fmt: skip
-            raw_parts.append("".join(ln + "\n" for ln in tout.splitlines()
-                                     if _BENCH_LINE.match(ln.strip())))  # fmt: skip
-            rows = [r for r in _bench_lines(tout) if _strip_procs(r[0]) == name]
-            payload["benchmarks"].append({
-                "name": name, "iterations": iters, "profile": f"profiles/{prof_path.name}",
-                "allocs": allocs,
-                "ns_per_op": [r[2] for r in rows],
-                "allocs_per_op": [r[3].get("allocs/op") for r in rows],
-                "bytes_per_op": [r[3].get("B/op") for r in rows],
-            })  # fmt: skip
-        if run_dir is not None:
-            shutil.copytree(work / "profiles", run_dir / "profiles")
-        return _finish(payload, run_dir, req, tc, t0, "".join(raw_parts), "".join(prof_parts))
+        prof_text = _profile_all(tc, req, compiled, found, work, payload)
+        results = req.results if req.store_run else work / "results"
+        run_dir, timed = _time(tc, req, base, [_strip_procs(f[0]) for f in found], results,
+                               progress)  # fmt: skip
+        for b in payload["benchmarks"]:
+            rows = timed.get(b["name"], [])
+            b["ns_per_op"] = [r["ns/op"] for r in rows if "ns/op" in r]
+            b["allocs_per_op"] = [r.get("allocs/op") for r in rows]
+            b["bytes_per_op"] = [r.get("B/op") for r in rows]
+            b["gc_cpu_ns_per_op"] = [r[GC_CPU] for r in rows if GC_CPU in r]
+        payload["seconds"] = round(time.time() - t0, 1)
+        if not req.store_run:
+            return payload
+        payload["run_dir"] = store.portable_path(run_dir)
+        shutil.copytree(work / "profiles", run_dir / "profiles", dirs_exist_ok=True)
+        store.write_text_atomic(run_dir / "profile.txt", prof_text)
+        store.write_json(run_dir / ESCAPES, payload)
+        return payload
+
+
+def _profile_all(tc: Toolchain, req: Request, compiled: optlog.Compiled,
+                 found: list[tuple[str, int, float, dict[str, float]]], work: Path,
+                 payload: dict[str, Any]) -> str:  # fmt: skip
+    """One profiling run per benchmark (fixed N, every allocation); their output, as text."""
+    base = compiled.package_dir.resolve()
+    pkg_files = {str(Path(f).resolve()) for f in compiled.files}
+    parts = [store.raw_header(_config(tc, req, compiled.import_path))]
+    cache: dict[str, list[str]] = {}
+    (work / "profiles").mkdir(exist_ok=True)
+    for full, _n, ns1, _u in found:
+        name = _strip_procs(full)
+        iters = max(10, min(2000, int(req.profile_seconds * 1e9 / max(ns1, 1.0))))
+        prof_path = work / "profiles" / (re.sub(r"[^\w.=-]+", "_", name) + ".pprof")
+        parts.append(_run(tc, [str(compiled.binary), "-test.run=^$",
+                               f"-test.bench={exact_pattern(name)}", f"-test.benchtime={iters}x",
+                               "-test.benchmem", f"-test.memprofile={prof_path}",
+                               "-test.memprofilerate=1"], base, req.gogc, req.timeout))  # fmt: skip
+        allocs = _allocs(pprof.read(prof_path), tc.goroot, pkg_files)
+        for a in allocs:
+            own = a["own"]
+            a["source"] = _source_line(own[1], own[2], cache) if own[1] else ""
+        payload["benchmarks"].append({"name": name, "iterations": iters,
+                                      "profile": f"profiles/{prof_path.name}",
+                                      "allocs": allocs})  # fmt: skip
+    return "".join(parts)
+
+
+def timing_request(tc: Toolchain, req: Request, package_dir: Path, names: list[str],
+                   results: Path) -> RunRequest:  # fmt: skip
+    """The ``bench run`` request that times ``names`` (full benchmark names) of the package.
+
+    With a manifest (``go_cases/cases``) the runner selects by case id, else by
+    a ``-test.bench`` pattern that names exactly these benchmarks.
+    """
+    module = load_module(package_dir)
+    if module.manifest is not None:
+        ids = sorted({n.removeprefix("Benchmark").split("/")[0] for n in names})
+        cases = "^(" + "|".join(re.escape(i) for i in ids) + ")$"
+    else:
+        cases = bench_regex(n.removeprefix("Benchmark") for n in names)
+    return RunRequest(go=str(tc.go), count=req.count, benchtime=req.benchtime, cases=cases,
+                      results=Path(results), gogc=req.gogc or "100", module=package_dir,
+                      timeout=req.timeout, argv=list(req.argv) or ["bench", "escapes"])  # fmt: skip
+
+
+def _time(tc: Toolchain, req: Request, package_dir: Path, names: list[str], results: Path,
+          progress: Progress | None) -> tuple[Path, dict[str, list[dict[str, float]]]]:  # fmt: skip
+    """Time the benchmarks in interleaved rounds (the runner); their run directory and rows."""
+    (group,) = matrix.run_series(timing_request(tc, req, package_dir, names, results),
+                                 progress or Progress(quiet=True))  # fmt: skip
+    run_dir = next(iter(group.dirs.values()))
+    timed: dict[str, list[dict[str, float]]] = {}
+    for parsed in group.parsed.values():
+        for r in parsed.results:
+            name = "Benchmark" + _strip_procs(r.name.full)
+            row = {v.orig_unit or v.unit: (v.orig_value if v.orig_unit else v.value)
+                   for v in r.values}  # fmt: skip
+            timed.setdefault(name, []).append(row)
+    return run_dir, timed
 
 
 def _config(tc: Toolchain, req: Request, pkg: str) -> dict[str, str]:
@@ -219,26 +271,20 @@ def _config(tc: Toolchain, req: Request, pkg: str) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _new_run_dir(tc: Toolchain, req: Request) -> Path:
-    store.check_writable(req.results)
-    return store.new_run_dir(req.results, _machine.machine_id(), tc.version, store.utc_stamp())
-
-
-def _finish(payload: dict[str, Any], run_dir: Path | None, req: Request, tc: Toolchain,
-            t0: float, raw: str, prof: str) -> dict[str, Any]:  # fmt: skip
+def _static(payload: dict[str, Any], req: Request, tc: Toolchain, t0: float) -> dict[str, Any]:
+    """Store a payload with no benchmark (static sites only) as a run of its own."""
     payload["seconds"] = round(time.time() - t0, 1)
-    if run_dir is None:
+    if not req.store_run:
         return payload
+    store.check_writable(req.results)
+    run_dir = store.new_run_dir(req.results, _machine.machine_id(), tc.version, store.utc_stamp())
     payload["run_dir"] = store.portable_path(run_dir)
-    store.write_text_atomic(run_dir / store.RAW, raw or store.raw_header(
-        _config(tc, req, payload["package"])))  # fmt: skip
-    if prof:
-        store.write_text_atomic(run_dir / "profile.txt", prof)
+    store.write_text_atomic(run_dir / store.RAW,
+                            store.raw_header(_config(tc, req, payload["package"])))  # fmt: skip
     store.write_json(run_dir / ESCAPES, payload)
     store.write_json(run_dir / store.META, {
         "kind": "escapes", "toolchain": tc.describe(), "machine": _machine.collect(),
         "package": payload["package"], "bench": req.bench, "gogc": req.gogc or "100",
-        "count": req.count, "benchtime": req.benchtime,
     })  # fmt: skip
     return payload
 

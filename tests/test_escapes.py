@@ -1,4 +1,7 @@
-"""bench escapes end to end on real packages (go_cases, the toolchain's strconv); the join."""
+"""bench escapes end to end on real packages (go_cases, the toolchain's strconv); the join.
+
+The timing goes through the runner (``bench.matrix.run_series``), so an escapes run is an
+ordinary run directory with the profiles and ``escapes.json`` beside raw.txt."""
 
 from __future__ import annotations
 
@@ -50,10 +53,12 @@ def test_go_cases(toolchains, version, tmp_path):
     bench = "^BenchmarkNewInt$|^BenchmarkAppendGrowth$"
     payload = _run(toolchains[version], "./cases", root, bench, tmp_path)
     run_dir = tmp_path / "results" / Path(payload["run_dir"]).relative_to(tmp_path / "results")
-    for f in ("raw.txt", "meta.json", "escapes.json", "profile.txt"):
+    for f in ("raw.txt", "results.json", "meta.json", "escapes.json", "profile.txt"):
         assert (run_dir / f).is_file(), f
     assert list((run_dir / "profiles").glob("*.pprof"))
-    assert "BenchmarkNewInt/variant=escape" in (run_dir / "raw.txt").read_text()
+    raw = (run_dir / "raw.txt").read_text()  # timed by the runner: an ordinary run
+    assert "BenchmarkNewInt/variant=escape" in raw and "escapebench-order: interleaved" in raw
+    assert "BenchmarkAppendGrowth/variant=noescape" in raw and "BenchmarkBoxLargeInt" not in raw
     stored = measuring.load(run_dir)
     assert stored["gomaxprocs"].isdigit()
     report = joining.join(stored)
@@ -176,6 +181,24 @@ def test_a_site_with_several_sizes_prices_each():
     assert big["est_ns_per_op"]["value"] == pytest.approx(16 + 32)
     assert big["est_by_benchmark"]["BenchmarkF"]["value"] == pytest.approx(48)
     assert "2 object sizes, each priced" in big["price_source"]
+
+
+class _GcTable(_Table):
+    def gc_cpu_ns_per_kib(self, pointers):
+        return 512.0 if pointers else 256.0
+
+
+def test_gc_share_is_the_sites_share_of_the_benchmarks_bytes():
+    report = joining.join(_payload(), _GcTable())
+    big = next(s for s in report["sites"] if s["line"] == 5)
+    assert big["gc_share"] == pytest.approx(64 / 96)  # 64 of the benchmark's 96 B/op
+    assert big["gc_cpu_ns_per_op"] == pytest.approx(64 / 1024 * 512)
+    assert big["gc_cpu_share"] == pytest.approx(32 / 200)
+    buf = io.StringIO()
+    render_text([report], buf, show_all=False)
+    head, first = buf.getvalue().splitlines()[1:3]
+    assert "GC share" in head and "67%" in first and "32 (16.0%)" in first
+    assert joining.join(_payload())["sites"][0]["gc_cpu_ns_per_op"] is None
 
 
 def test_join_without_prices_says_none():

@@ -32,7 +32,8 @@ from analysis.report.sections import plural
 #: Sites shown per package in the ranked table and the chart.
 TOP_SITES = 15
 PRICE_HEAD = ("size", "shape", "charged", "ns per allocation [95 % CI]", "GC CPU per KiB")
-SITE_HEAD = ("site", "function", "why", "bytes/op", "allocs/op", "est. ns/op [95 % CI]", "share")
+SITE_HEAD = ("site", "function", "why", "bytes/op", "allocs/op", "est. ns/op [95 % CI]", "share",
+             "GC share")  # fmt: skip
 
 
 def _ns(v: float | None) -> str:
@@ -158,6 +159,7 @@ def site_rows(report: Mapping[str, Any], top: int = TOP_SITES) -> list[tuple[str
                 _allocs(s),
                 interval_text(est.get("value"), est.get("ci_low"), est.get("ci_high")),
                 fmt_pct(s.get("share_of_op")),
+                fmt_pct(s.get("gc_share")),
             )
         )
     return rows

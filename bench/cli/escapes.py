@@ -125,6 +125,7 @@ class _Merged:
         self.primary, self.quick = primary, quick
         self.condition = (primary or quick).condition
         self.records = (primary.records if primary else ()) + quick.records
+        self.model = getattr(primary, "model", None) or getattr(quick, "model", None)
 
     def price(self, size: int, pointers: bool) -> Any:
         p = self.primary.price(size, pointers) if self.primary is not None else None
@@ -179,8 +180,9 @@ def cmd_escapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for pkg in packages:
         req = measuring.Request(package=pkg, cwd=cwd, bench=args.bench, gogc=args.gogc,
                                 count=args.count, benchtime=args.benchtime,
-                                results=args.results)  # fmt: skip
-        payload = measuring.measure(tc, req)
+                                results=args.results, argv=list(getattr(args, "argv", ()))
+                                or ["bench", "escapes"])  # fmt: skip
+        payload = measuring.measure(tc, req, Progress(err, err, quiet=True))
         if payload.get("run_dir"):
             err.write(f"{tc.version}: escapes run stored in {payload['run_dir']}\n")
         if payload.get("message"):
@@ -227,9 +229,13 @@ def _rows(report: Mapping[str, Any], show_all: bool) -> list[tuple[str, ...]]:
             f"{s['file']}:{s['line']}:{s['column']}", s["function"], _short(s["what"]),
             s["reason"],
             "—" if s["size"] is None else str(s["size"]), _allocs(s), _est(s),
-            "—" if share is None else f"{100 * share:.1f}%", _gc(s),
+            "—" if share is None else f"{100 * share:.1f}%", _pct(s.get("gc_share")), _gc(s),
         ))  # fmt: skip
     return rows
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
 
 
 def _gc(site: Mapping[str, Any]) -> str:
@@ -241,7 +247,7 @@ def _gc(site: Mapping[str, Any]) -> str:
 
 
 HEAD = ("site", "function", "what", "why", "bytes", "allocs/op", "est ns/op [95% CI]", "share",
-        "GC CPU ns/op")  # fmt: skip
+        "GC share", "GC CPU ns/op")  # fmt: skip
 
 
 def render_text(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
@@ -289,7 +295,7 @@ def render_csv(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool)
     w = csv.writer(out)
     w.writerow(["package", "file", "line", "column", "function", "what", "reason", "size",
                 "benchmark", "allocs_per_op", "est_ns_per_op", "ci_low", "ci_high",
-                "share_of_op", "gc_cpu_ns_per_op", "gc_cpu_share", "price_source",
+                "share_of_op", "gc_share", "gc_cpu_ns_per_op", "gc_cpu_share", "price_source",
                 "exercised"])  # fmt: skip
     for r in reports:
         for s in r["sites"]:
@@ -301,7 +307,8 @@ def render_csv(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool)
                         s["what"], s["reason"], s["size"], hot or "",
                         (s["allocs_per_op"] or {}).get(hot, 0) if hot else 0,
                         e.get("value", ""), e.get("ci_low", ""), e.get("ci_high", ""),
-                        s.get("share_of_op") or "", _blank(s.get("gc_cpu_ns_per_op")),
+                        s.get("share_of_op") or "", _blank(s.get("gc_share")),
+                        _blank(s.get("gc_cpu_ns_per_op")),
                         _blank(s.get("gc_cpu_share")), s["price_source"],
                         s["exercised"]])  # fmt: skip
 
