@@ -240,3 +240,26 @@ def summarize(records: Sequence[CheckRecord]) -> CheckSummary:
     return CheckSummary(
         len(priced), len(records) - len(priced), float(np.median(ratios)), worst, worst_pair
     )
+
+
+def summarize_by_condition(records: Sequence[CheckRecord]) -> list[tuple[Condition, CheckSummary]]:
+    """:func:`summarize` per condition, in the records' order: the overall median mixes
+    Go versions and GC settings whose prices differ, so each condition gets its own."""
+    by: dict[Condition, list[CheckRecord]] = {}
+    for r in records:
+        by.setdefault(r.condition, []).append(r)
+    return [(c, summarize(rs)) for c, rs in by.items()]
+
+
+def condition_json(condition: Condition, summary: CheckSummary) -> dict[str, Any]:
+    """One condition's summary as a JSON record (``kind: check_condition``)."""
+    c = condition
+    return {
+        **summary.to_json(),
+        "kind": "check_condition",
+        "machine": c.machine,
+        "go": c.go,
+        "gogc": c.gogc,
+        "live_heap": c.live_heap,
+        "gomaxprocs": c.gomaxprocs,
+    }

@@ -133,8 +133,36 @@ def test_bench_prices_check_reads_stored_runs_and_prints_text_and_json(tmp_path:
     out = io.StringIO()
     assert main(["prices", "--check", str(grid), str(cat), "--format", "json"], out, err) == 0
     rows = json.loads(out.getvalue())
-    assert [r["kind"] for r in rows] == ["check", "check", "check_summary"]
+    assert [r["kind"] for r in rows] == ["check", "check", "check_condition", "check_summary"]
     assert rows[-1]["n_priced"] == 2 and rows[-1]["worst_pair"] == "Copies-2"
+    assert rows[2]["gogc"] == "100" and rows[2]["median_ratio"] == rows[-1]["median_ratio"]
     err = io.StringIO()
     assert main(["prices", "--check", str(cat)], io.StringIO(), err) == 1
     assert "no price runs here" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_each_condition_has_its_own_median_and_worst_and_the_text_says_them(
+    tmp_path: Path,
+) -> None:
+    """Two GC settings, each with its price list: one summary line per condition, then all."""
+    grid = tmp_path / "grid.txt"
+    grid.write_text(_grid("100") + _grid("400"), encoding="utf-8")
+    cat = tmp_path / "catalogue.txt"
+    cat.write_text(
+        _catalogue([("Plain", 1, 32, 0.0)], gogc="100")
+        + _catalogue([("Plain", 1, 32, 0.0), ("Copies", 1, 32, 200.0)], gogc="400"),
+        encoding="utf-8",
+    )
+    recs = price_check.check_records(_results(grid.read_text(), cat.read_text()))
+    by = dict(price_check.summarize_by_condition(recs))
+    assert sorted(c.gogc for c in by) == ["100", "400"]
+    s100 = next(s for c, s in by.items() if c.gogc == "100")
+    s400 = next(s for c, s in by.items() if c.gogc == "400")
+    assert s100.n_priced == 1 and s100.worst_pair == "Plain-2"
+    assert s400.n_priced == 2 and s400.worst_pair == "Copies-2"
+    out = io.StringIO()
+    assert main(["prices", "--check", str(grid), str(cat)], out, io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    per_cond = [ln for ln in lines if ln.startswith("  ") and "pairs priced" in ln]
+    assert len(per_cond) == 2 and "(Plain-2)" in per_cond[0] and "(Copies-2)" in per_cond[1]
+    assert lines[-2].startswith("all conditions: 3 pairs priced") and "(Copies-2)" in lines[-2]

@@ -144,7 +144,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "text":
         render_check_text(recs, summary, out)
     elif args.format == "json":
-        rows = [r.to_json() for r in recs] + [summary.to_json()]
+        rows = [r.to_json() for r in recs]
+        rows += [
+            price_check.condition_json(c, s) for c, s in price_check.summarize_by_condition(recs)
+        ]
+        rows.append(summary.to_json())
         json.dump(rows, out, indent=1, ensure_ascii=False)
         out.write("\n")
     else:
@@ -159,13 +163,26 @@ def _ns(x: float | None) -> str:
     return "—" if x is None else f"{x:.3g}"
 
 
+def _summary_line(s: price_check.CheckSummary) -> str:
+    """One condition's (or all conditions') median and worst ratio, in words."""
+    if s.median_ratio is None or s.worst_ratio is None:
+        return f"no pair priced: {s.n_unpriced} without a price list of their condition"
+    line = (
+        f"{s.n_priced} pairs priced: median measured ÷ predicted ×{s.median_ratio:.2f}, "
+        f"worst ×{s.worst_ratio:.2f} ({s.worst_pair})"
+    )
+    if s.n_unpriced:
+        line += f"; {s.n_unpriced} without a price list of their condition"
+    return line
+
+
 def render_check_text(
     recs: Sequence[price_check.CheckRecord], summary: price_check.CheckSummary, out: TextIO
 ) -> None:
     """One table per condition: predicted [interval] vs measured extra ns/op, and the ratio."""
     head = ("pair", "shape", "allocs", "B/alloc", "predicted ns/op", "measured ns/op",
             "measured ÷ predicted", "price from")  # fmt: skip
-    for cond in dict.fromkeys(r.condition for r in recs):
+    for cond, cond_summary in price_check.summarize_by_condition(recs):
         out.write(f"{cond.label}\n")
         rows = [head]
         for r in (r for r in recs if r.condition == cond):
@@ -180,21 +197,13 @@ def render_check_text(
         for row in rows:
             out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
             out.write("\n")
-        out.write("\n")
+        out.write(f"  {_summary_line(cond_summary)}\n\n")
+    out.write(f"all conditions: {_summary_line(summary)}")
     if summary.median_ratio is None:
         out.write(
-            f"no pair priced: {summary.n_unpriced} without a price list of their condition "
-            "(machine, Go, GOGC, live heap, GOMAXPROCS): run `bench prices` under their settings\n"
+            " (machine, Go, GOGC, live heap, GOMAXPROCS): run `bench prices` under their settings"
         )
-    else:
-        out.write(
-            f"{summary.n_priced} pairs priced: median measured ÷ predicted "
-            f"×{summary.median_ratio:.2f}, worst ×{summary.worst_ratio:.2f} ({summary.worst_pair})"
-        )
-        if summary.n_unpriced:
-            out.write(f"; {summary.n_unpriced} without a price list of their condition")
-        out.write("\n")
-    out.write(f"method: {summary.method}\n")
+    out.write(f"\nmethod: {summary.method}\n")
 
 
 def _iv(x: prices.Interval | None, digits: str = ".3g") -> str:
