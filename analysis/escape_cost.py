@@ -66,6 +66,7 @@ from analysis import per_alloc as per_alloc_
 from analysis import per_run, run_aware, stats
 from analysis.per_alloc import PerAlloc
 from analysis.rank_interval import t_interval
+from analysis.witness import bare_go
 from bench.errors import BenchError
 from bench.model import Result
 from bench.vocab import escaped as esc
@@ -153,6 +154,7 @@ class CostRecord:
     allocs_noescape: float | None
     bytes_escape: float | None
     bytes_noescape: float | None
+    #: Both witnesses agree (``bench.vocab.escaped``): more allocations *and* the compiler's heap.
     escaped: bool
     escape_sec: float
     noescape_sec: float
@@ -176,6 +178,8 @@ class CostRecord:
     correction_m: int = 1
     #: False when no record of the family can reach α after Holm (too few rounds for all).
     resolvable: bool = True
+    #: The compiler's witness (``analysis.witness``); None: no escape.json names the pair.
+    compiler_heap: bool | None = None
 
     @property
     def verdict(self) -> str:
@@ -318,24 +322,18 @@ def _floor(s: Sequence[PairSamples]) -> float:
 _ALLOC_FIELDS = ("allocs_escape", "allocs_noescape", "bytes_escape", "bytes_noescape")
 
 
-def _per_alloc(
-    s: Sequence[PairSamples],
-    medians: tuple[float | None, ...],
-    confidence: float,
-    combined: run_aware.Combined | None,
-    warnings: list[str],
-) -> PerAlloc | None:
-    """The per-extra-allocation figure when the escape variant allocates more (notes appended)."""
-    ae, an, be, bn = medians
-    if ae is None or an is None or ae <= an:
-        if ae is not None and an is not None and an > ae:
-            warnings.append("the noescape variant allocates more than the escape variant")
-        return None
-    extra_bytes = None if be is None or bn is None else be - bn
-    extra, divisor_unit, why = per_alloc_.divisor(s, ae, an)
-    if why:
-        warnings.append(why)
-    return per_alloc_.per_alloc(s, extra, extra_bytes, confidence, combined, divisor_unit)
+def _sample_warnings(s: Sequence[PairSamples], n_rounds: int) -> list[str]:
+    """The record's caveats about its samples: too few rounds, samples left out."""
+    out = []
+    if s[0].paired and n_rounds < MIN_ROUNDS:
+        out.append(
+            f"only {n_rounds} rounds: the signed-rank test needs {MIN_ROUNDS} "
+            "to reach p < 0.05; inconclusive whatever the interval"
+        )
+    dropped = sum(p.dropped for p in s)
+    if dropped:
+        out.append(f"{dropped} samples left out (no partner in their round, or no time)")
+    return out
 
 
 def cost_record(
@@ -344,9 +342,12 @@ def cost_record(
     section: str = "",
     confidence: float = 0.95,
     combined: run_aware.Combined | None = None,
+    compiler_heap: bool | None = None,
 ) -> CostRecord:
     """The record of one pair under one condition; p not yet adjusted.
 
+    ``compiler_heap`` (``analysis.witness``) and the allocations decide
+    ``escaped`` (``bench.vocab.escaped``).
     One run (or ``combined`` None): this run's rank estimate, ``scope`` this
     run. Several runs with ``combined`` (``run_aware.combine`` over the
     condition's pairs): the run-aware estimate, interval and t-test p.
@@ -354,18 +355,9 @@ def cost_record(
     c = s[0].condition
     loc = per_run.location(s, confidence, log=True)
     n_rounds = sum(len(p.escape) for p in s) if s[0].paired else 0
-    warnings: list[str] = []
-    if s[0].paired and n_rounds < MIN_ROUNDS:
-        warnings.append(
-            f"only {n_rounds} rounds: the signed-rank test needs {MIN_ROUNDS} "
-            "to reach p < 0.05; inconclusive whatever the interval"
-        )
-    dropped = sum(p.dropped for p in s)
-    if dropped:
-        warnings.append(f"{dropped} samples left out (no partner in their round, or no time)")
+    warnings = _sample_warnings(s, n_rounds)
     ae, an, be, bn = (_median_all(getattr(p, f) for p in s) for f in _ALLOC_FIELDS)
-    escaped = bool(esc.escaped(None, ae, an))  # allocations only: escape.json adds the compiler
-    per_alloc = _per_alloc(s, (ae, an, be, bn), confidence, combined, warnings)
+    per_alloc = per_alloc_.for_pair(s, (ae, an, be, bn), confidence, combined, warnings)
     runs = tuple(dict.fromkeys(p.run for p in s))
     method = PAIRED_METHOD if s[0].paired else UNPAIRED_METHOD
     est, low, high, p_value, p_floor = loc.estimate, loc.low, loc.high, loc.p_value, _floor(s)
@@ -400,7 +392,7 @@ def cost_record(
         allocs_noescape=an,
         bytes_escape=be,
         bytes_noescape=bn,
-        escaped=escaped,
+        escaped=bool(esc.escaped(compiler_heap, ae, an)),
         escape_sec=stats.median([x for p in s for x in p.escape]),
         noescape_sec=stats.median([x for p in s for x in p.noescape]),
         gc_cpu_escape=_median_all(p.gc_cpu_escape for p in s),
@@ -415,6 +407,7 @@ def cost_record(
         next_low=nxt[0],
         next_high=nxt[1],
         p_floor=p_floor,
+        compiler_heap=compiler_heap,
     )
 
 
@@ -444,8 +437,13 @@ def cost_records(
     confidence: float = 0.95,
     alpha: float = 0.05,
     pool: bool = False,
+    compiler: Mapping[tuple[str, str], bool] | None = None,
 ) -> list[CostRecord]:
     """One record per pair and condition, Holm-adjusted over every p-value returned.
+
+    ``compiler`` (``analysis.witness.compiler_witness`` of the runs' escape.json)
+    gives each record the compiler's witness, so ``escaped`` is
+    ``bench.vocab.escaped``'s two-witness answer wherever the records go.
 
     Several runs of one condition give a run-aware record (``scope`` across
     runs, ``analysis.run_aware``) with the plain across-runs t-interval
@@ -469,6 +467,7 @@ def cost_records(
             section=sections.get(g[0].case, ""),
             confidence=confidence,
             combined=combined.get(key),
+            compiler_heap=(compiler or {}).get((bare_go(key[1].go), g[0].case)),
         )
         for key, g in groups.items()
     ]
@@ -569,6 +568,8 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                 "bytes_escape": r.bytes_escape,
                 "bytes_noescape": r.bytes_noescape,
                 "escaped": r.escaped,
+                "compiler_heap": r.compiler_heap,
+                "escaped_word": esc.word(r.compiler_heap, r.allocs_escape, r.allocs_noescape),
                 "escape_sec": r.escape_sec,
                 "noescape_sec": r.noescape_sec,
                 "gc_cpu_escape": r.gc_cpu_escape,

@@ -5,7 +5,7 @@ condition, one row per pair: median time per op of each variant, the
 escape/noescape ratio with this run's interval, the across-runs interval when
 several runs of the condition were given, the Holm-adjusted p and verdict,
 B/op and allocs/op as before → after (a ratio of zeros means nothing), GC CPU
-per op, and the extra time per escaped allocation in words when it is
+per op, and the extra time per extra allocation in words when it is
 negative or inconclusive (``text``, and ``csv_table`` for ``--format csv``).
 The numbers all come from ``analysis.escape_cost``; ``bench run``'s closing
 table and ``bench cost`` both print ``text``.
@@ -39,6 +39,7 @@ from analysis.format import (
 )
 from analysis.order import condition_key
 from analysis.per_alloc import PerAlloc
+from bench.vocab import escaped as esc
 
 #: The last column of a pair whose escape variant allocates nothing (boxing from a static
 #: table, a small make on the stack) or no more than its noescape variant (a size pair).
@@ -51,7 +52,12 @@ COMPACT_WIDTH = 100
 
 
 def _last_cell(c: CostRecord, compact: bool = False) -> str:
-    if c.escaped:
+    """Per extra allocation when there is one, whatever the compiler said.
+
+    Where the compiler and the allocations disagree about ``escaped`` the
+    record's notes say which said what (``bench.vocab.escaped``).
+    """
+    if esc.allocates_more(c.allocs_escape, c.allocs_noescape):
         return per_alloc_text(c.per_alloc, compact)
     return NO_EXTRA_ALLOC if c.allocs_escape else NO_ESCAPE
 
@@ -152,6 +158,16 @@ def _notes(cs: Sequence[CostRecord], skip: frozenset[str] = frozenset()) -> list
     ]
 
 
+def _escaped_notes(cs: Sequence[CostRecord]) -> list[str]:
+    """Where the compiler and the allocations disagree: which said what, naming the pairs."""
+    by_word: dict[str, list[str]] = {}
+    for c in cs:
+        if esc.disagreement(c.compiler_heap, c.allocs_escape, c.allocs_noescape):
+            word = esc.word(c.compiler_heap, c.allocs_escape, c.allocs_noescape)
+            by_word.setdefault(word, []).append(c.pair)
+    return [f"  note: escaped {word}: {', '.join(ps)}" for word, ps in by_word.items()]
+
+
 def _wrap(lines: Sequence[str]) -> list[str]:
     """Lines cut at :data:`COMPACT_WIDTH` (continuations indented)."""
     return [
@@ -208,7 +224,7 @@ def text(records: Sequence[CostRecord], *, wide: bool = False) -> str:
         head = _header(cs[0].confidence, across, scope, wide=wide, verdicts=verdicts)
         rows = [row(c, across, wide=wide, verdicts=verdicts) for c in cs]
         out.extend(_align([head, *rows], None if wide else COMPACT_WIDTH))
-        notes = _notes(cs)
+        notes = [*_notes(cs), *_escaped_notes(cs)]
         out.extend(notes if wide else _wrap(notes))
         out.append("")
     return "\n".join(out)

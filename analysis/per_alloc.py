@@ -93,3 +93,26 @@ def per_alloc(
     else:
         est, low, high = per_run.scaled_mean(s, combined, confidence)
     return PerAlloc(est * scale, low * scale, high * scale, unit, per, ns, divisor_unit)
+
+
+def for_pair(
+    s: Sequence[AllocSamples],
+    medians: tuple[float | None, ...],
+    confidence: float,
+    combined: run_aware.Combined | None,
+    warnings: list[str],
+) -> PerAlloc | None:
+    """The figure when the escape variant allocates more (its notes appended to ``warnings``).
+
+    ``medians`` are the pair's allocs/op and B/op, escape then noescape.
+    """
+    ae, an, be, bn = medians
+    if ae is None or an is None or ae <= an:
+        if ae is not None and an is not None and an > ae:
+            warnings.append("the noescape variant allocates more than the escape variant")
+        return None
+    extra_bytes = None if be is None or bn is None else be - bn
+    extra, divisor_unit, why = divisor(s, ae, an)
+    if why:
+        warnings.append(why)
+    return per_alloc(s, extra, extra_bytes, confidence, combined, divisor_unit)

@@ -99,7 +99,21 @@ class PairCheck:
         allocation without a heap diagnostic (``growslice``, a non-constant
         ``make`` beyond the 32-byte buffer) is not an escape either.
         """
-        return esc.escaped(self.escape_fate == HEAP, self.allocs_escape, self.allocs_noescape)
+        return esc.escaped(self.compiler_heap, self.allocs_escape, self.allocs_noescape)
+
+    @property
+    def compiler_heap(self) -> bool | None:
+        """The compiler's witness: heap on the escape variant's annotated lines (None: none).
+
+        ``analysis.witness.compiler_heap_of`` reads the same from the JSON, so
+        ``bench verify``, ``bench cost``, the report and the claims agree.
+        """
+        return None if self.escape_fate is None else self.escape_fate == HEAP
+
+    @property
+    def escaped_word(self) -> str:
+        """The ``escaped`` cell: yes, no, or no with who said what (``bench.vocab.escaped``)."""
+        return esc.word(self.compiler_heap, self.allocs_escape, self.allocs_noescape)
 
     def to_json(self) -> dict[str, Any]:
         """The fields in order, then ``escaped`` (derived, for readers of the JSON)."""

@@ -470,16 +470,16 @@ def _pair_evidence(p: PairCheck) -> str:
     return "; ".join(x for x in (first, allocs) if x)
 
 
-#: The ``escaped`` column: an escape happened (compiler and allocations agree), did not, unmeasured.
-_ESCAPED = {True: "yes", False: "no", None: "-"}
-
-
 def render_text(report: VerifyReport) -> str:
-    """One toolchain: a pair table (pair, verdict, evidence), then failing annotations."""
+    """One toolchain: a pair table (pair, verdict, escaped, evidence), then failing annotations.
+
+    ``escaped`` is ``bench.vocab.escaped.word``: where the compiler and the
+    allocations disagree, the cell says which said what.
+    """
     out = [f"{report.go}  {report.module}"]
     if report.pairs:
         rows = [("pair", "verdict", "escaped", "evidence")]
-        rows += [(p.case, p.status, _ESCAPED[p.escaped], _pair_evidence(p)) for p in report.pairs]
+        rows += [(p.case, p.status, p.escaped_word, _pair_evidence(p)) for p in report.pairs]
         out += _table(rows)
     else:
         rows = [("annotation", "verdict", "evidence")]

@@ -27,6 +27,7 @@ from typing import Any
 
 from analysis import stats
 from analysis.escape_cost import CostRecord
+from analysis.witness import compiler_heap_of
 from bench.vocab import diagnostic, units
 from bench.vocab import escaped as esc
 from bench.vocab import manifest as mf
@@ -147,19 +148,18 @@ def _allocs(e: float | None, n: float | None) -> str:
 def pair_escaped(pair: Mapping[str, Any]) -> bool | None:
     """Whether an escape happened in an escape.json pair (None when unmeasured).
 
-    The payload's ``escaped`` when present; payloads written before it existed
-    get the same rule as ``bench.verify.PairCheck.escaped``: the compiler puts
-    the escape variant's subject on the heap *and* that variant allocates more
-    per op. (BigStruct on Go 1.21: stack, 0 vs 0 → False; MakeNonConstLenSmall
-    on Go 1.25+: stack → False; BoxSmallInt: heap but 0 vs 0 → False.)
+    Always from the two witnesses (``bench.vocab.escaped`` over
+    ``analysis.witness.compiler_heap_of`` and the allocations), never the
+    payload's stored ``escaped``: payloads written before the one definition
+    stored another reading, and ``bench cost`` and the report read the same
+    witnesses. (BigStruct on Go 1.21: stack, 0 vs 0 → False;
+    MakeNonConstLenSmall on Go 1.25+: stack → False; BoxSmallInt: heap but
+    0 vs 0 → False.)
     """
-    if "escaped" in pair:
-        v = pair["escaped"]
-        return None if v is None else bool(v)
     e, n = pair.get("allocs_escape"), pair.get("allocs_noescape")
     if e is None or n is None:
         return None
-    return esc.escaped(pair.get("escape_fate") == HEAP, float(e), float(n))
+    return esc.escaped(compiler_heap_of(pair), float(e), float(n))
 
 
 def combine(verdicts: Sequence[str]) -> str:

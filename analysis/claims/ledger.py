@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis import escape_cost
+from analysis import escape_cost, witness
 from analysis.claims import spec
 from analysis.claims.judge import (
     DEPENDS,
@@ -22,14 +22,11 @@ from analysis.claims.judge import (
     judge,
 )
 from analysis.order import version_key
+from analysis.witness import bare_go
 from bench.model import Result
 from bench.vocab.manifest import Claim
 
 _VERSION_RE = re.compile(r"\d+")
-
-
-def _bare(go: str) -> str:
-    return go.strip().removeprefix("go")
 
 
 @dataclass(frozen=True)
@@ -73,9 +70,13 @@ class ClaimRow:
 
 
 def _cost_records(
-    results: Sequence[Result], sections: Mapping[str, str], alpha: float
+    results: Sequence[Result], sections: Mapping[str, str], alpha: float, payload: Mapping[str, Any]
 ) -> list[escape_cost.CostRecord]:
-    return escape_cost.cost_records(results, sections=sections, alpha=alpha) if results else []
+    """One version's cost records, ``escaped`` from both witnesses (its escape.json payload)."""
+    if not results:
+        return []
+    compiler = witness.compiler_witness([payload])
+    return escape_cost.cost_records(results, sections=sections, alpha=alpha, compiler=compiler)
 
 
 def ledger(
@@ -97,13 +98,15 @@ def ledger(
     claims = spec.claim_specs(manifest)
     infos = spec.case_infos(manifest)
     sections = spec.sections(manifest)
-    by_results = {_bare(k): list(v) for k, v in (results or {}).items()}
-    by_costs = {_bare(k): list(v) for k, v in (costs or {}).items()}
+    by_results = {bare_go(k): list(v) for k, v in (results or {}).items()}
+    by_costs = {bare_go(k): list(v) for k, v in (costs or {}).items()}
     contexts = []
     for p in sorted(spec.payloads(reports), key=lambda p: version_key(str(p.get("go", "")))):
         go = str(p.get("go", ""))
-        res = by_results.get(_bare(go), [])
-        cst = by_costs[_bare(go)] if _bare(go) in by_costs else _cost_records(res, sections, alpha)
+        res = by_results.get(bare_go(go), [])
+        cst = by_costs.get(bare_go(go))
+        if cst is None:
+            cst = _cost_records(res, sections, alpha, p)
         contexts.append(
             Context(
                 go=go,
@@ -141,7 +144,7 @@ def _ranges(gos: Sequence[str], all_gos: Sequence[str]) -> str:
             runs.append([i])
 
     def short(g: str) -> str:
-        return ".".join(_bare(g).split(".")[:2])
+        return ".".join(bare_go(g).split(".")[:2])
 
     return ", ".join(
         short(all_gos[r[0]]) if len(r) == 1 else f"{short(all_gos[r[0]])}–{short(all_gos[r[-1]])}"

@@ -18,7 +18,7 @@ What is compared with what:
   and the per-pair charts show.
 * Comparison charts (Go versions, machines, GC settings) take only the
   conditions measured like the primary one (:func:`like_primary`); a record's
-  compiler witness comes from escape.json (:func:`compiler_heap`), its GC CPU
+  compiler witness comes from escape.json (``analysis.witness``), its GC CPU
   cell says when no GC cycle ended in a sample (``analysis.format.fmt_gc_cpu``).
 """
 
@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from analysis import escape_cost, prices
+from analysis import escape_cost, prices, witness
 from analysis.order import gogc_key, size_key, version_key
 from bench.model import LoadedRun, Result
 
@@ -61,9 +61,17 @@ class ManifestLike(Protocol):
     def cases(self) -> Sequence[CaseLike]: ...
 
 
-def cost_records(results: Iterable[Result], sections: Mapping[str, str]) -> list[Any]:
-    """Every pair × condition with its escape cost: the report's one source of numbers."""
-    return escape_cost.cost_records(results, sections=sections)
+def cost_records(
+    results: Iterable[Result],
+    sections: Mapping[str, str],
+    compiler: Mapping[tuple[str, str], bool] | None = None,
+) -> list[Any]:
+    """Every pair × condition with its escape cost: the report's one source of numbers.
+
+    ``compiler`` is ``analysis.witness.compiler_witness`` of the runs' escape.json,
+    so each record's ``escaped`` is the one reading ``bench cost`` prints too.
+    """
+    return escape_cost.cost_records(results, sections=sections, compiler=compiler)
 
 
 @dataclass(frozen=True, order=True)
@@ -124,19 +132,14 @@ def condition_of(rec: Any) -> Condition:
 
 
 def compiler_heap(data: Collected, rec: Any) -> bool | None:
-    """The compiler's witness for a record: escape.json's ``escape_fate`` on its Go version.
+    """The compiler's witness for a record (``CostRecord.compiler_heap``; ``data`` unused).
 
-    None when no run of that toolchain carries an escape.json naming the pair
-    (``bench.vocab.escaped`` then answers from allocations and says so).
+    :func:`gather` set it from the runs' escape.json (``analysis.witness``);
+    None when no run of that toolchain names the pair, and then
+    ``bench.vocab.escaped`` answers from allocations and says so.
     """
-    cid = case_id(rec.pair, data.cases) or re.sub(r"-\d+$", "", rec.pair)
-    for run in data.runs:
-        if not run.escape or str(run.escape.get("go") or run.go) != rec.go:
-            continue
-        for p in run.escape.get("pairs") or ():
-            if p.get("case") == cid and p.get("escape_fate") is not None:
-                return p.get("escape_fate") == "heap"
-    return None
+    del data  # kept for the callers in sections; the record carries the witness
+    return getattr(rec, "compiler_heap", None)
 
 
 @dataclass
@@ -345,7 +348,9 @@ def gather(
     case_order = {cid: i for i, cid in enumerate(cases)}
     everything = [r for run in runs for r in run.parsed.results]
     grid = [r for r in everything if prices.is_price_result(r)]
-    records = cost_records((r for r in everything if not prices.is_price_result(r)), sections)
+    compiler = witness.compiler_witness(run.escape for run in runs)
+    catalogue = (r for r in everything if not prices.is_price_result(r))
+    records = cost_records(catalogue, sections, compiler)
     suffix = _procs_suffix(records)
     if suffix:  # shown once, as GOMAXPROCS, instead of after every name
         records = [replace(rec, pair=rec.pair.removesuffix(suffix)) for rec in records]

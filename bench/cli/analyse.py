@@ -105,10 +105,15 @@ def _cost_records(
     confidence: float = 0.95,
     alpha: float = 0.05,
 ) -> list[CostRecord]:
-    from analysis import escape_cost  # lazy: numpy/scipy (see module docstring)
+    """The runs' cost records, ``escaped`` from both witnesses (the runs' escape.json)."""
+    from analysis import escape_cost, witness  # lazy: numpy/scipy (see module docstring)
 
     return escape_cost.cost_records(
-        _results(runs), sections=_sections(manifest), confidence=confidence, alpha=alpha
+        _results(runs),
+        sections=_sections(manifest),
+        confidence=confidence,
+        alpha=alpha,
+        compiler=witness.compiler_witness(r.escape for r in runs),
     )
 
 
