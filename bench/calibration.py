@@ -13,16 +13,39 @@ id, since its cells have the same counts.
 A stored calibration fits a request only when benchtime, order, toolchains and
 GC settings agree and every asked cell was calibrated; anything else is
 refused in one line naming what differs. Nothing here runs a process.
+
+**Stored calibrations** (:func:`save`, :func:`lookup`): the pilot paid once
+per machine × toolchain × condition. Every pilot's loop counts are kept as
+one file per toolchain × GC setting, keyed by benchtime, order, the measured
+module and the hash of its sources, the ``--cases`` filter and ``--cpu``
+list; a later run on the same machine asking for the same condition reuses
+them (``bench run --recalibrate`` pilots anew and replaces them). They live
+in the results tree, ``<results>/<machine>/calibrations/<go>/<key>.json``,
+not in the cache: the calibration id is part of the pooling condition of
+every run that used it, so the loop counts must live and travel with those
+runs (a wiped cache would otherwise silently start a new condition, and runs
+made after it would no longer pool with the ones before); the tree is
+already per machine, ``--results`` keeps separate trees apart, and
+``store.find_runs`` never takes the directory for a run (no raw.txt in it).
+One calibration per series still holds: a run reuses stored slices only when
+every toolchain × setting it asks for is there *from one pilot* (one id, kept
+as is, like ``--calibration RUN_DIR`` with fewer cases); otherwise it pilots
+all of them and stores the new pilot. A damaged file (unreadable JSON, no or
+a future schema, other keys than its name says, loop counts that do not
+match their own hash) is named in one warning value and re-made by the new
+pilot, never used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import machine as _machine
 from bench import store
 from bench.errors import BenchError, InputError
 from bench.plan import Cell, Plan, Setting
@@ -151,3 +174,128 @@ def config_value(plan: Plan, go: str) -> str:
             cpu = f"[cpu={c.cpu}]" if c.cpu else ""
             items.append(f"{c.bench}{where}{cpu}={plan.calibration[c.key]}x")
     return " ".join(items) if items else plan.benchtime
+
+
+# --- stored calibrations: the pilot paid once per machine × toolchain × condition ------
+
+#: The directory under ``<results>/<machine>/`` that holds stored calibrations.
+STORE_DIR = "calibrations"
+_KIND = "escapebench calibration"
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a stored calibration is for, besides toolchain and GC setting (the file's key)."""
+
+    machine: str
+    benchtime: str
+    order: str
+    module: str  # import path (or portable path) of the measured package
+    sources: str  # hash of its sources (``bench.cases.measured_sources``)
+    cases: str = ""  # the --cases filter ("" = all)
+    cpus: tuple[int, ...] = ()
+
+    def key(self, go: str, setting: Setting) -> dict[str, object]:
+        return {
+            "machine": self.machine,
+            "go": go,
+            "gogc": setting.gogc,
+            "live_heap": setting.live_heap,
+            "benchtime": self.benchtime,
+            "order": self.order,
+            "module": self.module,
+            "sources": self.sources,
+            "cases": self.cases,
+            "cpus": list(self.cpus),
+        }
+
+    def path(self, root: Path, go: str, setting: Setting) -> Path:
+        digest = hashlib.sha256(json.dumps(self.key(go, setting), sort_keys=True).encode())
+        return (
+            Path(root)
+            / _machine.safe_segment(self.machine, "machine")
+            / STORE_DIR
+            / _machine.safe_segment(go, "go")
+            / f"{digest.hexdigest()[:16]}.json"
+        )
+
+
+def save(cal: Calibration, root: Path, where: Where) -> list[Path]:
+    """Store a pilot's loop counts, one file per toolchain × GC setting (replacing older ones)."""
+    slices: dict[tuple[str, Setting], list[Cell]] = {}
+    for c in cal.cells:
+        slices.setdefault((c.go, c.setting), []).append(c)
+    paths = []
+    for (go, setting), cells in slices.items():
+        loops = {c.key: cal.loops[c.key] for c in cells}
+        path = where.path(root, go, setting)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store.write_json(
+            path,
+            {
+                "kind": _KIND,
+                "key": where.key(go, setting),
+                "id": cal.id,
+                "source": cal.source,
+                "cells": [{"bench": c.bench, "cpu": c.cpu} for c in cells],
+                "loops": loops,
+                "per_op": {k: cal.per_op[k] for k in loops if k in cal.per_op},
+                "hash": calibration_id(loops),
+            },
+        )
+        paths.append(path)
+    return paths
+
+
+def _read_slice(path: Path, key: dict[str, object], go: str, setting: Setting) -> dict:
+    """One stored slice, checked; a ``BenchError`` with the reason when it is damaged."""
+    data = store.read_json(path, kind="calibration")
+    if data.get("kind") != _KIND or data.get("key") != key:
+        raise InputError(f"{path}: not the calibration its name says")
+    cells = [Cell(go, str(c["bench"]), setting, c.get("cpu")) for c in data["cells"]]
+    loops = data["loops"]
+    if (
+        not cells
+        or sorted(loops) != sorted(c.key for c in cells)
+        or not all(isinstance(n, int) and n > 0 for n in loops.values())
+        or data.get("hash") != calibration_id(loops)
+        or not isinstance(data.get("id"), str)
+        or not data["id"]
+    ):
+        raise InputError(f"{path}: its loop counts do not match their hash")
+    return {**data, "cells": cells}
+
+
+def lookup(
+    root: Path, where: Where, gos: Sequence[str], settings: Sequence[Setting]
+) -> tuple[Calibration | None, list[str]]:
+    """The stored calibration for every toolchain × setting asked, from one pilot, or None.
+
+    Returns the warnings too: one line per damaged file (named, and re-made by
+    the pilot that follows). None without a warning when a slice is missing
+    or the slices come from different pilots: the caller pilots anew and
+    :func:`save` s the result.
+    """
+    found, warnings = [], []
+    for go in gos:
+        for setting in settings:
+            path = where.path(root, go, setting)
+            if not path.is_file():
+                return None, warnings
+            try:
+                found.append(_read_slice(path, where.key(go, setting), go, setting))
+            except (BenchError, KeyError, TypeError, ValueError, AttributeError) as e:
+                why = str(e) if isinstance(e, BenchError) else f"{path}: malformed ({e!r})"
+                warnings.append(f"bench: damaged stored calibration, piloting anew: {why}")
+    if warnings or not found or len({d["id"] for d in found}) != 1:
+        return None, warnings
+    cal = Calibration(
+        benchtime=where.benchtime,
+        order=where.order,
+        cells=tuple(c for d in found for c in d["cells"]),
+        loops={k: int(n) for d in found for k, n in d["loops"].items()},
+        per_op={k: float(x) for d in found for k, x in d.get("per_op", {}).items()},
+        id=found[0]["id"],
+        source=str(found[0].get("source", "")),
+    )
+    return cal, warnings

@@ -9,6 +9,7 @@ the repository root::
     python benchmarks/simulate_cost.py                 # 2000 replicates, about a minute
     python benchmarks/simulate_cost.py --reps 400      # quicker
     python benchmarks/simulate_cost.py --published results/published   # the real runs
+    python benchmarks/simulate_cost.py --target        # the precision-target stopping rule
 
 With ``--published DIR`` it prints instead what the real runs under DIR look
 like through the same lenses: each method's interval width relative to the
@@ -64,6 +65,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from analysis import escape_cost, per_run, rank_interval, run_aware  # noqa: E402
+from analysis import target as target_mod  # noqa: E402
 from analysis.rank_interval import signed_rank  # noqa: E402
 from bench import benchfmt  # noqa: E402
 
@@ -183,10 +185,14 @@ def evaluate(
     }
 
 
+def _results(root: Path) -> tuple[list[Path], list]:
+    raws = sorted(root.rglob("raw.txt"))
+    return raws, [r for f in raws for r in benchfmt.parse_file(f).results]
+
+
 def real_runs(root: Path, seed: int) -> None:
     """The published runs through the simulation's lenses: widths, memory, spikes."""
-    raws = sorted(root.rglob("raw.txt"))
-    results = [r for f in raws for r in benchfmt.parse_file(f).results]
+    raws, results = _results(root)
     groups = [g for g in escape_cost.pair_samples(results) if g.paired and len(g.escape) >= 8]
     rng = np.random.default_rng(seed)
     ratios: dict[str, list[float]] = {m: [] for m in METHODS if m != BASELINE}
@@ -228,8 +234,7 @@ _MAD = 1.4826
 
 
 def _runs_by_group(root: Path) -> dict[tuple[str, object], list[escape_cost.PairSamples]]:
-    raws = sorted(root.rglob("raw.txt"))
-    results = [r for f in raws for r in benchfmt.parse_file(f).results]
+    _raws, results = _results(root)
     groups: dict[tuple[str, object], list[escape_cost.PairSamples]] = {}
     for g in escape_cost.pair_samples(results):
         if g.paired and len(g.escape) >= 8:
@@ -325,12 +330,12 @@ def _pseudo_median(model: str, fitted: dict, rng: np.random.Generator) -> float:
     return float(np.median((x[i] + x[j]) / 2))
 
 
-def _per_run_hl(d: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Vectorised ``rank_interval.signed_rank`` at 95 %: (estimate, low, high, p) per run."""
+def _per_run_hl(d: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.ndarray, ...]:
+    """Vectorised ``rank_interval.signed_rank``: (estimate, low, high, p) per run."""
     n = d.shape[-1]
     i, j = np.triu_indices(n)
     w = np.sort((d[..., i] + d[..., j]) / 2, axis=-1)
-    c = rank_interval._critical("sr", n, 0, 1 - CONFIDENCE)
+    c = rank_interval._critical("sr", n, 0, 1 - confidence)
     cdf = rank_interval._signed_rank_cdf(n)
     below = (w <= 0).sum(axis=-1)
     above = (w >= 0).sum(axis=-1)
@@ -413,10 +418,63 @@ def across_runs(
     }
 
 
+#: ``--target``: targets, the rules compared (decision level, minimum rounds), most rounds.
+TARGETS, MAX_ROUNDS = (0.05, 0.07, 0.10), 60
+TARGET_RULES = ((0.95, 8), (0.95, 12), (0.97, 12))
+
+
+def target_rule(
+    target: float, reps: int, seed: int, fitted: dict | None = None, *,
+    level: float = target_mod.DECISION_LEVEL, min_rounds: int = target_mod.MIN_ROUNDS,
+) -> dict[str, float]:  # fmt: skip
+    """The precision-target rule (``analysis.target``), real noise, one run per pair.
+
+    Every ``STEP`` rounds from ``min_rounds`` a pair stops once its signed-rank
+    interval at ``level`` has half-width ≤ ``target`` (relative, of the ratio),
+    else at ``MAX_ROUNDS``; the 95 % interval at the stopping time must cover
+    the run's own ratio (×1 here, the pseudo-median removed).
+    """
+    fitted = fitted or load_model()
+    rng = np.random.default_rng(seed)
+    pool = np.asarray(fitted["within_sd"], float)
+    sd = pool[rng.integers(0, pool.size, PAIRS)]
+    centre = _pseudo_median("real", fitted, rng) * sd
+    d = _noise("real", fitted, sd, (reps, PAIRS, 1, MAX_ROUNDS), rng)[:, :, 0]
+    d = d - centre[None, :, None]
+    stop, covered, met = (np.full((reps, PAIRS), x) for x in (MAX_ROUNDS, False, False))
+    for n in range(min_rounds, MAX_ROUNDS + 1, target_mod.STEP):
+        est, lo, hi, _p = _per_run_hl(d[..., :n], level)
+        _e, lo95, hi95, _p = _per_run_hl(d[..., :n]) if level != CONFIDENCE else (0, lo, hi, 0)
+        hw = (np.exp(hi) - np.exp(lo)) / (2 * np.exp(est))
+        now = ~met & ((hw <= target) | (n == MAX_ROUNDS))
+        covered[now], stop[now] = ((lo95 <= 0) & (hi95 >= 0))[now], n
+        met |= now & (hw <= target)
+    fixed = _per_run_hl(d[..., :ROUNDS])
+    return {"coverage": float(covered.mean()), "met": float(met.mean()),
+            "fixed_coverage": float(np.mean((fixed[1] <= 0) & (fixed[2] >= 0))),
+            "rounds_median": float(np.median(stop)), "rounds_mean": float(stop.mean()),
+            "rounds_p90": float(np.quantile(stop, 0.9))}  # fmt: skip
+
+
+def target_table(targets: Sequence[float], reps: int, seed: int) -> None:
+    """Coverage at the stopping time and rounds used, per target and rule (docs/method.md)."""
+    fitted = load_model()
+    print(f"noise model: {NOISE_MODEL.relative_to(ROOT)} (fitted from {fitted['source']}); one "
+          f"run, {PAIRS} pairs, checked every {target_mod.STEP} rounds up to {MAX_ROUNDS}, "
+          f"nominal 95 %, {reps} simulated runs ({reps * PAIRS} pairs) per row\n")  # fmt: skip
+    print("| target | decide at | min rounds | coverage at stop | met | rounds: median · 90 % · "
+          "mean | fixed 20 rounds |\n|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    for i, t in enumerate(targets):
+        for j, (level, low) in enumerate(TARGET_RULES):
+            r = target_rule(t, reps, seed + 10 * i + j, fitted, level=level, min_rounds=low)
+            print(f"| ±{t:.0%} | {level:.0%} | {low} | {r['coverage']:.1%} | {r['met']:.0%} | "
+                  f"{r['rounds_median']:.0f} · {r['rounds_p90']:.0f} · {r['rounds_mean']:.1f} | "
+                  f"{r['fixed_coverage']:.1%} |")  # fmt: skip
+
+
 def check_prediction(root: Path) -> None:
     """Leave one run out: how often its estimate falls in ``next_run`` of the other runs."""
-    raws = sorted(root.rglob("raw.txt"))
-    results = [r for f in raws for r in benchfmt.parse_file(f).results]
+    _raws, results = _results(root)
     runs = sorted({r.file for r in results})
     hits = total = 0
     for left in runs:
@@ -438,25 +496,17 @@ def describe_model(model: dict) -> None:
     """The fitted noise model in words (docs/method.md shows this)."""
     sds = np.asarray(model["within_sd"])
     q1, med, q3 = np.quantile(sds, [0.25, 0.5, 0.75])
-    bt = model["between"]
-    print(
-        f"fitted from {model['source']}: {model['groups']} pair × condition groups, "
-        f"{model['runs_per_group']} runs of {model['rounds_per_run']} rounds each"
-    )
-    print(f"within-run sd of the per-round log-ratio: median {med:.3f} (IQR {q1:.3f}–{q3:.3f})")
-    print(
-        f"round-to-round sd, escape side {model['escape_side_sd']:.3f}, "
-        f"noescape side {model['noescape_side_sd']:.3f}; lag-1 autocorrelation {model['lag1']:+.3f}"
-    )
-    print(
-        f"outlying rounds (> 4 robust sd): {model['outlier_share']:.1%}, "
-        f"{model['outlier_slow_share']:.0%} of them on the escape-slow side, median size "
-        f"{np.median(model['outlier_size_sd']):.1f} sd"
-    )
-    print(
-        f"between runs: τ² = {bt['a']:.2g} + {bt['b']:.2f} × (a run's own variance): "
-        f"runs differ {math.sqrt(1 + bt['b']):.2f}× as much as one run's interval says"
-    )
+    bt, m = model["between"], model
+    print(f"fitted from {m['source']}: {m['groups']} pair × condition groups, "
+          f"{m['runs_per_group']} runs of {m['rounds_per_run']} rounds each\n"
+          f"within-run sd of the per-round log-ratio: median {med:.3f} (IQR {q1:.3f}–{q3:.3f})\n"
+          f"round-to-round sd, escape side {m['escape_side_sd']:.3f}, noescape side "
+          f"{m['noescape_side_sd']:.3f}; lag-1 autocorrelation {m['lag1']:+.3f}\n"
+          f"outlying rounds (> 4 robust sd): {m['outlier_share']:.1%}, "
+          f"{m['outlier_slow_share']:.0%} of them on the escape-slow side, median size "
+          f"{np.median(m['outlier_size_sd']):.1f} sd\n"
+          f"between runs: τ² = {bt['a']:.2g} + {bt['b']:.2f} × (a run's own variance): runs "
+          f"differ {math.sqrt(1 + bt['b']):.2f}× as much as one run's interval says")  # fmt: skip
 
 
 ROWS: tuple[tuple[str, float | str], ...] = (
@@ -475,10 +525,9 @@ def across_table(reps: int, seed: int) -> None:
         f"{PAIRS} pairs × {ROUNDS} rounds per run, long-run ratio ×1, nominal 95 %, "
         f"{reps} simulated conditions per cell"
     )
-    print("cell = coverage · median width (log scale); false = slower/faster after Holm per record")
-    print()
-    print("| noise | between-run sd | runs | headline | t-interval | false | next run |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("cell = coverage · median width (log scale); false = slower/faster after Holm per record"
+          "\n\n| noise | between-run sd | runs | headline | t-interval | false | next run |"
+          "\n|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     for i, (model, between) in enumerate(ROWS):
         for j, runs in enumerate(RUN_COUNTS):
             r = across_runs(model, between, runs, reps, seed + 100 * i + j, fitted)
@@ -489,6 +538,20 @@ def across_table(reps: int, seed: int) -> None:
                 f"{r['t_coverage']:.1%} · {r['t_width']:.3f} | {r['false_verdicts']:.1%} | "
                 f"{nxt} |"
             )
+
+
+def single_run_table(reps: int, seed: int) -> None:
+    """The within-run table of docs/method.md: every scenario × round count × method."""
+    print(f"true ratio ×{TRUE_RATIO}; nominal {CONFIDENCE:.0%}; {reps} simulated runs per row; "
+          "cell = coverage · width ÷ moving-block width on the same run (median over runs; "
+          "ratio of mean widths in brackets)\n")  # fmt: skip
+    print("| scenario | rounds | " + " | ".join(METHODS) + " |")
+    print("|---|---:|" + "---:|" * len(METHODS))
+    for i, scenario in enumerate(SCENARIOS):
+        for j, rounds in enumerate(ROUND_COUNTS):
+            res = evaluate(scenario, rounds, reps, seed + 100 * i + j)
+            cells = [f"{c:.1%} · {med:.2f} ({mean:.2f})" for c, med, mean in res.values()]
+            print(f"| {scenario} | {rounds} | " + " | ".join(cells) + " |")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -505,6 +568,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="leave each run out: is it inside next_run of the others")  # fmt: skip
     ap.add_argument("--single-run", action="store_true",
                     help="the within-run table that chose the per-run interval")  # fmt: skip
+    ap.add_argument("--target", type=float, nargs="*", metavar="FRACTION",
+                    help=f"the precision-target rule: coverage at the stopping time "
+                    f"(default targets {' '.join(map(str, TARGETS))})")  # fmt: skip
     args = ap.parse_args(argv)
     cmd = shlex.join(["python", "benchmarks/simulate_cost.py", *(sys.argv[1:] if argv is None
                                                                else argv)])  # fmt: skip
@@ -519,27 +585,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.published:
         real_runs(args.published, args.seed)
-        return 0
-    if args.check_prediction:
+    elif args.check_prediction:
         check_prediction(args.check_prediction)
-        return 0
-    if not args.single_run:
+    elif args.target is not None:
+        target_table(args.target or TARGETS, args.reps or 100, args.seed)
+    elif not args.single_run:
         across_table(args.reps or 100, args.seed)
-        return 0
-    reps = args.reps or 2000
-    print(
-        f"true ratio ×{TRUE_RATIO}; nominal {CONFIDENCE:.0%}; {reps} simulated runs per row; "
-        "cell = coverage · width ÷ moving-block width on the same run (median over runs; "
-        "ratio of mean widths in brackets)"
-    )
-    print()
-    print("| scenario | rounds | " + " | ".join(METHODS) + " |")
-    print("|---|---:|" + "---:|" * len(METHODS))
-    for i, scenario in enumerate(SCENARIOS):
-        for j, rounds in enumerate(ROUND_COUNTS):
-            res = evaluate(scenario, rounds, reps, args.seed + 100 * i + j)
-            cells = [f"{c:.1%} · {med:.2f} ({mean:.2f})" for c, med, mean in res.values()]
-            print(f"| {scenario} | {rounds} | " + " | ".join(cells) + " |")
+    else:
+        single_run_table(args.reps or 2000, args.seed)
     return 0
 
 

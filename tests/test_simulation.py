@@ -3,7 +3,8 @@
 The headline interval of ``analysis.escape_cost`` (``analysis.run_aware`` over
 ≥ 2 runs, this run's signed-rank interval for one) at the default 20 rounds:
 coverage of the long-run ratio for 3, 5 and 10 runs, of the run's own target
-for one run, and the false slower/faster rate at a true ×1 after Holm.
+for one run, and the false slower/faster rate at a true ×1 after Holm; and the
+precision-target rule of ``analysis.target``: coverage at the stopping time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis import run_aware
+from analysis import run_aware, target
+from analysis.escape_cost import PairSamples
+from bench.vocab.condition import Condition
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -57,3 +60,25 @@ def test_the_committed_model_is_the_fit_of_the_published_runs() -> None:
     want = dict(FITTED)
     assert got.pop("between") == pytest.approx(want.pop("between"), rel=1e-6, abs=1e-9)
     assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_the_precision_target_rule_keeps_coverage_at_the_stopping_time() -> None:
+    """``analysis.target``'s rule (its floor and level), ±5 %: coverage where pairs stop."""
+    r = simulate_cost.target_rule(0.05, 50, seed=29, fitted=FITTED)
+    assert 0.92 <= r["coverage"] <= 0.98, r
+    assert 0.5 <= r["met"] < 1 and target.MIN_ROUNDS <= r["rounds_median"] < r["rounds_p90"], r
+
+
+def test_the_simulated_rule_measures_the_width_as_analysis_target_does() -> None:
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.1, 0.12, (4, target.MIN_ROUNDS))
+    est, lo, hi, _p = simulate_cost._per_run_hl(d, target.DECISION_LEVEL)
+    cond = Condition("m", "go", "100", "0", "", "40ms", "20", "interleaved")
+    none = (None,) * 6  # allocations, bytes, GC CPU
+    samples = [
+        PairSamples(f"P{i}", f"P{i}", cond, "r", tuple(np.exp(row)), (1.0,) * row.size, True, *none)
+        for i, row in enumerate(d)
+    ]
+    got = [p.half_width for p in target.check(samples, 0.05).pairs]
+    want = (np.exp(hi) - np.exp(lo)) / (2 * np.exp(est))
+    assert got == pytest.approx(list(want), rel=1e-9)
