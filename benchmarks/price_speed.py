@@ -8,7 +8,8 @@ of ``ns_per_alloc`` relative to its value, beside the targets (``--quick``
 under a minute; the default grid within 3 minutes at a median half-width of
 ±5 %), with the command that made them.
 
-Run from the repository root, on a quiet machine::
+Run from the repository root, on a quiet machine (about 3 minutes for both
+grids on a 2-vCPU VM: ``--quick`` some 20 s, the default grid some 2.5 min)::
 
     python benchmarks/price_speed.py                       # --quick, then the default grid
     python benchmarks/price_speed.py --grid quick          # only --quick
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import statistics
 import subprocess
@@ -63,11 +65,29 @@ def run(grid: str, condition: list[str], results: Path) -> tuple[list[str], floa
     return cmd, wall, json.loads(proc.stdout)
 
 
+def condition_line(rows: list[Any]) -> str:
+    """Machine, Go, GOGC, live heap and GOMAXPROCS of the run's price records."""
+    first = next((r for r in rows if r.get("kind") == "price"), None)
+    if first is None:
+        return "no price record"
+    return (
+        f"{first['machine']} · {first['go']} · GOGC={first['gogc']} · live heap "
+        f"{first['live_heap'] or 0} · GOMAXPROCS={first['gomaxprocs'] or '?'}"
+    )
+
+
+def load_line() -> str:
+    """The 1-minute load average beside the CPU count: a price list is as quiet as its machine."""
+    one, _, _ = os.getloadavg()
+    return f"load average {one:.2f} on {os.cpu_count()} CPUs"
+
+
 def report(grid: str, cmd: list[str], wall: float, rows: list[Any]) -> None:
     hw = half_widths(rows)
     target = TARGET_SECONDS[grid]
     shown = [c if not c.startswith(tempfile.gettempdir()) else "TMP" for c in cmd]
     print(f"{grid}: {shlex.join(shown)}")
+    print(f"  {condition_line(rows)}; after the run: {load_line()}")
     print(f"  wall {wall:.1f} s (target ≤ {target:.0f} s: {'met' if wall <= target else 'missed'})")
     if not hw:
         print("  no escaping price record: nothing to measure the precision of")
@@ -98,6 +118,8 @@ def main() -> None:
     if args.go:
         condition += ["--go", args.go]
     grids = ("quick", "default") if args.grid == "both" else (args.grid,)
+    print(f"command: {shlex.join(['python', 'benchmarks/price_speed.py', *sys.argv[1:]])}")
+    print(f"before: {load_line()}")
     with tempfile.TemporaryDirectory(prefix="price-speed-") as tmp:
         base = args.keep or Path(tmp)
         for grid in grids:
