@@ -166,3 +166,15 @@ def test_each_condition_has_its_own_median_and_worst_and_the_text_says_them(
     per_cond = [ln for ln in lines if ln.startswith("  ") and "pairs priced" in ln]
     assert len(per_cond) == 2 and "(Plain-2)" in per_cond[0] and "(Copies-2)" in per_cond[1]
     assert lines[-2].startswith("all conditions: 3 pairs priced") and "(Copies-2)" in lines[-2]
+
+
+def test_an_unknown_pointer_free_name_is_warned_about_once(tmp_path: Path) -> None:
+    grid, cat = tmp_path / "grid.txt", tmp_path / "catalogue.txt"
+    grid.write_text(_grid(), encoding="utf-8")
+    cat.write_text(_catalogue([("Bytes", 1, 64, 0.0)]), "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["prices", "--check", str(grid), str(cat), "--pointer-free", "Bytes,Bytez"]
+    assert main([*argv, "--format", "json"], out, err) == 0
+    warning = err.getvalue()
+    assert warning.count("\n") == 1 and "--pointer-free Bytez: no such benchmark" in warning
+    assert json.loads(out.getvalue())[0]["shape"] == "noscan"  # the known name still counts

@@ -133,6 +133,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for w in warnings:
         err.write(f"bench: warning: {w}\n")
     free = {c.strip() for c in args.pointer_free.split(",") if c.strip()}
+    unknown = sorted(free - {r.name.base.removeprefix("Benchmark") for r in results})
+    if unknown:
+        err.write(
+            f"bench: warning: --pointer-free {','.join(unknown)}: no such benchmark in "
+            f"{', '.join(map(str, inputs))}: check the case names (bench cases lists them)\n"
+        )
     tables = price_check.tables_by_key(results)
     if not tables:
         raise InputError(
