@@ -20,9 +20,10 @@ Robbins 1965; for rank intervals Geertsema 1970). The remedy, chosen by
 ``benchmarks/simulate_cost.py --target`` under the noise fitted to the
 published runs, is the first stage of Stein's (1945) two-stage procedure: a
 floor of :data:`MIN_ROUNDS` rounds before any pair may stop, because the
-width of a few rounds is itself too noisy to stop on (stopping from 8 rounds
-covered 93.8 % at ±5 %, from 12 rounds 94.2–94.8 %; deciding on a 97 %
-interval gained half a point more for 15 % more rounds). The decision is
+width of a few rounds is itself too noisy to stop on. At targets ±5–10 %,
+stopping from 8 rounds covered 93.8–94.4 %, from 12 rounds 94.1–95.1 %
+(fixed 20 rounds on the same simulated runs: 94.5–95.1 %); deciding on a
+97 % interval gained at most 0.4 points for 10–13 % more rounds. The decision is
 taken on the interval the table reports (:data:`DECISION_LEVEL`), so a pair
 marked as met shows a half-width within the target. Checks happen every
 :data:`STEP` rounds, a whole ABBA cycle, so a pair never stops with its
@@ -41,11 +42,12 @@ this rule) ends a run.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analysis import per_run
 from analysis.escape_cost import PairSamples
+from bench.vocab.condition import Condition
 
 #: Rounds every pair gets before the rule may stop it; three ABBA cycles (see module doc).
 MIN_ROUNDS = 12
@@ -61,7 +63,7 @@ class PairTarget:
     """One pair × condition against the target: rounds so far, its width, met or not."""
 
     pair: str
-    condition: Hashable
+    condition: Condition
     rounds: int
     half_width: float  # relative, of the ratio, at the decision level; inf when unbounded
     met: bool
@@ -69,6 +71,17 @@ class PairTarget:
     @property
     def state(self) -> str:
         return MET if self.met else PENDING
+
+    @property
+    def cell_match(self) -> tuple[str, str, str, str, str]:
+        """``(go, name, gogc, live heap, GOMAXPROCS)``: the runner's cells of this pair are those
+        with ``Cell.go``, ``Cell.pair`` (no ``Benchmark``, no ``-N``) and setting equal to
+        these, and ``Cell.cpu`` None or equal to GOMAXPROCS."""
+        c = self.condition
+        name = self.pair.removeprefix("Benchmark")
+        if c.gomaxprocs and name.endswith(f"-{c.gomaxprocs}"):
+            name = name[: -len(c.gomaxprocs) - 1]
+        return c.go, name, c.gogc, c.live_heap, c.gomaxprocs
 
 
 @dataclass(frozen=True)
@@ -127,7 +140,7 @@ def check(
     """
     if not 0 < target < 1:
         raise ValueError(f"target {target!r}: a fraction such as 0.05")
-    groups: dict[tuple[str, Hashable], list[PairSamples]] = {}
+    groups: dict[tuple[str, Condition], list[PairSamples]] = {}
     for s in samples:
         groups.setdefault((s.pair, s.condition), []).append(s)
     combined = per_run.combined(groups, level)
@@ -157,6 +170,6 @@ def summary(check_: TargetCheck, out_of_budget: bool) -> str:
     return line
 
 
-def pending_pairs(check_: TargetCheck) -> Sequence[tuple[str, Hashable]]:
-    """The (pair, condition) keys still needing rounds, for the runner's next round."""
+def pending_pairs(check_: TargetCheck) -> Sequence[tuple[str, Condition]]:
+    """The (pair, condition) keys still needing rounds, as ``cost_records`` keys them."""
     return [(p.pair, p.condition) for p in check_.pending]

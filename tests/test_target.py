@@ -110,3 +110,12 @@ def test_the_summary_names_the_pairs_that_ran_out() -> None:
     )
     assert "most rounds" in target.summary(got, out_of_budget=False)
     assert target.summary(target.check([quiet], 0.05), True) == "target ±5%: 1 of 1 pairs met it"
+
+
+def test_a_pair_names_the_runner_cells_it_covers() -> None:
+    procs = Condition("m", "go1.27.3", "400", "0", "2", "40ms", "20", "interleaved")
+    g = _pair("BenchmarkSliceParallel/size=8-2", _rounds(0.01, 12, 8), cond=procs)
+    (p,) = target.check([g], 0.05).pairs
+    assert p.cell_match == ("go1.27.3", "SliceParallel/size=8", "400", "0", "2")
+    (q,) = target.check([_pair("BenchmarkX", _rounds(0.01, 12, 8))], 0.05).pairs
+    assert q.cell_match == ("go1.27.3", "X", "100", "0", "")
