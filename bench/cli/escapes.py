@@ -251,7 +251,9 @@ HEAD = ("site", "function", "what", "why", "bytes", "allocs/op", "est ns/op [95%
 
 
 def render_text(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
-    for r in reports:
+    for i, r in enumerate(reports):
+        if i:
+            out.write("\n")
         out.write(f"Escapes in {r['package']} ({r['go']}, GOGC={r['gogc']}, log: "
                   f"{r['log_source']})\n")  # fmt: skip
         rows = [HEAD, *_rows(r, show_all)]
@@ -273,7 +275,7 @@ def render_text(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool
                 at = f" at {u['at']}" if u["at"] else ""
                 out.write(f"  unattributed: {u['allocs_per_op']:.3g} allocs/op{b}: "
                           f"{u['kind']}{at}\n")  # fmt: skip
-        out.write(f"note: {r['note']}\n\n")
+        out.write(f"note: {r['note']}\n")
 
 
 def render_markdown(reports: list[Mapping[str, Any]], out: TextIO, *, show_all: bool) -> None:
