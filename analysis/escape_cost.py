@@ -133,11 +133,6 @@ class CostRecord:
     pair: str
     case: str
     section: str
-    machine: str
-    go: str
-    gogc: str
-    live_heap: str
-    gomaxprocs: str
     ratio: float
     ci_low: float
     ci_high: float
@@ -180,6 +175,27 @@ class CostRecord:
     resolvable: bool = True
     #: The compiler's witness (``analysis.witness``); None: no escape.json names the pair.
     compiler_heap: bool | None = None
+
+    # The settings live once, in ``condition``; these read them for the table and JSON.
+    @property
+    def machine(self) -> str:
+        return self.condition.machine
+
+    @property
+    def go(self) -> str:
+        return self.condition.go
+
+    @property
+    def gogc(self) -> str:
+        return self.condition.gogc
+
+    @property
+    def live_heap(self) -> str:
+        return self.condition.live_heap
+
+    @property
+    def gomaxprocs(self) -> str:
+        return self.condition.gomaxprocs
 
     @property
     def verdict(self) -> str:
@@ -371,11 +387,6 @@ def cost_record(
         pair=s[0].pair,
         case=s[0].case,
         section=section,
-        machine=c.machine,
-        go=c.go,
-        gogc=c.gogc,
-        live_heap=c.live_heap,
-        gomaxprocs=c.gomaxprocs,
         ratio=math.exp(est),
         ci_low=math.exp(low),
         ci_high=math.exp(high),
