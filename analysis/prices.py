@@ -3,29 +3,24 @@
 One job: from the records of the price grid (``go_cases/prices``, pairs
 ``Price<Shape><Size>``) compute, per condition × size × shape, the extra time
 and GC CPU one escaping allocation costs, with intervals, and fit a small
-cost model per condition. Pure: records in, records out.
-Neighbours: :mod:`analysis.escape_cost` (the one escape-cost estimator: its
-:func:`~analysis.escape_cost.cost_records` gives the allocations, rounds, runs
-and method; its :func:`~analysis.escape_cost.pair_samples` the paired rounds
-this module divides by the extra allocations); :mod:`bench.vocab.sizeclass`
-(bytes charged per object); ``bench.prices`` measures the grid and
-``bench.cli.prices`` prints what this module returns.
+cost model per condition. Pure: records in, records out. Neighbours:
+:mod:`analysis.escape_cost` (the one estimator: allocations, rounds, runs,
+method and, across runs, the run-aware per-allocation figure);
+:mod:`bench.vocab.sizeclass` (bytes charged per object); ``bench.prices``
+measures the grid and ``bench.cli.prices`` prints what this module returns.
 
-**Per allocation.** The time price is the Hodges–Lehmann estimate of the
-per-round differences ``escape_r − noescape_r`` (Wilcoxon signed-rank
-interval, rounds paired within each run, runs pooled), divided by the extra
-allocations per op: the estimator of ``escape_cost``'s per-allocation figure,
-always expressed per allocation. GC CPU per allocation is the same estimator
-on the per-sample differences of ``gc-cpu-sec/op``, which the runtime
-updates only at cycle boundaries: at short benchtimes it is lumpy and its
-interval wide.
+**Per allocation.** One run: the Hodges–Lehmann estimate of the per-round
+differences ``escape_r − noescape_r`` (Wilcoxon signed-rank interval)
+divided by the extra allocations per op. Several runs of a condition:
+``escape_cost``'s per-allocation figure, random effects over the runs, in ns
+per allocation. GC CPU per allocation is the signed-rank estimator on the
+per-sample differences of ``gc-cpu-sec/op`` (runs pooled), which the
+runtime updates only at cycle boundaries: lumpy at short benchtimes.
 
 **Model.** Per condition, shape and range (small ≤ 32 KiB, large above),
-``ns ≈ fixed + per_kib × KiB charged`` by least squares weighted for
-relative error (weights ``1/y²``), with t-intervals (df = n − 2) on both
-coefficients. Residuals are reported per size as measured ÷ fitted; a point
-off by more than :data:`POOR_RATIO` either way is named as a place where
-the model is poor.
+``ns ≈ fixed + per_kib × KiB charged``, least squares weighted for relative
+error (``1/y²``), t-intervals (df = n − 2); residuals as measured ÷ fitted,
+a point off by more than :data:`POOR_RATIO` either way named as poor.
 """
 
 from __future__ import annotations
@@ -39,7 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.stats as sps
 
-from analysis.escape_cost import CostRecord, cost_records, pair_samples
+from analysis.escape_cost import ACROSS_RUNS, CostRecord, cost_records, pair_samples
 from analysis.rank_interval import signed_rank
 from bench.model import Result
 from bench.vocab import sizeclass, units
@@ -51,6 +46,10 @@ SHAPES = ("noscan", "scan")
 POOR_RATIO = 1.5
 MIB = 1 << 20
 METHOD = "per-round differences ÷ extra allocations: Hodges–Lehmann + Wilcoxon signed-rank"
+RUN_AWARE_METHOD = (
+    "per extra allocation across runs (analysis.per_alloc): random effects over the runs' "
+    "Hodges–Lehmann estimates, between-run variance as for the pair ratio (t)"
+)
 MODEL_METHOD = "least squares, weights 1/y² (relative error); t-intervals, df = n − 2"
 
 
@@ -63,11 +62,7 @@ class Interval:
     ci_high: float
 
     def to_json(self) -> dict[str, float | None]:
-        return {
-            "value": _num(self.value),
-            "ci_low": _num(self.ci_low),
-            "ci_high": _num(self.ci_high),
-        }
+        return {k: _num(getattr(self, k)) for k in ("value", "ci_low", "ci_high")}
 
 
 @dataclass(frozen=True)
@@ -95,28 +90,19 @@ class PriceRecord:
     warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "price",
-            **_cond_json(self.condition),
-            "pair": self.pair,
-            "size": self.size,
-            "size_class": self.size_class,
-            "shape": self.shape,
-            "charged_bytes": self.charged_bytes,
-            "ns_per_alloc": self.ns_per_alloc.to_json(),
-            "gc_cpu_ns_per_alloc": _opt(self.gc_cpu_ns_per_alloc),
-            "gc_cpu_ns_per_kib": _opt(self.gc_cpu_ns_per_kib),
-            "gc_cycles_per_mib": _num(self.gc_cycles_per_mib),
-            "allocs_escape": self.allocs_escape,
-            "allocs_noescape": self.allocs_noescape,
-            "escaped": self.escaped,
-            "noescape_kind": self.noescape_kind,
-            "n_rounds": self.n_rounds,
-            "n_runs": self.n_runs,
-            "scope": self.scope,
-            "method": self.method,
-            "warnings": list(self.warnings),
-        }
+        fields = {k: getattr(self, k) for k in _PRICE_FIELDS}
+        fields = {k: v.to_json() if isinstance(v, Interval) else v for k, v in fields.items()}
+        fields["gc_cycles_per_mib"] = _num(self.gc_cycles_per_mib)
+        return {"kind": "price", **_cond_json(self.condition), **fields,
+                "warnings": list(self.warnings)}  # fmt: skip
+
+
+#: The JSON fields of a price record after its condition, in issue 19's order.
+_PRICE_FIELDS = (
+    "pair", "size", "size_class", "shape", "charged_bytes", "ns_per_alloc",
+    "gc_cpu_ns_per_alloc", "gc_cpu_ns_per_kib", "gc_cycles_per_mib", "allocs_escape",
+    "allocs_noescape", "escaped", "noescape_kind", "n_rounds", "n_runs", "scope", "method",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -184,10 +170,6 @@ def _cond_json(c: Condition) -> dict[str, str]:
 
 def _num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _opt(x: Interval | None) -> dict[str, float | None] | None:
-    return None if x is None else x.to_json()
 
 
 def is_price_result(r: Result) -> bool:
@@ -275,11 +257,15 @@ def _record(
         extra = 1.0
     elif abs(extra - 1) > 0.05:
         warnings.append(f"{extra:g} extra allocations per op, not 1")
-    loc = signed_rank(diffs, confidence)
-    ns = _scaled((loc.estimate, loc.low, loc.high), extra)
     charged = None
     if c.bytes_escape is not None and c.bytes_noescape is not None:
         charged = (c.bytes_escape - c.bytes_noescape) / extra
+    run_aware = _run_aware_ns(c, extra)
+    if run_aware is not None:
+        ns = run_aware
+    else:
+        loc = signed_rank(diffs, confidence)
+        ns = _scaled((loc.estimate, loc.low, loc.high), extra)
     gc_alloc = gc_kib = None
     if gc:
         g = signed_rank([x * 1e9 for x in gc], confidence)
@@ -291,6 +277,11 @@ def _record(
         extra_bytes = c.bytes_escape - c.bytes_noescape
         cycles_mib = cycles / (extra_bytes / MIB) if extra_bytes > 0 else None
     n_runs = c.n_runs
+    if run_aware is not None:
+        scope, method = f"across runs ({n_runs} runs pooled by random effects)", RUN_AWARE_METHOD
+    else:
+        scope = "this run" if n_runs == 1 else f"{n_runs} runs pooled (rounds paired within each)"
+        method = METHOD if c.paired else f"{METHOD} (unpaired samples)"
     return PriceRecord(
         condition=c.condition,
         pair=c.pair,
@@ -308,10 +299,25 @@ def _record(
         noescape_kind=(kinds or {}).get(c.case, sizeclass.noescape_kind(size)),
         n_rounds=c.n_rounds,
         n_runs=n_runs,
-        scope="this run" if n_runs == 1 else f"{n_runs} runs pooled (rounds paired within each)",
-        method=METHOD if c.paired else f"{METHOD} (unpaired samples)",
+        scope=scope,
+        method=method,
         warnings=tuple(warnings),
     )
+
+
+def _run_aware_ns(c: CostRecord, extra: float) -> Interval | None:
+    """Over ≥ 2 runs: ``escape_cost``'s run-aware per-allocation figure, per KiB or MiB
+    for large objects, back in ns per allocation (an interval that sees between-run
+    variation, as ``--repeat`` asks). None for one run."""
+    pa = c.per_alloc
+    if c.n_runs < 2 or c.scope != ACROSS_RUNS or pa is None or extra <= 0:
+        return None
+    per_unit = 1.0  # per allocation already (the exact count)
+    if pa.per != "alloc":
+        extra_bytes = (c.bytes_escape or 0.0) - (c.bytes_noescape or 0.0)
+        per_unit = extra_bytes / (1024.0 if pa.per == "KiB" else 1024.0 * 1024.0) / extra
+    k = pa.ns_per_unit * per_unit
+    return Interval(pa.value * k, pa.ci_low * k, pa.ci_high * k)
 
 
 def _cond_key(c: Condition) -> tuple[str, ...]:
@@ -436,7 +442,7 @@ class GcModel:
             "gomaxprocs": self.gomaxprocs,
             "shape": self.shape,
             "fixed_ns_per_cycle": self.fixed_ns_per_cycle.to_json(),
-            "ns_per_live_mib": _opt(self.ns_per_live_mib),
+            "ns_per_live_mib": None if (m := self.ns_per_live_mib) is None else m.to_json(),
             "points": list(self.points),
             "notes": list(self.notes),
             "method": self.method,

@@ -12,8 +12,11 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 
+from analysis.prices import price_records
+from bench import benchfmt
 from bench.cli import main
 from bench.vocab.sizeclass import size_class
 
@@ -89,3 +92,27 @@ def test_csv_has_the_same_fields_with_intervals_flattened() -> None:
     flat += [f"{k}{s}" for k in INTERVALS for s in ("", "_ci_low", "_ci_high")]
     assert not [f for f in flat if f not in head]
     assert all(float(r["ns_per_alloc_ci_low"]) <= float(r["ns_per_alloc"]) for r in rows)
+
+
+def test_two_runs_give_a_run_aware_price_whose_interval_sees_both() -> None:
+    """A second run 25 % slower on the escape side: the price of the two runs lies between
+    the runs' own prices, and its interval (random effects over runs) covers both."""
+    raw = (DATA / "raw.txt").read_text(encoding="utf-8")
+
+    def slower(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{float(m.group(2)) * 1.25:.3f} ns/op"
+
+    other = re.sub(r"(variant=escape-2\s+\d+\s+)([\d.]+) ns/op", slower, raw)
+    assert other != raw
+    a = benchfmt.parse(raw, "a/raw.txt").results
+    b = benchfmt.parse(other, "b/raw.txt").results
+    one = {r.pair: r.ns_per_alloc for r in price_records(a)}
+    two = {r.pair: r.ns_per_alloc for r in price_records(b)}
+    both = price_records(a + b)
+    assert len(both) == 4
+    for r in both:
+        lo, hi = sorted((one[r.pair].value, two[r.pair].value))
+        assert lo < r.ns_per_alloc.value < hi, r.pair
+        assert r.ns_per_alloc.ci_low < lo and r.ns_per_alloc.ci_high > hi, r.pair
+        assert (r.n_runs, r.n_rounds) == (2, 16)
+        assert r.scope.startswith("across runs") and "random effects" in r.method
