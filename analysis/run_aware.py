@@ -157,7 +157,7 @@ def heterogeneity(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float,
     return float(a), float(b)
 
 
-def borrowed(y: np.ndarray, v: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+def borrowed(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
     """The borrowed-τ² combination of equal-sized pairs as arrays (the simulation's entry).
 
     ``y``, ``v``: (pairs, runs) estimates and within-run variances. Returns

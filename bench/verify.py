@@ -37,11 +37,12 @@ from bench.annotation import (
     find_annotations,
     parse_annotation,
 )
-from bench.cases import Case, Manifest, Module
+from bench.cases import Module
 from bench.errors import InputError
 from bench.escape_json import AnnotationCheck, PairCheck, VerifyReport
 from bench.model import Result
 from bench.toolchain import Toolchain
+from bench.vocab.manifest import Case, Manifest
 
 FORMATS = ("text", "json")
 

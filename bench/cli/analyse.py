@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bench import cases, evidence, selection, store
-from bench.cases import Manifest
 from bench.errors import BenchError, InputError
 from bench.model import LoadedRun, Result
 from bench.vocab.condition import condition_of
+from bench.vocab.manifest import Manifest
 
 if TYPE_CHECKING:
     from analysis.escape_cost import CostRecord
@@ -262,7 +262,7 @@ def _escape_reports(
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """index.md + index.html + the claims ledger + charts for the chosen runs, in ``--out``."""
     runs = _read(args, err)  # inputs first: a bad one fails before matplotlib loads
-    from analysis.report import build_report  # lazy: matplotlib/seaborn
+    from analysis.report.build import build_report  # lazy: matplotlib/seaborn
 
     _check_out(args.out, runs, force=getattr(args, "force", False), published=args.published)
     module = cases.load_module(args.module)
