@@ -9,7 +9,9 @@ under a minute; the default grid within 3 minutes at a median half-width of
 ±5 %), with the command that made them.
 
 Run from the repository root, on a quiet machine (about 3 minutes for both
-grids on a 2-vCPU VM: ``--quick`` some 20 s, the default grid some 2.5 min)::
+grids on a 2-vCPU VM: ``--quick`` 12–20 s, the default grid about 2.7 min,
+i.e. 90 benchmarks × 20 rounds of one 40 ms sample plus ~45 ms of process
+overhead each)::
 
     python benchmarks/price_speed.py                       # --quick, then the default grid
     python benchmarks/price_speed.py --grid quick          # only --quick
