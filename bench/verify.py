@@ -42,6 +42,7 @@ from bench.errors import InputError
 from bench.escape_json import AnnotationCheck, PairCheck, VerifyReport
 from bench.model import Result
 from bench.toolchain import Toolchain
+from bench.vocab.diagnostic import ESCAPES_TO_HEAP
 from bench.vocab.manifest import Case, Manifest
 
 FORMATS = ("text", "json")
@@ -147,7 +148,7 @@ def _allocs_phrase(e: float | None, n: float | None) -> str:
 
 def _boxing(d: diag.Diagnostic) -> bool:
     """An ``x escapes to heap`` about a plain value: an interface conversion, not a new object."""
-    return d.kind == "escapes-to-heap" and not d.subject.startswith(
+    return d.kind == ESCAPES_TO_HEAP and not d.subject.startswith(
         ("&", "make(", "new(", "func literal", "append", "[]", "map[", "...")
     )
 
