@@ -18,43 +18,29 @@ name carries the module and sources hash after the stamp.
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 import random
 import re
 import shlex
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import __version__, benchfmt, calibration, doctor, machine, pairs_client, store, verify
+from bench import benchfmt, calibration, doctor, machine, pairs_client, store
 from bench.build import Build, build
 from bench.calibration import Calibration
 from bench.cases import Module, import_path, load_module, measured_sources
+from bench.client import PLAIN, Client
 from bench.errors import BenchError, CommandError, Interrupted
 from bench.model import ParsedFile
-from bench.plan import (
-    Cell,
-    Failure,
-    Plan,
-    parse_benchtime,
-)
+from bench.pairs_client import PAIRS
+from bench.plan import Cell, Failure, Plan, SettingError, parse_benchtime
 from bench.progress import Progress
-from bench.request import RunRequest, case_regex, cpus, validate
-from bench.run import (
-    RawSink,
-    Runner,
-    count_samples,
-    execute,
-    iterations,
-    pilot,
-)
+from bench.request import RunRequest
+from bench.run import RawSink, Runner, Session, count_samples, iterations, pilot, rounds
+from bench.runmeta import meta_for, raw_header
 from bench.toolchain import Toolchain, find_all, split_specs
-from bench.vocab import keys
 
 
 @dataclass
@@ -72,53 +58,12 @@ class RunGroup:
     series: dict[str, Any] = field(default_factory=dict)  # id, index, of, base_seed
     doctor: dict[str, Any] = field(default_factory=dict)  # bench.doctor's record at the start
     parsed: dict[str, ParsedFile] = field(default_factory=dict)  # go version -> raw.txt, at the end
+    messages: list[str] = field(default_factory=list)  # what happened, one line each (shown live)
+    module: Module | None = None  # what was measured (its manifest names the pairs)
 
     def unpaired_names(self) -> list[str]:
         """Benchmarks this run measured that are not escape/noescape pairs."""
         return pairs_client.unpaired(self.plan.cells if self.plan else [])
-
-
-def meta_for(
-    tc: Toolchain,
-    req: RunRequest,
-    plan: Plan,
-    module: Module,
-    machine_meta: dict[str, Any],
-    group: str,
-    status: str,
-) -> dict[str, Any]:
-    return {
-        "kind": "escapebench-run",
-        "escapebench_version": __version__,
-        "group": group,
-        "status": status,
-        "machine": machine_meta,
-        "toolchain": tc.describe(),
-        "gomaxprocs": os.environ.get("GOMAXPROCS") or str(os.cpu_count() or ""),
-        "module": store.portable_path(module.root),
-        "package": module.package,  # the measured package, relative to the module
-        "import_path": import_path(module),
-        "calibration_id": plan.calibration_id,
-        "calibration_from": plan.calibration_from,
-        "cases_git_commit": _git_commit(module.root),
-        "command_line": shlex.join(req.argv) if req.argv else shlex.join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "plan": plan.to_json(),
-    }
-
-
-@functools.lru_cache(maxsize=8)
-def _git_commit(path: Path) -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 def series_seed(base: int, index: int) -> int:
@@ -126,7 +71,9 @@ def series_seed(base: int, index: int) -> int:
     return base if index == 0 else random.Random(f"{base}:repeat:{index}").randrange(1 << 31)
 
 
-def run_series(req: RunRequest, progress: Progress | None = None) -> list[RunGroup]:
+def run_series(
+    req: RunRequest, progress: Progress | None = None, client: Client = PAIRS
+) -> list[RunGroup]:
     """``req.repeat`` complete runs, one after the other; each its own directory and seed.
 
     One calibration per series: the first run pilots (or ``req.calibration``
@@ -135,92 +82,133 @@ def run_series(req: RunRequest, progress: Progress | None = None) -> list[RunGro
     machine's and not a new loop count's (``bench.calibration``). The shuffle
     seeds differ and are recorded (``escapebench-seed`` and
     ``meta["series"]``). An interruption keeps the finished runs; ``resume``
-    finishes the cut one and then the rest of the series.
+    finishes the cut one and then the rest of the series. ``client`` says
+    what the benchmarks are (``bench.client``): pairs unless told.
     """
     progress = progress or Progress()
-    validate(req)
+    req.check()  # the one check of the request's settings, before anything is built
     base = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
     cal = calibration.load(Path(req.calibration)) if req.calibration is not None else None
     try:
-        return _series(req, progress, base, 0, {}, cal)
+        return _series(_Series(req, progress, client, base, cal))
     finally:
         progress.close()
 
 
-def _series(
-    req: RunRequest,
-    progress: Progress,
-    base: int,
-    first: int,
-    series: dict[str, Any],
-    cal: Calibration | None,
-) -> list[RunGroup]:
-    """Repeats ``first``.. of a series; the first run's pilot calibrates all later ones."""
+@dataclass
+class _Series:
+    """What every run of a series shares: the request, its client, seeds and calibration."""
+
+    req: RunRequest
+    progress: Progress
+    client: Client
+    base: int
+    cal: Calibration | None = None
+    first: int = 0  # the index (from 0) of the next run to make
+    info: dict[str, Any] = field(default_factory=dict)  # id, last_stamp
+
+
+def _series(sr: _Series) -> list[RunGroup]:
+    """Repeats ``sr.first``.. of a series; the first run's pilot calibrates all later ones."""
     groups = []
-    for i in range(first, req.repeat):
-        info = {**series, "index": i + 1, "of": req.repeat, "base_seed": base}
-        progress.series(i + 1, req.repeat)
-        groups.append(_run_one(req, progress, series_seed(base, i), info, cal))
-        series.setdefault("id", groups[-1].series["id"])
-        series["last_stamp"] = groups[-1].series["stamp"]
-        if cal is None and groups[-1].plan is not None:
+    req = sr.req
+    for i in range(sr.first, req.repeat):
+        info = {**sr.info, "index": i + 1, "of": req.repeat, "base_seed": sr.base}
+        sr.progress.series(i + 1, req.repeat)
+        groups.append(_run_one(sr, series_seed(sr.base, i), info))
+        sr.info.setdefault("id", groups[-1].series["id"])
+        sr.info["last_stamp"] = groups[-1].series["stamp"]
+        if sr.cal is None and groups[-1].plan is not None:
             src = next(iter(groups[-1].dirs.values()), None)
             got = Calibration.of(groups[-1].plan, store.portable_path(src) if src else "")
-            cal = None if got.empty else got
+            sr.cal = None if got.empty else got
     return groups
 
 
-def run(req: RunRequest, progress: Progress | None = None) -> RunGroup:
+def run(req: RunRequest, progress: Progress | None = None, client: Client = PAIRS) -> RunGroup:
     """One run (``req.repeat`` must be 1; see :func:`run_series`).
 
     Raises ``Interrupted`` after saving on SIGINT/SIGTERM.
     """
     if req.repeat != 1:
         raise BenchError(f"repeat {req.repeat}: call bench.matrix.run_series for a series")
-    (group,) = run_series(req, progress)
+    (group,) = run_series(req, progress, client)
     return group
 
 
-def _run_one(
-    req: RunRequest,
-    progress: Progress,
-    seed: int,
-    series: dict[str, Any],
-    cal: Calibration | None = None,
-) -> RunGroup:
-    """Measure once, storing as we go; with ``cal`` its loop counts instead of a pilot."""
-    started = time.monotonic()
-    gc_settings = validate(req)
-    module = load_module(req.module)
-    case_regex(module, req.cases)  # a bad --cases fails before anything is built
-    root = Path(req.results)
-    store.check_writable(root)
-    toolchains, errors = find_all(split_specs(req.go), progress.download_watcher())
-    group = RunGroup(toolchain_errors=errors)
-    for e in errors if series.get("index", 1) == 1 else []:
-        progress.message(f"bench: {e}")
+def _note(group: RunGroup, progress: Progress, line: str) -> None:
+    """A line about the run: kept in ``group.messages`` and shown on the progress display."""
+    group.messages.append(line)
+    progress.message(f"bench: {line}")
+
+
+def _start(sr: _Series, module: Module, first: bool) -> tuple[RunGroup, dict[str, Build]]:
+    """Toolchains, the machine check and the builds of one run."""
+    progress = sr.progress
+    toolchains, errors = find_all(split_specs(sr.req.go), progress.download_watcher())
     if not toolchains:
-        raise BenchError(
-            errors[0]
-            if len(errors) == 1
-            else "no toolchain of --go could be had: see the lines above"
-        )
+        raise BenchError("; ".join(errors) or "no toolchain of go could be had")
+    group = RunGroup(toolchain_errors=errors)
+    for e in errors if first else []:
+        _note(group, progress, e)
     checks = doctor.diagnose(window=doctor.QUICK_WINDOW)
     group.doctor = doctor.doctor_record(checks)
     busy = doctor.busy_warning(checks)
-    if busy and series.get("index", 1) == 1:  # one line at the start of a series
-        progress.message(busy if busy.startswith("bench: ") else f"bench: {busy}")
-    builds = _build_all(toolchains, module, group, progress)
+    if busy and first:  # one line at the start of a series
+        _note(group, progress, busy.removeprefix("bench: "))
+    return group, _build_all(toolchains, module, group, progress)
+
+
+def _run_one(sr: _Series, seed: int, series: dict[str, Any]) -> RunGroup:
+    """Measure once, storing as we go; with ``sr.cal`` its loop counts instead of a pilot."""
+    started = time.monotonic()
+    req, progress = sr.req, sr.progress
+    module = load_module(req.module)
+    sr.client.pattern(module, req.cases)  # a bad selection fails before anything is built
+    root = Path(req.results)
+    store.check_writable(root)
+    group, builds = _start(sr, module, series.get("index", 1) == 1)
     plan = Plan(
         order=req.order,
         count=req.resolved_count(),
         benchtime=req.resolved_benchtime(),
         seed=seed,
-        settings=gc_settings,
-        cpus=cpus(req.cpu),
+        settings=req.settings(),
+        cpus=req.cpus(),
         timeout=req.timeout,
         samples_per_round=req.samples_per_round,
     )
+    _known_failures(plan, group, builds, progress)
+    runner = Runner()
+    if sr.cal is not None:
+        broken = {v: set(b.broken) for v, b in builds.items()}
+        calibration.apply(sr.cal, plan, list(builds), re.compile(req.cases or "."), broken)
+    else:
+        plan_cells(plan, builds, module, req, runner, progress, sr.client)
+        plan.calibration_id = calibration.calibration_id(plan.calibration)
+    if not plan.cells:
+        raise SettingError("cases", req.cases or ".", "no benchmark ran: check `bench cases`")
+    group.plan, group.module = plan, module
+    stamp = store.utc_stamp()
+    while stamp <= series.get("last_stamp", ""):  # repeats of a series never share a group id
+        time.sleep(0.25)
+        stamp = store.utc_stamp()
+    group.series = {k: v for k, v in series.items() if k != "last_stamp"}
+    group.series.update(id=series.get("id", stamp), stamp=stamp)
+    rs = _RunSession(req, sr.client, module, machine.collect(), stamp, measured_sources(module))
+    rs.group, rs.engine = group, Session(plan, builds, {}, module.root, runner, progress)
+    name = f"{stamp}-{machine.safe_segment(module.root.name, 'module')}-{rs.sources[:8]}"
+    for tc_version in builds:
+        group.dirs[tc_version] = store.new_run_dir(
+            root, rs.machine_meta["machine"], tc_version, name
+        )
+    return _execute(rs, started)
+
+
+def _known_failures(
+    plan: Plan, group: RunGroup, builds: dict[str, Build], progress: Progress
+) -> None:
+    """Toolchains that could not be had and benchmarks that do not compile, in the plan."""
     for msg in group.toolchain_errors:
         plan.failures.append(Failure(msg.split(":", 1)[0], "toolchain", msg))
     for version, msg in group.build_errors.items():
@@ -230,37 +218,7 @@ def _run_one(
             plan.failures.append(
                 Failure(f"{version} {name.removeprefix('Benchmark')}/*", "build", msg)
             )
-            progress.message(f"bench: {version}: {name} does not compile, left out: {msg}")
-    runner = Runner()
-    if cal is not None:
-        broken = {v: set(b.broken) for v, b in builds.items()}
-        calibration.apply(cal, plan, list(builds), _case_filter(req), broken)
-    else:
-        plan_cells(plan, builds, module, req, runner, progress)
-        plan.calibration_id = calibration.calibration_id(plan.calibration)
-    if not plan.cells:
-        raise BenchError(f"--cases {req.cases!r}: no benchmark ran: check `bench cases`")
-    group.plan = plan
-    stamp = store.utc_stamp()
-    while stamp <= series.get("last_stamp", ""):  # repeats of a series never share a group id
-        time.sleep(0.25)
-        stamp = store.utc_stamp()
-    ctx = _Context(
-        req, module, builds, machine.collect(), stamp, runner, progress, measured_sources(module)
-    )
-    group.series = {k: v for k, v in series.items() if k != "last_stamp"}
-    group.series.update(id=series.get("id", stamp), stamp=stamp)
-    name = f"{ctx.stamp}-{machine.safe_segment(module.root.name, 'module')}-{ctx.sources[:8]}"
-    for tc_version in builds:
-        group.dirs[tc_version] = store.new_run_dir(
-            root, ctx.machine_meta["machine"], tc_version, name
-        )
-    return _execute(group, ctx, {}, started)
-
-
-def _case_filter(req: RunRequest) -> re.Pattern[str]:
-    """``--cases`` as a regex on the top-level benchmark name (checked by ``case_regex``)."""
-    return re.compile(req.cases or ".")
+            _note(group, progress, f"{version}: {name} does not compile, left out: {msg}")
 
 
 def plan_cells(
@@ -270,32 +228,35 @@ def plan_cells(
     req: RunRequest,
     runner: Runner,
     progress: Progress,
+    client: Client = PAIRS,
 ) -> None:
     """Fill ``plan.cells`` and, interleaved, ``plan.calibration`` (one pilot per setting).
 
     The sequential order needs no pilot (Go ramps b.N itself), so its cells
-    come from the manifest. Pilot failures go to ``plan.failures``.
+    come from the client when it knows them (a manifest). Pilot failures go
+    to ``plan.failures``.
     """
-    pattern = case_regex(module, req.cases)
+    pattern = client.pattern(module, req.cases)
     target_s, fixed_n = parse_benchtime(plan.benchtime)
     for tc_version, b in builds.items():
+        listed = client.listed(module, req.cases, b.broken) if plan.order == "sequential" else []
         for setting in plan.settings:
-            if plan.order == "sequential" and module.manifest is not None:
-                names = [
-                    f"{c.id}/variant={v}"
-                    for c in module.manifest.cases
-                    if re.search(req.cases or ".", c.id)
-                    for v in ("escape", "noescape")
-                    if f"Benchmark{c.id}" not in b.broken
-                ]
-                per_op = dict.fromkeys(names, 0.0)
+            if listed:
+                per_op = dict.fromkeys(listed, 0.0)
             else:
                 with progress.phase(
                     "pilot",
                     f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: pilot",
                 ) as ph:
                     per_op, failed = pilot(
-                        runner, b, pattern, setting, target_s or 0.01, module.root, plan.timeout
+                        runner,
+                        b,
+                        pattern,
+                        setting,
+                        target_s or 0.01,
+                        module.root,
+                        plan.timeout,
+                        client.alone,
                     )
                     ph.update(detail=f"{len(per_op)} benchmarks")
                 for f in failed:
@@ -312,90 +273,56 @@ def plan_cells(
                         plan.calibration[cell.key] = iterations(sec, target_s)
 
 
-def raw_header(
-    plan: Plan, machine_meta: dict[str, Any], go: str, *, module: str = "", sources: str = ""
-) -> str:
-    """The config lines that open a run's raw.txt (how it was measured, for benchstat too).
-
-    ``module`` and ``sources`` say what was measured (``bench.cases.measured_sources``).
-    """
-    config = {
-        keys.VERSION: __version__,
-        keys.MACHINE: machine_meta["machine"],
-        keys.GO_VERSION: go,
-        keys.CPU_MODEL: machine_meta.get("cpu_model", ""),
-        keys.MODULE: module,
-        keys.SOURCES: sources,
-        keys.ORDER: plan.order,
-        keys.SEED: str(plan.seed),
-        keys.BENCHTIME: plan.benchtime,
-        keys.COUNT: str(plan.count),
-        keys.CALIBRATION: calibration.config_value(plan, go),
-        keys.CALIBRATION_ID: plan.calibration_id,
-    }
-    if plan.order != "sequential" and plan.samples_per_round > 1:
-        config[keys.SAMPLES_PER_ROUND] = str(plan.samples_per_round)
-    return store.raw_header(config)
-
-
 def _build_all(
     toolchains: Sequence[Toolchain], module: Module, group: RunGroup, progress: Progress
 ) -> dict[str, Build]:
     builds: dict[str, Build] = {}
     for tc in toolchains:
         try:
-            with progress.phase("build", f"building cases with {tc.version}") as ph:
+            with progress.phase("build", f"building {module.package} with {tc.version}") as ph:
                 b = build(tc, module)
                 ph.update(detail="cached" if b.cached else "")
             builds[tc.version] = b
         except CommandError as e:
             group.build_errors[tc.version] = str(e)
-            progress.message(f"bench: {e}")
+            _note(group, progress, str(e))
     if not builds:
-        raise BenchError("no toolchain could build the cases: see the lines above")
+        raise BenchError("no toolchain could build the benchmarks: see the lines above")
     return builds
 
 
 @dataclass
-class _Context:
-    """What every save needs to describe the run group."""
+class _RunSession:
+    """One run group being measured: the request, what is measured, and the engine's session
+    (``bench.run.Session``: plan, builds, raw sinks, what is done), made once and kept."""
 
     req: RunRequest
+    client: Client
     module: Module
-    builds: dict[str, Build]
     machine_meta: dict[str, Any]
     stamp: str
-    runner: Runner
-    progress: Progress
     sources: str = ""  # measured_sources(module): which code the run measured
+    group: RunGroup = field(default_factory=RunGroup)
+    engine: Session | None = None
 
 
-def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: float) -> RunGroup:
-    assert group.plan is not None
-    plan = group.plan
-    sinks: dict[str, RawSink] = {}
+def _execute(rs: _RunSession, started: float) -> RunGroup:
+    group, engine = rs.group, rs.engine
+    assert group.plan is not None and engine is not None
     try:
         for tc_version, d in group.dirs.items():
             header = raw_header(
-                plan,
-                ctx.machine_meta,
+                group.plan,
+                rs.machine_meta,
                 tc_version,
-                module=import_path(ctx.module) or store.portable_path(ctx.module.root),
-                sources=ctx.sources,
+                module=import_path(rs.module) or store.portable_path(rs.module.root),
+                sources=rs.sources,
             )
-            sinks[tc_version] = RawSink(d / store.RAW, header)
-        _save(group, ctx, "running")  # meta.json only: results.json is written at the end
-        execute(
-            plan,
-            ctx.builds,
-            sinks,
-            ctx.module.root,
-            done=done,
-            runner=ctx.runner,
-            progress=ctx.progress,
-            on_round=lambda _r: _save(group, ctx, "running"),
-            load=group.load,
-        )
+            engine.sinks[tc_version] = RawSink(d / store.RAW, header)
+        _save(rs, "running")  # meta.json only: results.json is written at the end
+        engine.load = group.load
+        engine.on_round = lambda _r: _save(rs, "running")
+        rounds(engine)
         group.status = "complete"
     except Interrupted:
         group.status = "interrupted"
@@ -404,70 +331,75 @@ def _execute(group: RunGroup, ctx: _Context, done: dict[str, int], started: floa
         group.status = "interrupted"
         raise BenchError(
             f"cannot write results ({e.strerror or e}): free space or fix "
-            f"permissions, then `bench run --resume --results {ctx.req.results}`"
+            f"permissions, then `bench run --resume --results {rs.req.results}`"
         ) from None
     finally:
-        for s in sinks.values():
+        for s in engine.sinks.values():
             with contextlib.suppress(OSError):
                 s.close()
+        group.messages.extend(engine.messages)
+        engine.messages.clear()
         group.seconds += time.monotonic() - started
         if group.status == "running":  # an unexpected error: keep what we have, resumable
             group.status = "interrupted"
         with contextlib.suppress(OSError):  # a failed final save keeps the last good files
-            _finish(group, ctx)
+            _finish(rs)
     return group
 
 
-def _finish(group: RunGroup, ctx: _Context) -> None:
-    """After the rounds (or an interruption): raw.txt parsed once per toolchain, then
-    verification (complete runs), meta.json and results.json from that one parse."""
+def _finish(rs: _RunSession) -> None:
+    """After the rounds (or an interruption): raw.txt parsed once per toolchain, then the
+    client's check (complete runs), meta.json and results.json from that one parse."""
+    group = rs.group
     for version, d in group.dirs.items():
         if (d / store.RAW).is_file():
             group.parsed[version] = benchfmt.parse_file(d / store.RAW, store.run_label(d, d))
     if group.status == "complete":
-        _verify(group, ctx)
-    _save(group, ctx, group.status, final=True)
+        _check(rs)
+    _save(rs, group.status, final=True)
 
 
-def _verify(group: RunGroup, ctx: _Context) -> None:
-    """Check the compiler's escape decisions for each toolchain; store escape.json.
-
-    A verification problem (e.g. a malformed annotation in a user's module) is
-    reported but does not undo the measurements.
-    """
+def _check(rs: _RunSession) -> None:
+    """The client's check of each toolchain's run (pairs: the compiler's escape decisions),
+    stored as escape.json. A problem (e.g. a malformed annotation in a user's module) is
+    reported but does not undo the measurements."""
+    group, engine = rs.group, rs.engine
+    assert engine is not None
     for version, d in group.dirs.items():
         try:
-            with ctx.progress.phase(
-                "verify", f"{version}: verifying escape decisions with -gcflags=-m"
-            ):
+            with engine.progress.phase("verify", f"{version}: checking with {rs.client.name}"):
                 parsed = group.parsed.get(version)
                 results = parsed.results if parsed is not None else []
-                report = verify.verify(ctx.builds[version].toolchain, ctx.module, results)
+                tc = engine.builds[version].toolchain
+                report = rs.client.check(tc, rs.module, results)
         except BenchError as e:
-            ctx.progress.message(f"bench: {version}: verification skipped: {e}")
+            _note(group, engine.progress, f"{version}: verification skipped: {e}")
             continue
-        store.write_json(d / store.ESCAPE, report.to_json())
-        group.verified[version] = report
+        if report is not None:
+            store.write_json(d / store.ESCAPE, report.to_json())
+            group.verified[version] = report
 
 
-def _save(group: RunGroup, ctx: _Context, status: str, *, final: bool = False) -> None:
+def _save(rs: _RunSession, status: str, *, final: bool = False) -> None:
     """meta.json of every run directory; with ``final`` also results.json (from ``parsed``)."""
-    assert group.plan is not None
+    group, engine = rs.group, rs.engine
+    assert group.plan is not None and engine is not None
     for version, d in group.dirs.items():
         meta = meta_for(
-            ctx.builds[version].toolchain,
-            ctx.req,
+            engine.builds[version].toolchain,
+            rs.req,
             group.plan,
-            ctx.module,
-            ctx.machine_meta,
-            ctx.stamp,
+            rs.module,
+            rs.machine_meta,
+            rs.stamp,
             status,
         )
-        meta["sources"] = ctx.sources
+        meta["client"] = rs.client.name
+        meta["sources"] = rs.sources
         meta["seconds"] = round(group.seconds, 3)
         meta["request"] = {
             k: (store.portable_path(v) if isinstance(v, Path) else v)
-            for k, v in asdict(ctx.req).items()
+            for k, v in asdict(rs.req).items()
             if k != "argv"
         }
         meta["run_dirs"] = {v: p.name for v, p in group.dirs.items()}
@@ -481,36 +413,48 @@ def _save(group: RunGroup, ctx: _Context, status: str, *, final: bool = False) -
             store.write_results_json(d, meta, group.parsed[version])
 
 
-def resume(results: Path, progress: Progress | None = None) -> RunGroup:
+#: the clients ``--resume`` knows by the name meta.json records (``client``)
+CLIENTS: tuple[Client, ...] = (PAIRS, PLAIN)
+
+
+def resume(
+    results: Path, progress: Progress | None = None, clients: Sequence[Client] = CLIENTS
+) -> RunGroup:
     """Continue the newest unfinished run group under ``results`` where it stopped.
 
     The plan (cells, seed, calibration) comes from meta.json; how many samples
     each cell already has is counted in raw.txt, which is the truth: a cell is
     re-run in round r only if raw.txt holds fewer than r of its samples. Only
-    that run: :func:`resume_series` also runs the rest of its series.
+    that run: :func:`resume_series` also runs the rest of its series. The run's
+    client is the one of ``clients`` its meta.json names (pairs when none).
     """
     progress = progress or Progress()
     try:
-        return _resume_one(results, progress)[0]
+        return _resume_one(results, progress, clients)[0]
     finally:
         progress.close()
 
 
-def resume_series(results: Path, progress: Progress | None = None) -> list[RunGroup]:
+def resume_series(
+    results: Path, progress: Progress | None = None, clients: Sequence[Client] = CLIENTS
+) -> list[RunGroup]:
     """Finish the newest unfinished run, then the repeats of its series not yet started."""
     progress = progress or Progress()
     try:
-        group, req = _resume_one(results, progress)
-        s = group.series
+        rs = _resume_one(results, progress, clients)
+        group, s = rs.group, rs.group.series
         cal = Calibration.of(group.plan) if group.plan is not None else None
         rest = (
             _series(
-                req,
-                progress,
-                int(s["base_seed"]),
-                int(s["index"]),
-                {"id": s["id"], "last_stamp": s.get("stamp", "")},
-                None if cal is None or cal.empty else cal,
+                _Series(
+                    rs.req,
+                    progress,
+                    rs.client,
+                    int(s["base_seed"]),
+                    None if cal is None or cal.empty else cal,
+                    int(s["index"]),
+                    {"id": s["id"], "last_stamp": s.get("stamp", "")},
+                )
             )
             if s.get("index", 1) < s.get("of", 1)
             else []
@@ -520,8 +464,8 @@ def resume_series(results: Path, progress: Progress | None = None) -> list[RunGr
         progress.close()
 
 
-def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest]:
-    started = time.monotonic()
+def _unfinished(results: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The run directories of the newest unfinished run group of this machine, with meta."""
     metas = []
     for d in store.find_runs(Path(results)):
         if (d / store.META).is_file():
@@ -536,18 +480,35 @@ def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest
             f"{results}: no unfinished run of this machine to resume: start one with `bench run`"
         )
     newest = max(g for g, _, _ in metas)
-    members = [(d, m) for g, d, m in metas if g == newest]
-    first = members[0][1]
-    req_d = dict(first.get("request", {}))
+    return [(d, m) for g, d, m in metas if g == newest]
+
+
+def _request_of(meta: dict[str, Any], results: Path) -> RunRequest:
+    """The request a stored run was made with (meta.json), results where they are now."""
+    req_d = dict(meta.get("request", {}))
     req = RunRequest(**{k: v for k, v in req_d.items() if k in RunRequest.__dataclass_fields__})
-    req.argv = shlex.split(first.get("command_line", ""))  # meta.json keeps the original command
+    req.argv = shlex.split(meta.get("command_line", ""))  # meta.json keeps the original command
     req.results = Path(results)
-    package = str(first.get("package") or ".")
-    req.module = Path(first["module"]) / package if package != "." else Path(first["module"])
+    package = str(meta.get("package") or ".")
+    req.module = Path(meta["module"]) / package if package != "." else Path(meta["module"])
+    return req
+
+
+def _resume_one(results: Path, progress: Progress, clients: Sequence[Client]) -> _RunSession:
+    started = time.monotonic()
+    members = _unfinished(results)
+    first = members[0][1]
+    newest = str(first.get("group", ""))
+    req = _request_of(first, results)
     module = load_module(req.module)
+    name = str(first.get("client") or PAIRS.name)
+    client = next((c for c in clients if c.name == name), None)
+    if client is None:
+        raise BenchError(f"{members[0][0]}: measured by client {name!r}, which is not known here")
     plan = Plan.from_json(first["plan"])
     group = RunGroup(
         plan=plan,
+        module=module,
         load=list(first.get("load", [])),
         series=dict(first.get("series") or {"id": newest, "stamp": newest}),
     )
@@ -570,13 +531,14 @@ def _resume_one(results: Path, progress: Progress) -> tuple[RunGroup, RunRequest
     done: dict[str, int] = {}
     for version, d in group.dirs.items():
         done.update(samples_in(d, version))
-    ctx = _Context(
-        req, module, builds, first["machine"], newest, Runner(), progress, measured_sources(module)
-    )
+    rs = _RunSession(req, client, module, first["machine"], newest, measured_sources(module))
+    rs.group = group
+    rs.engine = Session(plan, builds, {}, module.root, Runner(), progress, done)
     per_cell = plan.samples_per_cell()
     todo = sum(max(0, per_cell - done.get(c.key, 0)) for c in plan.cells)
     progress.note(f"resuming {newest}: {todo} samples left of {per_cell * len(plan.cells)}")
-    return _execute(group, ctx, done, started), req
+    _execute(rs, started)
+    return rs
 
 
 def samples_in(run_dir: Path, go: str) -> dict[str, int]:

@@ -29,6 +29,21 @@ _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
+class SettingError(BenchError):
+    """A setting of a run outside its range: names the setting (``count``, ``live_heap``),
+    not a flag; the command line says which flag that is (``bench.cli.options``)."""
+
+    def __init__(self, setting: str, value: object, reason: str) -> None:
+        self.setting, self.value, self.reason = setting, str(value), reason
+        super().__init__(f"{setting} {self.shown}: {reason}")
+
+    @property
+    def shown(self) -> str:
+        """The value as a message shows it: quoted when empty or when it has spaces."""
+        plain = self.value and not any(ch.isspace() or ch == "," for ch in self.value)
+        return self.value if plain else repr(self.value)
+
+
 def parse_benchtime(text: str) -> tuple[float | None, int | None]:
     """``100ms`` -> (0.1, None); ``500x`` -> (None, 500), as Go's -test.benchtime reads it.
 
@@ -37,36 +52,35 @@ def parse_benchtime(text: str) -> tuple[float | None, int | None]:
     """
     t = text.strip()
     if t.startswith("-") or re.fullmatch(r"0+(\.0*)?([a-zµ]*)", t):
-        raise BenchError(
-            f"--benchtime {text!r}: must be positive: pass e.g. --benchtime 40ms or 500x"
-        )
+        raise SettingError("benchtime", text, "must be positive: pass e.g. 40ms or 500x")
     if t.endswith("x") and t[:-1].isdigit():
         return None, int(t[:-1])
     m = _DURATION_RE.match(t)
     if not m:
-        raise BenchError(
-            f"--benchtime {text!r}: not a duration like 100ms or 1s, nor a count "
-            "like 500x: pass e.g. --benchtime 200ms"
+        raise SettingError(
+            "benchtime", text, "not a duration like 100ms or 1s, nor a count like 500x"
         )
     return float(m.group(1)) * _UNITS[m.group(2)], None
+
+
+_SIZE_UNITS = {
+    "B": 1,
+    None: 1,
+    "KiB": 1 << 10,
+    "MiB": 1 << 20,
+    "GiB": 1 << 30,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+}
 
 
 def parse_size(text: str) -> int:
     """``256MiB`` -> 268435456; plain integers are bytes."""
     m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
     if not m:
-        raise BenchError(f"--live-heap {text!r}: not a size like 0, 64MiB or 1GiB")
-    mult = {
-        "B": 1,
-        None: 1,
-        "KiB": 1 << 10,
-        "MiB": 1 << 20,
-        "GiB": 1 << 30,
-        "KB": 1000,
-        "MB": 1000**2,
-        "GB": 1000**3,
-    }[m.group(2)]
-    return int(m.group(1)) * mult
+        raise SettingError("live_heap", text, "not a size like 0, 64MiB or 1GiB")
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
 @dataclass(frozen=True)

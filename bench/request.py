@@ -1,35 +1,112 @@
-"""What the user asked ``bench run`` for, as a library value, and its checks.
+"""What the user asked ``bench run`` for, as a library value, and its one set of checks.
 
-``RunRequest`` mirrors the CLI flags; :func:`validate` refuses values outside
-their range (``--count 0``, a zero or negative ``--benchtime``, an empty
-``--gogc`` list, ``--repeat 0`` …) in one line each, before anything is built
-or measured. Neighbours: ``bench.cli`` fills a request, ``bench.matrix`` runs it.
+``RunRequest`` mirrors the settings of a run. :meth:`RunRequest.parse` turns one
+setting's text into its value or refuses it in one line (``count 0: must be at
+least 1``): the command line's argparse types call it, so a flag is checked by
+the same rule as a request made in code, which :meth:`RunRequest.check` runs
+through the same function before anything is built or measured. Errors name
+the setting (``SettingError``), never a flag: ``bench.cli`` says which flag.
+Neighbours: ``bench.cli`` fills a request, ``bench.matrix`` runs it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench.cases import Module
-from bench.errors import BenchError
 from bench.plan import (
     DEFAULT_BENCHTIME,
     DEFAULT_COUNT,
     QUICK_BENCHTIME,
     QUICK_COUNT,
     Setting,
-    bench_regex,
+    SettingError,
     parse_benchtime,
     parse_size,
 )
 
 
+def _integer(setting: str, low: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            n = int(str(text).strip())
+        except ValueError:
+            raise SettingError(setting, text, "not an integer") from None
+        if n < low:
+            raise SettingError(setting, text, f"must be at least {low} ({what})")
+        return n
+
+    return parse
+
+
+def _items(setting: str, text: str, example: str) -> list[str]:
+    items = [t.strip() for t in str(text).split(",")]
+    if not str(text).strip() or not all(items):
+        raise SettingError(setting, text, f"an empty list or item: pass e.g. {example}")
+    return items
+
+
+def _gogc(text: str) -> str:
+    for g in _items("gogc", text, "100 or 50,100,off"):
+        if g != "off" and not g.isdigit():
+            raise SettingError("gogc", g, "not a percentage or 'off': pass e.g. 50,100,off")
+    return str(text)
+
+
+def _live_heap(text: str) -> str:
+    for h in _items("live_heap", text, "0 or 0,64MiB"):
+        parse_size(h)
+    return str(text)
+
+
+def _cpu(text: str) -> str:
+    for c in _items("cpu", text, "1,2,4"):
+        if not c.isdigit() or int(c) < 1:
+            raise SettingError("cpu", text, f"GOMAXPROCS {c!r} is not an integer >= 1")
+    return str(text)
+
+
+def _benchtime(text: str) -> str:
+    parse_benchtime(str(text))
+    return str(text)
+
+
+def _timeout(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise SettingError("timeout", text, "not a number") from None
+    if not x > 0:
+        raise SettingError("timeout", f"{x:g}", "must be more than 0 seconds per test binary")
+    return x
+
+
+def _order(text: str) -> str:
+    if text not in ("interleaved", "sequential"):
+        raise SettingError("order", text, "must be interleaved or sequential")
+    return str(text)
+
+
+#: setting -> its parser: the one rule for each setting's values
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "count": _integer("count", 1, "rounds per benchmark"),
+    "repeat": _integer("repeat", 1, "complete runs"),
+    "samples_per_round": _integer("samples_per_round", 1, "samples per process"),
+    "seed": _integer("seed", 0, "a shuffle seed"),
+    "benchtime": _benchtime,
+    "gogc": _gogc,
+    "live_heap": _live_heap,
+    "cpu": _cpu,
+    "timeout": _timeout,
+    "order": _order,
+}
+
+
 @dataclass
 class RunRequest:
-    """What the user asked ``bench run`` for (CLI flags, as a library value)."""
+    """What the user asked ``bench run`` for (its settings, as a library value)."""
 
     go: str | None = None
     count: int | None = None
@@ -49,6 +126,31 @@ class RunRequest:
     repeat: int = 1  # complete runs, each its own run directory and seed
     calibration: Path | None = None  # a run directory whose loop counts to reuse
 
+    @staticmethod
+    def parse(setting: str, text: str) -> Any:
+        """One setting's value from its text, or a ``SettingError`` naming the setting."""
+        return _PARSERS[setting](text)
+
+    def check(self) -> list[Setting]:
+        """Every setting through :meth:`parse`; returns the GC settings the request names."""
+        for name in _PARSERS:
+            value = getattr(self, name)
+            if value is not None:
+                self.parse(name, str(value))
+        self.parse("count", str(self.resolved_count()))
+        self.parse("benchtime", self.resolved_benchtime())
+        return self.settings()
+
+    def settings(self) -> list[Setting]:
+        """The GC settings: every GOGC value with every live heap size."""
+        gogcs = [g.strip() for g in self.gogc.split(",")]
+        heaps = [h.strip() for h in self.live_heap.split(",")]
+        return [Setting(g, h) for g in gogcs for h in heaps]
+
+    def cpus(self) -> list[int]:
+        """The GOMAXPROCS list for parallel benchmarks ([] when not asked)."""
+        return [int(c) for c in self.cpu.split(",")] if self.cpu else []
+
     def resolved_count(self) -> int:
         if self.count is not None:  # 0 is a value to refuse, not "the default"
             return self.count
@@ -58,74 +160,3 @@ class RunRequest:
         if self.benchtime is not None:
             return self.benchtime
         return QUICK_BENCHTIME if self.quick else DEFAULT_BENCHTIME
-
-
-def validate(req: RunRequest) -> list[Setting]:
-    """Refuse values outside their range, one line each, before anything is built.
-
-    Returns the GC settings the request names.
-    """
-    count = req.resolved_count()
-    if count < 1:
-        raise BenchError(
-            f"--count {count}: must be at least 1 (rounds per benchmark): "
-            f"pass e.g. --count {DEFAULT_COUNT}"
-        )
-    parse_benchtime(req.resolved_benchtime())
-    if req.repeat < 1:
-        raise BenchError(
-            f"--repeat {req.repeat}: must be at least 1 (complete runs): pass e.g. --repeat 3"
-        )
-    if req.samples_per_round < 1:
-        raise BenchError(f"samples per round {req.samples_per_round}: must be at least 1")
-    if req.timeout is not None and req.timeout <= 0:
-        raise BenchError(
-            f"--timeout {req.timeout:g}: must be positive (seconds per test binary invocation)"
-        )
-    if req.order not in ("interleaved", "sequential"):
-        raise BenchError(f"--order {req.order!r}: must be interleaved or sequential")
-    cpus(req.cpu)
-    return settings(req)
-
-
-def settings(req: RunRequest) -> list[Setting]:
-    gogcs = [g.strip() for g in req.gogc.split(",") if g.strip()]
-    if not gogcs:
-        raise BenchError(f"--gogc {req.gogc!r}: no value: pass e.g. --gogc 100 or 50,100,off")
-    for g in gogcs:
-        if g != "off" and not g.isdigit():
-            raise BenchError(f"--gogc {g!r}: not a percentage or 'off': pass e.g. --gogc 50,100")
-    heaps = [h.strip() for h in req.live_heap.split(",") if h.strip()]
-    if not heaps:
-        raise BenchError(
-            f"--live-heap {req.live_heap!r}: no value: pass e.g. --live-heap 0 or 0,64MiB"
-        )
-    for h in heaps:
-        parse_size(h)
-    return [Setting(g, h) for g in gogcs for h in heaps]
-
-
-def cpus(arg: str | None) -> list[int]:
-    if arg is None:
-        return []
-    try:
-        cpus = [int(c) for c in arg.split(",") if c.strip()]
-    except ValueError:
-        raise BenchError(f"--cpu {arg!r}: not a list of integers: pass e.g. --cpu 1,2,4") from None
-    if not cpus or any(c < 1 for c in cpus):
-        raise BenchError(f"--cpu {arg!r}: GOMAXPROCS values must be >= 1: pass e.g. --cpu 1,2,4")
-    return cpus
-
-
-def case_regex(module: Module, pattern: str | None) -> str:
-    """``-test.bench`` pattern for the selected cases (manifest ids, else every benchmark)."""
-    try:
-        rx = re.compile(pattern or ".")
-    except re.error as e:
-        raise BenchError(f"--cases {pattern!r}: not a valid regular expression ({e})") from None
-    if module.manifest is not None:
-        ids = [c.id for c in module.manifest.cases if rx.search(c.id)]
-        if not ids:
-            raise BenchError(f"--cases {pattern!r} matches no case: see `bench cases`")
-        return bench_regex(ids)
-    return pattern or "."

@@ -56,7 +56,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -212,6 +212,12 @@ def _failure_text(out: Outcome) -> str:
 PILOT_COUNT = 2
 
 
+def alone(top: str) -> list[str]:
+    """The cells to pilot one by one when ``top`` failed: the benchmark itself (a client
+    with sub-benchmarks to keep apart passes its own, e.g. ``bench.pairs_client.PAIRS``)."""
+    return [top.removeprefix("Benchmark")]
+
+
 def pilot(
     runner: Runner,
     build: Build,
@@ -220,6 +226,7 @@ def pilot(
     benchtime_s: float,
     cwd: Path,
     timeout: float | None,
+    split: Callable[[str], list[str]] = alone,
 ) -> tuple[dict[str, float], list[Failure]]:
     """Run everything at a short benchtime: discovers cells and their time per op.
 
@@ -231,8 +238,9 @@ def pilot(
     variant took ~25 µs/op at 300 loops and ~20 µs/op at 3000).
 
     If a benchmark panics or hangs, the process dies with it; the top-level
-    benchmarks that produced nothing are then piloted one by one, so one bad
-    case is reported as a failure and the others are still measured.
+    benchmarks that produced nothing are then piloted one by one (each as
+    ``split`` divides it), so one bad case is reported as a failure and the
+    others are still measured.
     """
     secs = max(0.001, min(benchtime_s, 0.05))
     env = build.toolchain.env(**setting.env())
@@ -249,9 +257,7 @@ def pilot(
         for top in tops:
             if top.removeprefix("Benchmark") in seen:
                 continue
-            # our convention names the variants: try each alone, so the good one survives
-            for variant in ("escape", "noescape"):
-                cell = f"{top.removeprefix('Benchmark')}/variant={variant}"
+            for cell in split(top):
                 alone = runner.run(
                     build.binary,
                     bench_args(bench_regex([cell]), f"{secs:g}s", 1),
@@ -269,8 +275,7 @@ def pilot(
     if not results:
         raise BenchError(
             f"{go}: the benchmarks failed before measuring anything "
-            f"({_failure_text(out)}): run with --cases to leave the failing case "
-            "out"
+            f"({_failure_text(out)}): select other cases to leave the failing one out"
         )
     per_op: dict[str, float] = {}
     for r in results:
@@ -315,16 +320,34 @@ def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:
 
 
 @dataclass
-class _Session:
-    """What the parts of one ``execute`` share: the plan, where to run and write, what is done."""
+class Session:
+    """One run of a plan: what to run and where to write, and what is done.
+
+    ``bench.matrix`` makes one per run group and keeps it (no unpacking into
+    parameters and packing again); :func:`execute` makes one for a caller
+    that has only the parts. ``done`` counts samples already in raw.txt per
+    cell; ``stop`` is asked before each interleaved round (a time budget: the
+    run ends after whole rounds); ``on_round`` is called after each round;
+    ``load`` receives one entry per round (``bench.machine.load_entry``);
+    ``messages`` collects the lines about failed cells, as values.
+    """
 
     plan: Plan
     builds: dict[str, Build]
     sinks: dict[str, RawSink]
     cwd: Path
-    runner: Runner
-    progress: Progress
-    done: dict[str, int]
+    runner: Runner = field(default_factory=Runner)
+    progress: Progress = field(default_factory=lambda: Progress(enabled=False))
+    done: dict[str, int] = field(default_factory=dict)
+    on_round: Callable[[int], None] | None = None
+    stop: Callable[[], bool] | None = None
+    load: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    def note(self, line: str) -> None:
+        """A line about the run: kept as a value and shown on the progress display."""
+        self.messages.append(line)
+        self.progress.message(f"bench: {line}")
 
 
 def execute(
@@ -340,50 +363,51 @@ def execute(
     stop: Callable[[], bool] | None = None,
     load: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Run the plan's remaining samples; ``done`` counts samples already in raw.txt per cell.
+    """Run the plan's remaining samples (see :class:`Session` for the parts)."""
+    session = Session(plan, builds, sinks, cwd, done=dict(done or {}), on_round=on_round)
+    session.runner = runner or session.runner
+    session.progress = progress or session.progress
+    session.stop = stop
+    session.load = load if load is not None else session.load
+    rounds(session)
 
-    ``stop`` is asked before each interleaved round; when it says so, the run
-    ends after the rounds done so far (a time budget: every cell then has the
-    same number of whole rounds, which a cut inside a round would break).
-    ``load`` receives one entry per round (``bench.machine.load_entry``).
-    """
-    runner = runner or Runner()
-    progress = progress or Progress(enabled=False)
-    done = dict(done or {})
-    session = _Session(plan, builds, sinks, cwd, runner, progress, done)
+
+def rounds(s: Session) -> None:
+    """Run what is left of ``s.plan``: interleaved rounds, or the sequential workflow."""
+    plan, progress = s.plan, s.progress
     if plan.order == "sequential":
-        _sequential(session, load)
-        if on_round:
-            on_round(plan.count)
+        _sequential(s)
+        if s.on_round:
+            s.on_round(plan.count)
         return
-    eta = eta_model(plan, done)
+    eta = eta_model(plan, s.done)
     total = sum(eta.left.values())
-    log = machine.LoadLog(load if load is not None else [])
+    log = machine.LoadLog(s.load)
     with (
-        runner.signals(),
+        s.runner.signals(),
         progress.phase(
             "rounds", f"{len(plan.cells)} cells × {plan.count} rounds", total=total
         ) as ph,
     ):
         last = 0
         for rnd in range(1, plan.count + 1):
-            if stop is not None and stop():
+            if s.stop is not None and s.stop():
                 break
             last = rnd
             log.start(rnd)
-            _round(session, rnd, eta, ph)
+            _round(s, rnd, eta, ph)
             log.end(rnd)
             ph.line(
                 f"round {rnd}/{plan.count} · {ph.elapsed:.0f}s elapsed · "
                 f"~{clock(eta.seconds_left())} left"
             )
-            if on_round:
-                on_round(rnd)
+            if s.on_round:
+                s.on_round(rnd)
         log.end(last, force=True)  # the last group, however short
         ph.update(detail=f"{ph.completed:.0f} of {total} processes")
 
 
-def _round(s: _Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
+def _round(s: Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
     """Run every cell still missing round ``rnd``; a failed cell leaves the plan."""
     plan, done = s.plan, s.done
     _, fixed_n = parse_benchtime(plan.benchtime)
@@ -414,7 +438,7 @@ def _round(s: _Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
             plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
             failed.add(cell.key)
             eta.drop(cell.key)
-            s.progress.message(f"bench: {cell.key}: {kind}: {_failure_text(out)}")
+            s.note(f"{cell.key}: {kind}: {_failure_text(out)}")
             continue
         s.sinks[cell.go].write_cell(cell.setting, out.output)
         done[cell.key] = done.get(cell.key, 0) + k
@@ -422,7 +446,7 @@ def _round(s: _Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
         ph.update(advance=1, eta=eta.seconds_left())
 
 
-def _sequential(s: _Session, load: list[dict[str, Any]] | None) -> None:
+def _sequential(s: Session) -> None:
     """The plain workflow: one -test.count=N invocation per toolchain, setting and cpu.
 
     Each invocation is one load "round" (numbered from 1 in plan order).
@@ -434,7 +458,7 @@ def _sequential(s: _Session, load: list[dict[str, Any]] | None) -> None:
         if c.key not in failed and done.get(c.key, 0) < plan.count:
             groups.setdefault((c.go, c.setting, c.cpu), []).append(c)
     secs, _ = parse_benchtime(plan.benchtime)
-    log = machine.LoadLog(load if load is not None else [])
+    log = machine.LoadLog(s.load)
     # Go ramps b.N up before each sample: about twice the benchtime per sample
     left = sum(len(v) for v in groups.values()) * plan.count * (secs or 0.1) * 2
     with (
@@ -471,7 +495,7 @@ def _sequential(s: _Session, load: list[dict[str, Any]] | None) -> None:
             ph.update(advance=1, eta=left)
 
 
-def _one_by_one(s: _Session, go: str, cells: list[Cell]) -> None:
+def _one_by_one(s: Session, go: str, cells: list[Cell]) -> None:
     """Run each cell alone (sequential order), so one that panics costs only itself."""
     plan, b, sink = s.plan, s.builds[go], s.sinks[go]
     secs, _ = parse_benchtime(plan.benchtime)
@@ -490,7 +514,7 @@ def _one_by_one(s: _Session, go: str, cells: list[Cell]) -> None:
         else:
             kind = "timeout" if alone.timed_out else "panic"
             plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
-            s.progress.message(f"bench: {c.key}: {kind}: {_failure_text(alone)}")
+            s.note(f"{c.key}: {kind}: {_failure_text(alone)}")
 
 
 def _bench_lines(output: str) -> str:

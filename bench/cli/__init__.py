@@ -6,8 +6,9 @@ function and prints (``bench.cli.measure`` for the ``bench`` side,
 This module is the one place that turns failures into exit statuses:
 
 * a usage mistake (unknown flag, value out of range) is one line and exit 2;
-* a ``BenchError`` is one line ``bench: <what>: <what to do>`` and exit 1,
-  printed once even when a library already showed it as progress;
+* a ``BenchError`` is one line ``bench: <what>: <what to do>`` and exit 1
+  (a refused run setting names its flag: ``bench.cli.options.flag_message``);
+  libraries return their messages and raise their errors, they never print them;
 * Ctrl-C is exit 130, a closed pipe (``bench cases | head``) ends quietly.
 
 ``bench.cli`` is the only package that imports both ``bench`` and ``analysis``.
@@ -20,41 +21,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bench.cli.options import build_parser
+from bench.cli.options import build_parser, flag_message
 from bench.errors import BenchError, Interrupted
+from bench.plan import SettingError
 
 __all__ = ["build_parser", "entrypoint", "main"]
 
 #: Exit status of a process whose output pipe was closed (128 + SIGPIPE), as `yes | head`.
 EXIT_PIPE = 141
-
-
-class _Once:
-    """A text stream that remembers the lines written to it.
-
-    A library may already have shown an error as a progress line before
-    raising it; ``main`` uses ``seen`` to print every error once.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._partial = ""
-        self.seen: set[str] = set()
-
-    def write(self, text: str) -> int:
-        lines = (self._partial + text).split("\n")
-        self._partial = lines.pop()
-        self.seen.update(ln.strip("\r ") for ln in lines)
-        return self._stream.write(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def isatty(self) -> bool:
-        return bool(getattr(self._stream, "isatty", lambda: False)())
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._stream, name)
 
 
 def _quiet_stdout() -> None:
@@ -75,15 +49,15 @@ def main(
     141 stdout closed early.
     """
     out = out or sys.stdout
-    once = _Once(err or sys.stderr)
+    err = err or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser(out, once).parse_args(argv)
+        args = build_parser(out, err).parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed
         return e.code if isinstance(e.code, int) else 2
     args.argv = argv
     try:
-        code = int(args.func(args, out, once))
+        code = int(args.func(args, out, err))
         out.flush()
         return code
     except BrokenPipeError:
@@ -91,12 +65,10 @@ def main(
             _quiet_stdout()
         return EXIT_PIPE
     except BenchError as e:
-        line = f"bench: {e}"
-        if line not in once.seen:
-            once.write(line + "\n")
+        err.write(f"bench: {flag_message(e) if isinstance(e, SettingError) else e}\n")
         return 130 if isinstance(e, Interrupted) else 1
     except KeyboardInterrupt:
-        once.write("bench: interrupted\n")
+        err.write("bench: interrupted\n")
         return 130
 
 

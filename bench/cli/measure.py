@@ -56,7 +56,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     dirs = [(version, d) for g in groups for version, d in g.dirs.items()]
     parsed = {d: g.parsed.get(version) for g in groups for version, d in g.dirs.items()}
     runs = [store.load_run_dir(d, store.run_label(d, d), parsed=parsed[d]) for _, d in dirs]
-    manifest = cases.load_module(args.module).manifest if not args.resume else None
+    module = groups[-1].module if groups else None  # loaded once, by the run
+    manifest = module.manifest if module is not None else None
     analyse.print_cost(runs, manifest, out, wide=analyse.wide(args, out))
     for (version, d), run in zip(dirs, runs, strict=True):
         out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")

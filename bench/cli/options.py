@@ -18,7 +18,8 @@ from typing import Any, TextIO
 from bench import __version__, plan
 from bench.cli import analyse, doctor, escapes, measure, prices
 from bench.errors import BenchError
-from bench.plan import parse_benchtime, parse_size
+from bench.plan import SettingError
+from bench.request import RunRequest
 
 #: Where `bench run` stores and every reading command looks by default.
 RESULTS = Path("results")
@@ -63,31 +64,34 @@ class _Parser(argparse.ArgumentParser):
 # --- values checked at parse time ---------------------------------------------
 
 
+def flag(setting: str) -> str:
+    """The flag of a run setting: ``live_heap`` -> ``--live-heap``."""
+    return "--" + setting.replace("_", "-")
+
+
+def flag_message(e: SettingError) -> str:
+    """A library's refusal of a setting, as the command line says it (with the flag)."""
+    return f"{flag(e.setting)} {e.shown}: {e.reason}"
+
+
 def _checked(what: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
     """An argparse type from a converter: its ValueError/BenchError becomes a usage error."""
 
     def parse(text: str) -> Any:
         try:
             return convert(text)
+        except SettingError as e:
+            raise argparse.ArgumentTypeError(f"{text!r}: {e.reason}") from None
         except (ValueError, BenchError) as e:
-            msg = str(e).split(": ", 1)[-1] if str(e).startswith("--") else str(e)
-            raise argparse.ArgumentTypeError(f"{text!r}: {msg or what}") from None
+            raise argparse.ArgumentTypeError(f"{text!r}: {e or what}") from None
 
     parse.__name__ = what  # argparse names the type in "invalid <name> value"
     return parse
 
 
-def _at_least(low: int) -> Callable[[str], int]:
-    def convert(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise ValueError("not an integer") from None
-        if n < low:
-            raise ValueError(f"must be at least {low}")
-        return n
-
-    return _checked(f"integer >= {low}", convert)
+def _setting(name: str, what: str) -> Callable[[str], Any]:
+    """The argparse type of a ``bench run`` setting: ``RunRequest.parse``, the one check."""
+    return _checked(what, lambda text: RunRequest.parse(name, text))
 
 
 def _number(text: str) -> float:
@@ -111,53 +115,16 @@ def _non_negative(text: str) -> float:
     return x
 
 
-def _positive(text: str) -> float:
-    x = _number(text)
-    if not x > 0:
-        raise ValueError("must be more than 0 seconds")
-    return x
-
-
-def _benchtime(text: str) -> str:
-    parse_benchtime(text)
-    return text
-
-
-def _items(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",")]
-    if not text.strip() or not all(items):
-        raise ValueError("an empty list or item: pass comma-separated values")
-    return items
-
-
-def _gogc(text: str) -> str:
-    for g in _items(text):
-        if g != "off" and not g.isdigit():
-            raise ValueError(f"{g!r} is not a percentage or 'off': pass e.g. 50,100,off")
-    return text
-
-
-def _live_heap(text: str) -> str:
-    for h in _items(text):
-        parse_size(h)
-    return text
-
-
-def _cpus(text: str) -> str:
-    for c in _items(text):
-        if not c.isdigit() or int(c) < 1:
-            raise ValueError(f"GOMAXPROCS {c!r} is not an integer >= 1")
-    return text
-
-
-COUNT = _at_least(1)
-GOGC = _checked("GOGC list", _gogc)
-LIVE_HEAP = _checked("size list", _live_heap)
-CPUS = _checked("GOMAXPROCS list", _cpus)
-BENCHTIME = _checked("benchtime", _benchtime)
+COUNT = _setting("count", "integer >= 1")
+REPEAT = _setting("repeat", "integer >= 1")
+SEED = _setting("seed", "integer >= 0")
+GOGC = _setting("gogc", "GOGC list")
+LIVE_HEAP = _setting("live_heap", "size list")
+CPUS = _setting("cpu", "GOMAXPROCS list")
+BENCHTIME = _setting("benchtime", "benchtime")
+SECONDS = _setting("timeout", "seconds")
 FRACTION = _checked("fraction", _open_unit)
 NON_NEGATIVE = _checked("number >= 0", _non_negative)
-SECONDS = _checked("seconds", _positive)
 
 
 # --- subcommands ---------------------------------------------------------------
@@ -244,7 +211,7 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--quick", action="store_true", help="a short smoke run of everything")
     p.add_argument(
         "--repeat",
-        type=COUNT,
+        type=REPEAT,
         default=1,
         metavar="K",
         help="K complete runs, each "
@@ -259,7 +226,7 @@ def _add_run(sub: Any) -> None:
     )
     p.add_argument(
         "--seed",
-        type=_at_least(0),
+        type=SEED,
         help="shuffle seed for interleaved rounds (default: random, stored in meta.json)",
     )
     p.add_argument("--gogc", type=GOGC, default="100", help="GOGC values, e.g. 50,100,400,off")
