@@ -44,6 +44,7 @@ from bench.vocab import keys
 ESCAPES = "escapes.json"
 _BENCH_LINE = re.compile(r"^(Benchmark\S*)\s+(\d+)\s+([\d.]+) ns/op(.*)$")
 _LAUNCH = "testing.(*B).launch"
+_PARALLEL = "testing.(*B).RunParallel"
 #: gcstat's metric (go_cases report it; other packages do not)
 GC_CPU = "gc-cpu-ns/op"
 
@@ -59,6 +60,8 @@ class Request:
     count: int = 3
     benchtime: str = "100ms"
     profile_seconds: float = 0.2  # target length of the profiling run (sets N)
+    profile_iterations: int | None = None  # a fixed N instead (the same counts every time)
+    time: bool = True  # False: profile only (allocations per op from it; no ns/op, not stored)
     results: Path = Path("results")
     timeout: float = 900
     store_run: bool = True
@@ -101,6 +104,13 @@ def _bench_lines(out: str) -> list[tuple[str, int, float, dict[str, float]]]:
     return rows
 
 
+def _timed(function: str) -> bool:
+    """A frame of the N-iteration run: under ``launch``, or a ``RunParallel`` worker (their
+    goroutines start below the benchmark, not under ``launch``; the 1-iteration probe's
+    workers are counted too, 1 in N+1 iterations)."""
+    return function == _LAUNCH or function.startswith(_PARALLEL)
+
+
 def _frame_key(f: pprof.Frame, goroot: str) -> tuple[str, str, int]:
     file = f.file.replace("$GOROOT", goroot) if f.file.startswith("$GOROOT") else f.file
     return f.function, file, f.line
@@ -112,7 +122,7 @@ def _allocs(prof: pprof.Profile, goroot: str, pkg_files: set[str]) -> list[dict[
     grouped: Counter[tuple] = Counter()
     space: Counter[tuple] = Counter()
     for s in prof.samples:
-        if not any(f.function == _LAUNCH for f in s.frames) or not s.values[io]:
+        if not any(_timed(f.function) for f in s.frames) or not s.values[io]:
             continue
         frames = [_frame_key(f, goroot) for f in s.frames]
         own = next((f for f in frames if f[1] in pkg_files), ("", "", 0))
@@ -182,6 +192,9 @@ def measure(tc: Toolchain, req: Request, progress: Progress | None = None) -> di
         procs = re.search(r"-(\d+)$", found[0][0])  # testing's GOMAXPROCS suffix
         payload["gomaxprocs"] = procs.group(1) if procs else "1"
         prof_text = _profile_all(tc, req, compiled, found, work, payload)
+        if not req.time:
+            payload["seconds"] = round(time.time() - t0, 1)
+            return payload
         results = req.results if req.store_run else work / "results"
         run_dir, timed = _time(tc, req, base, [_strip_procs(f[0]) for f in found], results,
                                progress)  # fmt: skip
@@ -212,19 +225,26 @@ def _profile_all(tc: Toolchain, req: Request, compiled: optlog.Compiled,
     (work / "profiles").mkdir(exist_ok=True)
     for full, _n, ns1, _u in found:
         name = _strip_procs(full)
-        iters = max(10, min(2000, int(req.profile_seconds * 1e9 / max(ns1, 1.0))))
+        iters = req.profile_iterations or max(
+            10, min(2000, int(req.profile_seconds * 1e9 / max(ns1, 1.0)))
+        )
         prof_path = work / "profiles" / (re.sub(r"[^\w.=-]+", "_", name) + ".pprof")
-        parts.append(_run(tc, [str(compiled.binary), "-test.run=^$",
-                               f"-test.bench={exact_pattern(name)}", f"-test.benchtime={iters}x",
-                               "-test.benchmem", f"-test.memprofile={prof_path}",
-                               "-test.memprofilerate=1"], base, req.gogc, req.timeout))  # fmt: skip
+        out = _run(tc, [str(compiled.binary), "-test.run=^$", f"-test.bench={exact_pattern(name)}",
+                        f"-test.benchtime={iters}x", "-test.benchmem",
+                        f"-test.memprofile={prof_path}", "-test.memprofilerate=1"],
+                   base, req.gogc, req.timeout)  # fmt: skip
+        parts.append(out)
+        # profile only: allocations per op from this run (exact at memprofilerate=1), no time
+        mem = [r[3] for r in _bench_lines(out) if _strip_procs(r[0]) == name]
         allocs = _allocs(pprof.read(prof_path), tc.goroot, pkg_files)
         for a in allocs:
             own = a["own"]
             a["source"] = _source_line(own[1], own[2], cache) if own[1] else ""
         payload["benchmarks"].append({"name": name, "iterations": iters,
-                                      "profile": f"profiles/{prof_path.name}",
-                                      "allocs": allocs})  # fmt: skip
+                                      "profile": f"profiles/{prof_path.name}", "allocs": allocs,
+                                      "ns_per_op": [],
+                                      "allocs_per_op": [m.get("allocs/op") for m in mem],
+                                      "bytes_per_op": [m.get("B/op") for m in mem]})  # fmt: skip
     return "".join(parts)
 
 

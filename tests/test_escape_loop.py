@@ -218,3 +218,21 @@ def test_the_script_prints_the_table_median_worst_and_command(tmp_path, capsys):
     assert "0.5" in row.split()  # 20 ns priced / 40 ns measured
     assert "median ratio 0.50, worst 0.50 (A) over 1 escaping pairs" in out
     assert "made by: python benchmarks/escapes_loop.py --escapes" in out
+
+
+def test_the_script_without_escapes_needs_prices_and_one_toolchain(tmp_path):
+    from bench import store
+    from bench.errors import BenchError
+
+    root = tmp_path / "results" / "synth"
+    for go in ("go1.21.13", "go1.27.3"):
+        head = [h.replace("go1.27.3", go) for h in HEAD]
+        lines = [*head, "BenchmarkA/variant=escape-2 1000 50 ns/op 16 B/op 1 allocs/op",
+                 "BenchmarkA/variant=noescape-2 1000 10 ns/op 0 B/op 0 allocs/op"]  # fmt: skip
+        (root / go / "cat").mkdir(parents=True)
+        store.write_text_atomic(root / go / "cat" / "raw.txt", "\n".join(lines) + "\n")
+    script = _load_script()
+    with pytest.raises(BenchError, match="--prices DIR"):
+        script.main(["--catalogue", str(root)])
+    with pytest.raises(BenchError, match="2 toolchains at GOGC=100"):
+        script.main(["--catalogue", str(root), "--prices", str(root)])

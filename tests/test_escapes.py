@@ -94,6 +94,23 @@ def test_strconv_from_the_toolchain(toolchains, version, tmp_path):
     json.dumps(report)
 
 
+def test_profile_only_counts_parallel_workers_and_stores_nothing(toolchains, tmp_path):
+    root = tmp_path / "go_cases"
+    shutil.copytree(default_root(), root)
+    req = measuring.Request(package="./cases", cwd=root, bench="^BenchmarkReturnPointerParallel$",
+                            profile_iterations=100, time=False, store_run=False,
+                            results=tmp_path / "results")  # fmt: skip
+    payload = measuring.measure(toolchains["1.27.3"], req)
+    assert not (tmp_path / "results").exists() and "run_dir" not in payload
+    assert {b["iterations"] for b in payload["benchmarks"]} == {100}
+    assert all(b["ns_per_op"] == [] and b["allocs_per_op"] for b in payload["benchmarks"])
+    report = joining.join(payload)
+    site = next(s for s in report["sites"] if s["function"] == "newPoint")
+    # RunParallel's workers do not run under testing.(*B).launch: counted all the same
+    escape = "BenchmarkReturnPointerParallel/variant=escape"
+    assert site["allocs_per_op"][escape] == pytest.approx(1, abs=0.05)
+
+
 def test_no_benchmark_matches_still_lists_sites(toolchains, tmp_path):
     root = tmp_path / "go_cases"
     shutil.copytree(default_root(), root)
