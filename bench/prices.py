@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bench import matrix, store
 from bench.cases import default_root
-from bench.errors import BenchError, InputError
+from bench.errors import InputError
 from bench.model import Result
-from bench.plan import bench_regex
+from bench.plan import SettingError, bench_regex
 from bench.progress import Progress
 from bench.request import RunRequest
 from bench.vocab.sizeclass import price_pair
@@ -93,13 +93,13 @@ def selected(grid: Sequence[GridPair], sizes: str | None, quick: bool) -> list[G
         try:
             want = {int(s) for s in sizes.split(",") if s.strip()}
         except ValueError:
-            raise BenchError(
-                f"--sizes {sizes!r}: not a list of byte counts: pass e.g. --sizes 8,64,1024"
+            raise SettingError(
+                "sizes", sizes, "not a list of byte counts: pass e.g. 8,64,1024"
             ) from None
         missing = sorted(want - {p.size for p in grid})
         if missing or not want:
             have = ", ".join(str(s) for s in sorted({p.size for p in grid}))
-            raise BenchError(f"--sizes {sizes!r}: not on the grid ({missing}): choose from {have}")
+            raise SettingError("sizes", sizes, f"not on the grid ({missing}): choose from {have}")
         return [p for p in grid if p.size in want]
     if quick:
         return [p for p in grid if p.size in QUICK_SIZES]
@@ -129,7 +129,7 @@ def run_request(preq: PricesRequest, pairs: Sequence[GridPair], module: Path) ->
 def measure(preq: PricesRequest, progress: Progress | None = None) -> list[matrix.RunGroup]:
     """Run the grid (``preq.repeat`` runs) in place; each run is an ordinary run directory."""
     if preq.gomaxprocs is not None and preq.gomaxprocs < 1:
-        raise BenchError(f"--gomaxprocs {preq.gomaxprocs}: must be at least 1: pass e.g. 1 or 2")
+        raise SettingError("gomaxprocs", preq.gomaxprocs, "must be at least 1: pass e.g. 1 or 2")
     root = default_root()
     pairs = selected(load_grid(root), preq.sizes, preq.quick)
     with _gomaxprocs(preq.gomaxprocs):

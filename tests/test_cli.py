@@ -227,3 +227,10 @@ def test_cases_of_a_module_without_manifest_come_from_benchmark_names(tmp_path: 
     )
     code, out, _ = bench("cases", "--module", str(tmp_path), "--format", "json")
     assert code == 0 and out == "[]\n"  # one variant alone is not a pair
+
+
+def test_a_refused_setting_is_one_line_naming_its_flag() -> None:
+    """The library names the setting (``sizes``); the command line says the flag, once."""
+    code, out, err = bench("prices", "--sizes", "7", "--quiet")
+    assert code == 1 and not out
+    assert err.startswith("bench: --sizes 7: not on the grid") and len(err.splitlines()) == 1

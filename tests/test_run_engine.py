@@ -4,11 +4,13 @@ interleaved rounds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from bench import benchfmt, cases, matrix, store
+from bench.client import PLAIN, Plain
 from bench.progress import Progress
 from bench.request import RunRequest
 from bench.vocab import keys
@@ -118,3 +120,40 @@ def test_sources_hash_covers_the_measured_package_and_its_imports_only(tmp_path:
     assert cases.measured_sources(module) == before  # an unrelated package is not measured
     (mod / "internal" / "dep" / "dep.go").write_text("package dep\n\nfunc F() { _ = 1 }\n")
     assert cases.measured_sources(module) != before
+
+
+class _Recording(Plain):
+    """A second client, written outside the engine: any benchmarks, and what it was asked."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def pattern(self, module, cases):  # type: ignore[no-untyped-def]
+        self.asked.append("pattern")
+        return "^(BenchmarkSmall|BenchmarkLarge)$"
+
+    def check(self, tc, module, results):  # type: ignore[no-untyped-def]
+        self.asked.append(f"check {len(results)}")
+        return None
+
+
+def test_a_second_client_runs_through_the_engine_unchanged(tmp_path: Path) -> None:
+    """A client chooses the benchmarks and is asked to check the run; with nothing to check
+    no escape.json is written, and meta.json names the client (``--resume`` finds it)."""
+    mod = tmp_path / "plain"
+    mod.mkdir()
+    (mod / "go.mod").write_text("module example.com/plain\n\ngo 1.21\n")
+    (mod / "plain_test.go").write_text(_PLAIN)
+    client = _Recording()
+    req = RunRequest(module=mod, results=tmp_path / "r", count=4, benchtime="100x", seed=2)
+    group = matrix.run(req, Progress(enabled=False), client)
+    (d,) = group.dirs.values()
+    names = {r.name.without_procs for r in group.parsed[next(iter(group.dirs))].results}
+    assert names == {"Small", "Large"}  # the client's selection, not the whole package
+    assert client.asked[-1] == "check 8" and "pattern" in client.asked
+    assert not (d / store.ESCAPE).exists() and group.verified == {}
+    meta = json.loads((d / store.META).read_text())
+    assert meta["client"] == "recording" and meta["package"] == "."
+    assert PLAIN.alone("BenchmarkX") == ["X"]  # a failed plain benchmark is piloted alone
