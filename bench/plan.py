@@ -223,11 +223,15 @@ ABBA = (False, True, True, False)
 
 
 def round_order(cells: Sequence[Cell], seed: int, rnd: int) -> list[Cell]:
-    """The order of round ``rnd`` (from 1): pairs shuffled by (seed, round), ABBA variants.
+    """The order of round ``rnd`` (from 1): groups shuffled by (seed, round), ABBA inside.
 
-    Half of the pairs (every other one in name order, so the same pairs every
-    round) follow the mirrored cycle BAAB, so within any one round half the
-    pairs run escape first. Deterministic given the seed, so a resumed run
+    A group is the cells whose names differ only in their ``variant=`` level
+    (``Cell.pair``): a pair's two variants run back to back, and a benchmark
+    without variants is a group of one, so any set of benchmarks is simply
+    shuffled; no client has to tell the engine. Half of the pairs (every
+    other one in name order, so the same pairs every round) follow the
+    mirrored cycle BAAB, so within any one round half the pairs run escape
+    first. Deterministic given the seed, so a resumed run
     repeats the same plan.
     """
     groups: dict[tuple[str, str, Setting, int | None], list[Cell]] = {}
