@@ -210,13 +210,17 @@ def _measured_module(run_dir: Path) -> Path | None:
     return Path(str(module)).expanduser().resolve() if module else None
 
 
-def newest_by_go(root: Path, module: Path | None = None) -> dict[str, Path]:
+def newest_by_go(
+    root: Path, module: Path | None = None, package: str | None = None
+) -> dict[str, Path]:
     """This machine's newest run directory per Go version (never a published one).
 
     For ``bench verify``, which needs one run per toolchain and stores
     escape.json beside it; with ``module``, only runs of that module (a run of
-    your own pairs never gets the bundled cases' verification). Empty when
-    there is none (verify then works unmeasured).
+    your own pairs never gets the bundled cases' verification), and with
+    ``package`` only runs of that package of it (``./cases``, not the price
+    grid ``./prices`` of the same module; a run that recorded no package
+    counts as any). Empty when there is none (verify then works unmeasured).
     """
     root = Path(root)
     mine = root / _machine.safe_segment(_machine.machine_id(), "machine")
@@ -224,6 +228,9 @@ def newest_by_go(root: Path, module: Path | None = None) -> dict[str, Path]:
     newest: dict[str, Path] = {}
     for d in find_runs(mine) if mine.is_dir() else []:
         if want is not None and _measured_module(d) not in (None, want):
+            continue
+        measured = (_meta(d) or {}).get("package")
+        if package is not None and measured not in (None, package):
             continue
         go = d.parent.name
         if go not in newest or d.name > newest[go].name:

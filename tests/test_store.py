@@ -196,3 +196,16 @@ def test_newest_by_go_keeps_to_the_module(tmp_path: Path, here: str) -> None:
     assert selection.newest_by_go(tmp_path) == {"go1.26.6": mine}
     assert selection.newest_by_go(tmp_path, tmp_path / "mypairs") == {"go1.26.6": mine}
     assert selection.newest_by_go(tmp_path, Path("go_cases")) == {"go1.26.6": bundled}
+
+
+def test_newest_by_go_keeps_to_the_package(tmp_path: Path, here: str) -> None:
+    """A price-grid run of go_cases (./prices) is not the catalogue's (./cases) for verify."""
+    cases_run = make_run(tmp_path, here, "go1.26.6", "20260101T000000Z")
+    grid = make_run(tmp_path, here, "go1.26.6", "20260102T000000Z")
+    for d, pkg in ((cases_run, "./cases"), (grid, "./prices")):
+        meta = json.loads((d / store.META).read_text(encoding="utf-8"))
+        store.write_json(d / store.META, {**meta, "module": "go_cases", "package": pkg})
+    module = Path("go_cases")
+    assert selection.newest_by_go(tmp_path, module, "./cases") == {"go1.26.6": cases_run}
+    assert selection.newest_by_go(tmp_path, module, "./prices") == {"go1.26.6": grid}
+    assert selection.newest_by_go(tmp_path, module) == {"go1.26.6": grid}  # any package

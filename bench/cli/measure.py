@@ -140,7 +140,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not toolchains:
         return 1
     # this machine's runs of this module only: never the published ones
-    runs = selection.newest_by_go(args.results, module.root)
+    runs = selection.newest_by_go(args.results, module.root, module.package)
     reports = verify.verify_runs(toolchains, module, runs)
     out.write(verify.render(reports, args.format))
     ok = all(r.ok for r in reports) and not errors
