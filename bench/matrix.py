@@ -1,18 +1,24 @@
-"""A run group: toolchains × GC settings × cases, measured and stored.
+"""A run group: toolchains × GC settings × cells, measured and stored.
 
-This is the library behind ``bench run``: check the request, resolve
+This is the library behind ``bench run`` (and ``bench prices``): resolve
 toolchains, build once per toolchain, plan cells (pilot + calibration, or a
-reused calibration), execute rounds (raw.txt grows per cell, meta.json is
-saved after every round), then parse raw.txt once per toolchain to verify and
-write results.json (also on interruption), so an interruption at any point
-leaves loadable results and a plan to resume from.
+reused calibration), execute rounds (``bench.run``: raw.txt grows per cell,
+meta.json is saved after every round), then parse raw.txt once per toolchain
+for the client's check and results.json (also on interruption), so an
+interruption at any point leaves loadable results and a plan to resume from.
+What the benchmarks are comes from a client (``bench.client``): which to run,
+how to pilot one that failed, what to check afterwards; ``bench run`` passes
+the pairs client (``bench.pairs_client.PAIRS``), and a new kind of benchmark
+set is a new client, not a change here.
 ``RunRequest.repeat`` makes a *series*: K complete runs under one calibration,
 each its own run directory with its own shuffle seed (:func:`run_series`), so
 the spread between runs — what a neighbour's load does, which no interval from
 one run can know — can be measured. Every raw.txt names what it measured (the
 package's import path and a hash of its sources, ``bench.vocab.keys.MODULE``
 and ``SOURCES``) and the calibration (``CALIBRATION_ID``); the run directory's
-name carries the module and sources hash after the stamp.
+name carries the module and sources hash after the stamp. Lines about the run
+(a toolchain missing, a case that does not compile) are kept in
+``RunGroup.messages`` and shown on the caller's progress display.
 """
 
 from __future__ import annotations
