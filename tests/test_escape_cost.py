@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from analysis import escape_cost as ec
-from analysis import pairs, stats
+from analysis import pairs, stats, witness
 from analysis import rank_interval as ri
 from bench import benchfmt
 from bench.errors import BenchError
@@ -259,6 +259,38 @@ def test_too_few_rounds_are_inconclusive_and_say_so() -> None:
     assert any("signed-rank test needs 6" in w for w in r.warnings)
 
 
+# --- escaped: both witnesses (bench.vocab.escaped, analysis.witness) ---------------------
+
+
+def _payload(fate: str | None) -> dict:
+    """An escape.json payload naming pair P on the records' Go version."""
+    return {"go": "go1.26.6", "pairs": [{"case": "P", "escape_fate": fate}]}
+
+
+@pytest.mark.parametrize(
+    ("fate", "allocs", "heap", "escaped", "word"),
+    [
+        ("heap", (2, 0), True, True, "yes"),
+        ("stack", (2, 0), False, False, "no (allocations: more; compiler: no escape)"),
+        ("heap", (0, 0), True, False, "no (compiler: heap; allocations: no more)"),
+        (None, (2, 0), None, True, "yes (allocations only)"),  # unannotated: not asked
+    ],
+)
+def test_escaped_needs_both_witnesses(
+    fate: str | None, allocs: tuple[int, int], heap: bool | None, escaped: bool, word: str
+) -> None:
+    e, n = [30.0, 31, 29, 32, 30, 31, 30, 29], [10.0, 10, 11, 10, 9, 10, 11, 10]
+    results = _parse(_raw("interleaved", _interleaved(e, n), allocs=allocs))
+    compiler = witness.compiler_witness([_payload(fate), None])
+    (r,) = ec.cost_records(results, compiler=compiler)
+    assert (r.compiler_heap, r.escaped) == (heap, escaped)
+    (d,) = ec.to_dicts([r])
+    assert (d["compiler_heap"], d["escaped"], d["escaped_word"]) == (heap, escaped, word)
+    assert (r.per_alloc is not None) == (allocs[0] > allocs[1])  # priced whatever the compiler
+    table = pairs.text([r], wide=True)
+    assert (f"note: escaped {word}: P-2" in table) == word.startswith("no (")
+
+
 # --- per extra allocation -----------------------------------------------------------
 
 
@@ -302,6 +334,7 @@ ISSUE_FIELDS = {
     "ci_high", "method", "n_rounds", "n_runs", "p_value", "p_adjusted", "significant",
     "across_runs", "per_alloc", "allocs_escape", "allocs_noescape", "bytes_escape",
     "bytes_noescape", "escaped",
+    "compiler_heap", "escaped_word",  # issue 22: the compiler's witness, who said what
 }  # fmt: skip
 
 
