@@ -30,10 +30,11 @@ def add_parser(sub: Any) -> None:
         help="every escape in a package, with its allocations per op and an estimated cost",
         description=(
             "Build the package's test binary once with the compiler's escape log, profile each "
-            "matching benchmark (memprofilerate=1, a fixed iteration count) and time it with the "
-            "same binary; join each escape site with its allocations per op and price it from "
-            "the price list (bench prices). The estimate is what such an allocation costs here, "
-            "not a measurement of removing it."
+            "matching benchmark with that binary (memprofilerate=1, a fixed iteration count), "
+            "time the benchmarks in interleaved rounds (as bench run, stored as a run); join "
+            "each escape site with its allocations per op and price it from the price list "
+            "(bench prices). The estimate is what such an allocation costs here, not a "
+            "measurement of removing it."
         ),
     )
     p.add_argument(
@@ -51,10 +52,17 @@ def add_parser(sub: Any) -> None:
         metavar="FROM",
         help="stored price runs to price with (default: those under --results)",
     )
-    p.add_argument("--count", type=int, default=3, help="timing runs per benchmark (default 3)")
-    p.add_argument("--benchtime", default="100ms", help="benchtime of the timing runs")
+    p.add_argument("--count", type=int, default=3, help="interleaved timing rounds (default 3)")
+    p.add_argument(
+        "--benchtime", default="100ms", help="time per timing sample, or Nx (default 100ms)"
+    )
     p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
-    p.add_argument("--format", choices=("text", "json", "csv", "markdown"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "csv", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
     p.add_argument("--all", action="store_true", help="also list sites no benchmark exercises")
     p.add_argument(
         "--no-price-measure",
