@@ -65,7 +65,6 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from analysis import escape_cost, per_run, rank_interval, run_aware  # noqa: E402
-from analysis import target as target_mod  # noqa: E402
 from analysis.rank_interval import signed_rank  # noqa: E402
 from bench import benchfmt  # noqa: E402
 
@@ -418,60 +417,6 @@ def across_runs(
     }
 
 
-#: ``--target``: targets, the rules compared (decision level, minimum rounds), most rounds.
-TARGETS, MAX_ROUNDS = (0.05, 0.07, 0.10), 60
-TARGET_RULES = ((0.95, 8), (0.95, 12), (0.97, 12))
-
-
-def target_rule(
-    target: float, reps: int, seed: int, fitted: dict | None = None, *,
-    level: float = target_mod.DECISION_LEVEL, min_rounds: int = target_mod.MIN_ROUNDS,
-) -> dict[str, float]:  # fmt: skip
-    """The precision-target rule (``analysis.target``), real noise, one run per pair.
-
-    Every ``STEP`` rounds from ``min_rounds`` a pair stops once its signed-rank
-    interval at ``level`` has half-width ≤ ``target`` (relative, of the ratio),
-    else at ``MAX_ROUNDS``; the 95 % interval at the stopping time must cover
-    the run's own ratio (×1 here, the pseudo-median removed).
-    """
-    fitted = fitted or load_model()
-    rng = np.random.default_rng(seed)
-    pool = np.asarray(fitted["within_sd"], float)
-    sd = pool[rng.integers(0, pool.size, PAIRS)]
-    centre = _pseudo_median("real", fitted, rng) * sd
-    d = _noise("real", fitted, sd, (reps, PAIRS, 1, MAX_ROUNDS), rng)[:, :, 0]
-    d = d - centre[None, :, None]
-    stop, covered, met = (np.full((reps, PAIRS), x) for x in (MAX_ROUNDS, False, False))
-    for n in range(min_rounds, MAX_ROUNDS + 1, target_mod.STEP):
-        est, lo, hi, _p = _per_run_hl(d[..., :n], level)
-        _e, lo95, hi95, _p = _per_run_hl(d[..., :n]) if level != CONFIDENCE else (0, lo, hi, 0)
-        hw = (np.exp(hi) - np.exp(lo)) / (2 * np.exp(est))
-        now = ~met & ((hw <= target) | (n == MAX_ROUNDS))
-        covered[now], stop[now] = ((lo95 <= 0) & (hi95 >= 0))[now], n
-        met |= now & (hw <= target)
-    fixed = _per_run_hl(d[..., :ROUNDS])
-    return {"coverage": float(covered.mean()), "met": float(met.mean()),
-            "fixed_coverage": float(np.mean((fixed[1] <= 0) & (fixed[2] >= 0))),
-            "rounds_median": float(np.median(stop)), "rounds_mean": float(stop.mean()),
-            "rounds_p90": float(np.quantile(stop, 0.9))}  # fmt: skip
-
-
-def target_table(targets: Sequence[float], reps: int, seed: int) -> None:
-    """Coverage at the stopping time and rounds used, per target and rule (docs/method.md)."""
-    fitted = load_model()
-    print(f"noise model: {NOISE_MODEL.relative_to(ROOT)} (fitted from {fitted['source']}); one "
-          f"run, {PAIRS} pairs, checked every {target_mod.STEP} rounds up to {MAX_ROUNDS}, "
-          f"nominal 95 %, {reps} simulated runs ({reps * PAIRS} pairs) per row\n")  # fmt: skip
-    print("| target | decide at | min rounds | coverage at stop | met | rounds: median · 90 % · "
-          "mean | fixed 20 rounds |\n|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
-    for i, t in enumerate(targets):
-        for level, low in TARGET_RULES:  # the same simulated runs for every rule
-            r = target_rule(t, reps, seed + 10 * i, fitted, level=level, min_rounds=low)
-            print(f"| ±{t:.0%} | {level:.0%} | {low} | {r['coverage']:.1%} | {r['met']:.0%} | "
-                  f"{r['rounds_median']:.0f} · {r['rounds_p90']:.0f} · {r['rounds_mean']:.1f} | "
-                  f"{r['fixed_coverage']:.1%} |")  # fmt: skip
-
-
 def check_prediction(root: Path) -> None:
     """Leave one run out: how often its estimate falls in ``next_run`` of the other runs."""
     _raws, results = _results(root)
@@ -569,8 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--single-run", action="store_true",
                     help="the within-run table that chose the per-run interval")  # fmt: skip
     ap.add_argument("--target", type=float, nargs="*", metavar="FRACTION",
-                    help=f"the precision-target rule: coverage at the stopping time "
-                    f"(default targets {' '.join(map(str, TARGETS))})")  # fmt: skip
+                    help="the precision-target rule (benchmarks/simulate_target.py): coverage "
+                    "at the stopping time (default targets 0.05 0.07 0.10)")  # fmt: skip
     args = ap.parse_args(argv)
     cmd = shlex.join(["python", "benchmarks/simulate_cost.py", *(sys.argv[1:] if argv is None
                                                                else argv)])  # fmt: skip
@@ -588,7 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.check_prediction:
         check_prediction(args.check_prediction)
     elif args.target is not None:
-        target_table(args.target or TARGETS, args.reps or 100, args.seed)
+        import simulate_target  # the stopping rule's simulation, on this module's noise
+
+        simulate_target.table(args.target or simulate_target.TARGETS, args.reps or 100, args.seed)
     elif not args.single_run:
         across_table(args.reps or 100, args.seed)
     else:

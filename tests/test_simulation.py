@@ -22,6 +22,7 @@ from bench.vocab.condition import Condition
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import simulate_cost  # noqa: E402
+import simulate_target  # noqa: E402
 
 FITTED = simulate_cost.load_model()
 
@@ -64,9 +65,16 @@ def test_the_committed_model_is_the_fit_of_the_published_runs() -> None:
 
 def test_the_precision_target_rule_keeps_coverage_at_the_stopping_time() -> None:
     """``analysis.target``'s rule (its floor and level), ±5 %: coverage where pairs stop."""
-    r = simulate_cost.target_rule(0.05, 50, seed=29, fitted=FITTED)
+    r = simulate_target.target_rule(0.05, 50, seed=29, fitted=FITTED)
     assert 0.92 <= r["coverage"] <= 0.98, r
     assert 0.5 <= r["met"] < 1 and target.MIN_ROUNDS <= r["rounds_median"] < r["rounds_p90"], r
+
+
+def test_the_precision_target_rule_over_a_series_keeps_the_headline_covering() -> None:
+    """A ``--repeat 3`` series, each run stopping on the headline of the runs so far, ±7 %."""
+    r = simulate_target.series_rule(0.07, 24, seed=31, fitted=FITTED)
+    assert 0.92 <= r["coverage"] <= 0.98, r
+    assert target.MIN_ROUNDS <= r["rounds_mean"] < simulate_target.MAX_ROUNDS, r
 
 
 def test_the_simulated_rule_measures_the_width_as_analysis_target_does() -> None:
