@@ -9,6 +9,7 @@ import pytest
 
 from analysis import escape_cost, per_run, target
 from analysis.escape_cost import PairSamples
+from bench.plan import ABBA
 from bench.vocab.condition import Condition
 
 COND = Condition("m", "go1.27.3", "100", "0", "", "40ms", "20", "interleaved", calibration="c1")
@@ -119,3 +120,7 @@ def test_a_pair_names_the_runner_cells_it_covers() -> None:
     assert p.cell_match == ("go1.27.3", "SliceParallel/size=8", "400", "0", "2")
     (q,) = target.check([_pair("BenchmarkX", _rounds(0.01, 12, 8))], 0.05).pairs
     assert q.cell_match == ("go1.27.3", "X", "100", "0", "")
+
+
+def test_checks_fall_on_whole_abba_cycles() -> None:
+    assert len(ABBA) == target.STEP and target.MIN_ROUNDS % len(ABBA) == 0
