@@ -31,7 +31,6 @@ from bench.cases import Module, load_module
 from bench.errors import InputError
 from bench.model import LoadedRun, Result
 from bench.toolchain import Toolchain, find_all, split_specs, version_key
-from bench.vocab import manifest
 from bench.vocab.manifest import Manifest
 
 #: Iterations of the allocation count: enough that a one-off allocation (a pool's first
@@ -54,7 +53,7 @@ def manifest_tables(module: Module) -> Manifest:
     """The module's ``cases.toml`` as typed records, claims included (``bench.vocab.manifest``)."""
     if module.manifest is None:
         raise InputError(f"{module.root}: no cases.toml: the claims live in the manifest")
-    return manifest.load(module.manifest.path)
+    return module.manifest
 
 
 def _bare(go: str) -> str:

@@ -25,7 +25,11 @@ MIN_REPEATS = 5
 def _catalogue(meta: Path) -> bool:
     """A ``bench run`` of the bundled catalogue (not a price-grid or escapes run)."""
     m = json.loads(meta.read_text(encoding="utf-8"))
-    return m.get("kind") == "escapebench-run" and m.get("module") == "go_cases"
+    return (
+        m.get("kind") == "escapebench-run"
+        and m.get("module") == "go_cases"
+        and m.get("package", "./cases") == "./cases"
+    )
 
 
 def run_dirs() -> list[Path]:

@@ -14,6 +14,7 @@ from bench.diagnostics import Comment, Diagnostic, FuncSpan, Outline, PackageDia
 from bench.errors import InputError
 from bench.escape_json import VerifyReport, load_escape_json
 from bench.model import Name, Result, Value
+from bench.vocab.manifest import Case
 
 DATA = Path(__file__).resolve().parent / "data"
 WRONG = DATA / "wrong_module"
@@ -531,5 +532,5 @@ def test_go_cases_verify(go_new) -> None:
     ],
 )
 def test_expected_for(by_go: str, go: str, want: str) -> None:
-    case = cases.Case(id="X", section="", title="", expected="stack", expected_by_go=by_go)
+    case = Case(id="X", section="", title="", expected="stack", expected_by_go=by_go)
     assert verify.expected_for(case, go) == want

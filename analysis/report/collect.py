@@ -45,7 +45,7 @@ GC_CPU_UNIT, GC_CYCLES_UNIT = "gc-cpu-sec/op", "gc-cycles/op"
 
 
 class CaseLike(Protocol):
-    """What the report reads of a manifest case (``bench.cases.Case`` has it)."""
+    """What the report reads of a manifest case (``bench.vocab.manifest.Case`` has it)."""
 
     id: str
     section: str
@@ -129,17 +129,6 @@ def condition_of(rec: Any) -> Condition:
             ("sources", getattr(c, "sources", "")),
         ),
     )
-
-
-def compiler_heap(data: Collected, rec: Any) -> bool | None:
-    """The compiler's witness for a record (``CostRecord.compiler_heap``; ``data`` unused).
-
-    :func:`gather` set it from the runs' escape.json (``analysis.witness``);
-    None when no run of that toolchain names the pair, and then
-    ``bench.vocab.escaped`` answers from allocations and says so.
-    """
-    del data  # kept for the callers in sections; the record carries the witness
-    return getattr(rec, "compiler_heap", None)
 
 
 @dataclass

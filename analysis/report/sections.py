@@ -37,7 +37,6 @@ from analysis.report.collect import (
     Collected,
     Condition,
     case_id,
-    compiler_heap,
     condition_of,
     like_primary,
     samples_of,
@@ -93,7 +92,11 @@ def _across(rec: Any) -> str:
 def _per_alloc(rec: Any) -> str:
     """The extra time per allocation with its interval, in words when it is not a cost."""
     pa = rec.per_alloc
-    if pa is None or not rec.escaped or not is_number(pa.value):
+    if (
+        pa is None
+        or not esc.allocates_more(rec.allocs_escape, rec.allocs_noescape)
+        or not is_number(pa.value)
+    ):
         return "–"
     value = f"{fmt_count(round(pa.value, 3))} {pa.unit}"
     lo, hi = fmt_count(round(pa.ci_low, 3)), fmt_count(round(pa.ci_high, 3))
@@ -107,17 +110,10 @@ def _per_alloc(rec: Any) -> str:
 # --- the headline ---------------------------------------------------------------------------------
 
 
-def _escaped(data: Collected, r: Any) -> bool:
-    """``bench.vocab.escaped``'s answer for a record (compiler from escape.json when there)."""
-    return bool(esc.escaped(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape))
-
-
 def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     """What escaping cost, counting pairs that escaped apart from pairs that did not."""
     recs = data.records_of(primary)
-    said = {
-        id(r): esc.escaped(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape) for r in recs
-    }
+    said = {id(r): esc.escaped(r.compiler_heap, r.allocs_escape, r.allocs_noescape) for r in recs}
     escaped = [r for r in recs if said[id(r)]]
     other = [r for r in recs if not said[id(r)]]
     items: list[Inlines] = [_scope(data, primary), inlines(_cost_text(data, recs, escaped))]
@@ -255,7 +251,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
             (
                 r.section,
                 [Bold(r.pair), *([f" — {title}"] if title else [])],
-                esc.word(compiler_heap(data, r), r.allocs_escape, r.allocs_noescape),
+                esc.word(r.compiler_heap, r.allocs_escape, r.allocs_noescape),
                 fmt_time(r.escape_sec),
                 fmt_time(r.noescape_sec),
                 f"{fmt_ratio(r.ratio)} {fmt_interval(r.ci_low, r.ci_high)}",
