@@ -201,6 +201,30 @@ def _diffs(results: Iterable[Result], unit: str) -> dict[tuple[str, Condition], 
     return out
 
 
+def _cycled(results: Iterable[Result]) -> set[tuple[str, Condition]]:
+    """The pairs and conditions whose median escape sample completed a GC cycle.
+
+    A sample's cycles are its ``gc-cycles/op`` × its loop count. Each sample is
+    a fresh process that starts with the heap goal its live heap sets, so a
+    sample that allocates less than that headroom completes no cycle: its GC
+    cost is deferred, not zero. With most samples at no cycle the GC interval
+    would sit at 0, a made-up number, so such a price says so instead.
+    """
+    per: dict[tuple[str, Condition], list[float]] = {}
+    for r in results:
+        g = r.get(units.GC_CYCLES)
+        if r.name.variant == "escape" and g is not None:
+            cond = condition_of(r)
+            per.setdefault((_pair_key(r, cond), cond), []).append(float(g) * r.iters)
+    return {k for k, v in per.items() if float(np.median(v)) >= 0.5}
+
+
+NO_CYCLE = (
+    "the median escape sample completed no GC cycle (it allocated less than the heap goal's "
+    "headroom): GC cost not measured here"
+)
+
+
 def _scaled(loc_values: tuple[float, float, float], divisor: float) -> Interval:
     v, lo, hi = (x / divisor for x in loc_values)
     return Interval(v, lo, hi)
@@ -227,6 +251,7 @@ def price_records(
         d.extend((e - n) * 1e9 for e, n in zip(s.escape, s.noescape, strict=True))
     gc = _diffs(grid, units.GC_CPU)
     cycles = {k: float(np.median(v)) for k, v in _diffs(grid, units.GC_CYCLES).items() if v}
+    cycled = _cycled(grid)
     out = []
     for (pair, cond), c in costs.items():
         parsed = price_pair(pair)
@@ -235,7 +260,7 @@ def price_records(
         shape, size = parsed
         out.append(
             _record(c, shape, size, rounds[(pair, cond)], gc.get((pair, cond)),
-                    cycles.get((pair, cond)), kinds, confidence)
+                    cycles.get((pair, cond)), kinds, confidence, (pair, cond) in cycled)
         )  # fmt: skip
     return sorted(out, key=lambda p: (_cond_key(p.condition), SHAPES.index(p.shape), p.size))
 
@@ -249,8 +274,12 @@ def _record(
     cycles: float | None,
     kinds: Mapping[str, str] | None,
     confidence: float,
+    cycled: bool = True,
 ) -> PriceRecord:
     warnings = list(c.warnings)
+    if not cycled:
+        gc, cycles = None, None
+        warnings.append(NO_CYCLE)
     extra = (c.allocs_escape or 0.0) - (c.allocs_noescape or 0.0)
     if not c.escaped or extra <= 0:
         warnings.append("the escape variant does not allocate more: no price (shown per op)")

@@ -56,12 +56,12 @@ def _raw(
             gc = gc_per_kib * charged / 1024 * rng.uniform(0.9, 1.1)
             name = f"BenchmarkPrice{shape}{size}"
             lines.append(
-                f"{name}/variant=escape-2 1000 {(base + extra) * noise:.4f} ns/op "
+                f"{name}/variant=escape-2 1000000 {(base + extra) * noise:.4f} ns/op "
                 f"{gc:.4f} gc-cpu-ns/op {charged / 4e6:.8f} gc-cycles/op "
                 f"{charged} B/op 1 allocs/op"
             )
             lines.append(
-                f"{name}/variant=noescape-2 1000 {base * rng.uniform(0.99, 1.01):.4f} ns/op "
+                f"{name}/variant=noescape-2 1000000 {base * rng.uniform(0.99, 1.01):.4f} ns/op "
                 "0 gc-cpu-ns/op 0 gc-cycles/op 0 B/op 0 allocs/op"
             )
     lines.append("BenchmarkOther/variant=escape-2 1000 50 ns/op 16 B/op 1 allocs/op")

@@ -233,6 +233,9 @@ def render_text(
         out.write(f"{cond.label}\n")
         rows = [head]
         for r in (r for r in records if r.condition == cond):
+            gc = (_iv(r.gc_cpu_ns_per_alloc), _iv(r.gc_cpu_ns_per_kib))
+            if prices.NO_CYCLE in r.warnings:
+                gc = ("< 1 GC cycle", "< 1 GC cycle")
             rows.append(
                 (
                     r.shape,
@@ -240,8 +243,7 @@ def render_text(
                     fmt_bytes(r.size_class),
                     "—" if r.charged_bytes is None else f"{r.charged_bytes:.0f}",
                     _iv(r.ns_per_alloc) if r.escaped else "no escape",
-                    _iv(r.gc_cpu_ns_per_alloc),
-                    _iv(r.gc_cpu_ns_per_kib),
+                    *gc,
                     "—" if r.gc_cycles_per_mib is None else f"{r.gc_cycles_per_mib:.3g}",
                     r.noescape_kind,
                 )
@@ -252,6 +254,8 @@ def render_text(
             out.write("\n")
         first = next(r for r in records if r.condition == cond)
         out.write(f"{first.n_rounds} rounds, {first.scope}; {first.method}\n")
+        if any(prices.NO_CYCLE in r.warnings for r in records if r.condition == cond):
+            out.write(f"< 1 GC cycle: {prices.NO_CYCLE}\n")
         m = by_model.get(cond)
         if m is not None:
             out.write(f"model ({m.method}):\n")

@@ -15,6 +15,10 @@
 //	gc-cpu-ns/op    CPU time spent on GC      (/cpu/classes/gc/total:cpu-seconds)
 //	gc-pause-ns/op  stop-the-world GC pauses  (/sched/pauses/total/gc:seconds,
 //	                                           or /gc/pauses:seconds before Go 1.22)
+//	gc-idle-cpu-ns/op  the part of gc-cpu-ns/op done by idle mark workers
+//	                   (/cpu/classes/gc/mark/idle:cpu-seconds): GC work that ran
+//	                   on a P with nothing else to do, which a program keeping
+//	                   every CPU busy would not get for free
 //	allocs-exact/op heap allocations, as a fraction (runtime.MemStats.Mallocs)
 //
 // allocs-exact/op counts what testing's allocs/op counts (every heap
@@ -40,7 +44,9 @@
 // The environment variable ESCAPEBENCH_LIVE_HEAP (bytes; plain integer or with
 // a KiB, MiB or GiB suffix) makes package initialisation allocate that much
 // pointerful, linked heap and keep it reachable until the process exits: the
-// GC-pressure dimension of the measurements. An invalid value panics.
+// GC-pressure dimension of the measurements. Initialisation then collects
+// once, so every process starts its benchmark with the same pacer state (the
+// heap goal set from the ballast alone). An invalid value panics.
 package gcstat
 
 import (
@@ -59,6 +65,7 @@ const (
 	UnitCycles      = "gc-cycles/op"
 	UnitCPU         = "gc-cpu-ns/op"
 	UnitPause       = "gc-pause-ns/op"
+	UnitIdleCPU     = "gc-idle-cpu-ns/op"
 	UnitAllocsExact = "allocs-exact/op"
 )
 
@@ -68,23 +75,24 @@ const (
 	metricCPU      = "/cpu/classes/gc/total:cpu-seconds"
 	metricPause    = "/sched/pauses/total/gc:seconds" // Go 1.22+
 	metricPauseOld = "/gc/pauses:seconds"             // Go 1.16+, deprecated by the above
+	metricIdleCPU  = "/cpu/classes/gc/mark/idle:cpu-seconds"
 )
 
 // EnvLiveHeap names the environment variable that sizes the ballast.
 const EnvLiveHeap = "ESCAPEBENCH_LIVE_HEAP"
 
 // sampleNames are the metrics this runtime supports, in the order cycles,
-// CPU, pause; an unsupported one is "" and its unit is not reported.
+// CPU, pause, idle CPU; an unsupported one is "" and its unit is not reported.
 var sampleNames = chooseMetrics(metrics.All())
 
 // chooseMetrics picks the metric names from a runtime's description list,
 // preferring the pause metric of newer runtimes.
-func chooseMetrics(all []metrics.Description) [3]string {
+func chooseMetrics(all []metrics.Description) [4]string {
 	have := make(map[string]bool, len(all))
 	for _, d := range all {
 		have[d.Name] = true
 	}
-	var names [3]string
+	var names [4]string
 	if have[metricCycles] {
 		names[0] = metricCycles
 	}
@@ -96,6 +104,9 @@ func chooseMetrics(all []metrics.Description) [3]string {
 		names[2] = metricPause
 	case have[metricPauseOld]:
 		names[2] = metricPauseOld
+	}
+	if have[metricIdleCPU] {
+		names[3] = metricIdleCPU
 	}
 	return names
 }
@@ -137,7 +148,7 @@ func (s *Stats) Stop() {
 	}
 	n := float64(s.b.N)
 	s.b.ReportMetric(float64(s.memAfter.Mallocs-s.memBefore.Mallocs)/n, UnitAllocsExact)
-	for i, unit := range [3]string{UnitCycles, UnitCPU, UnitPause} {
+	for i, unit := range [4]string{UnitCycles, UnitCPU, UnitPause, UnitIdleCPU} {
 		if sampleNames[i] == "" {
 			continue
 		}
@@ -220,6 +231,9 @@ func init() {
 		panic(fmt.Sprintf("gcstat: %s: %v", EnvLiveHeap, err))
 	}
 	ballast = newBallast(n)
+	if len(ballast) > 0 {
+		runtime.GC()
+	}
 }
 
 // LiveHeap is the size in bytes of the ballast kept for ESCAPEBENCH_LIVE_HEAP:
@@ -257,14 +271,21 @@ func ParseSize(s string) (int64, error) {
 }
 
 // node is one ballast object: all pointers, so the GC has to scan every word.
+// It is 256 bytes, a common size for a program's structs, and few enough
+// objects that a 64 MiB ballast is made in about 0.1 s (32-byte nodes took
+// 0.6 s, which every sample's process paid).
 type node struct {
 	next  *node
-	links [3]*node
+	links [31]*node
 }
 
-// perNode is what one node costs: the 32-byte object plus its slot in the
+// linksSet is how many of a node's links point at other nodes; the rest stay
+// nil and are scanned, not followed.
+const linksSet = 3
+
+// perNode is what one node costs: the 256-byte object plus its slot in the
 // ballast slice.
-const perNode = 32 + 8
+const perNode = 256 + 8
 
 // newBallast allocates about size bytes of nodes, chained through next and
 // cross-linked pseudo-randomly so that marking them chases pointers all over
@@ -283,7 +304,7 @@ func newBallast(size int64) []*node {
 		if i+1 < n {
 			nd.next = nodes[i+1]
 		}
-		for k := range nd.links {
+		for k := 0; k < linksSet; k++ {
 			// xorshift64: deterministic, cheap, spread over the whole slice.
 			x ^= x << 13
 			x ^= x >> 7

@@ -48,9 +48,9 @@ func TestBallastIsLinkedAndSized(t *testing.T) {
 	seen := 0
 	for nd := nodes[0]; nd != nil; nd = nd.next {
 		seen++
-		for _, l := range nd.links {
-			if l == nil {
-				t.Fatalf("node %d has a nil cross link", seen)
+		for k, l := range nd.links {
+			if (l == nil) != (k >= linksSet) {
+				t.Fatalf("node %d: link %d is %v; want the first %d set, the rest nil", seen, k, l, linksSet)
 			}
 		}
 	}
@@ -211,18 +211,18 @@ func TestChooseMetrics(t *testing.T) {
 		}
 		return out
 	}
-	got := chooseMetrics(d(metricCycles, metricCPU, metricPauseOld, metricPause))
-	if got != [3]string{metricCycles, metricCPU, metricPause} {
+	got := chooseMetrics(d(metricCycles, metricCPU, metricPauseOld, metricPause, metricIdleCPU))
+	if got != [4]string{metricCycles, metricCPU, metricPause, metricIdleCPU} {
 		t.Errorf("new runtime: got %q", got)
 	}
 	got = chooseMetrics(d(metricCycles, metricCPU, metricPauseOld))
 	if got[2] != metricPauseOld {
 		t.Errorf("Go 1.21 runtime: pause metric %q; want %q", got[2], metricPauseOld)
 	}
-	if got = chooseMetrics(nil); got != [3]string{} {
+	if got = chooseMetrics(nil); got != [4]string{} {
 		t.Errorf("empty runtime: got %q", got)
 	}
-	// This runtime must offer all three: the module supports Go 1.21+.
+	// This runtime must offer all four: the module supports Go 1.21+.
 	for i, n := range sampleNames {
 		if n == "" {
 			t.Errorf("metric %d unsupported by %s", i, runtime.Version())
