@@ -26,10 +26,9 @@ a point off by more than :data:`POOR_RATIO` either way named as poor.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.stats as sps
@@ -40,6 +39,9 @@ from bench.model import Result
 from bench.vocab import sizeclass, units
 from bench.vocab.condition import Condition, condition_of
 from bench.vocab.sizeclass import price_pair
+
+if TYPE_CHECKING:
+    from analysis.gc_model import GcModel
 
 SHAPES = ("noscan", "scan")
 #: A measured price more than this factor off its fitted value marks the model poor there.
@@ -62,7 +64,7 @@ class Interval:
     ci_high: float
 
     def to_json(self) -> dict[str, float | None]:
-        return {k: _num(getattr(self, k)) for k in ("value", "ci_low", "ci_high")}
+        return {k: json_number(getattr(self, k)) for k in ("value", "ci_low", "ci_high")}
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class PriceRecord:
     def to_json(self) -> dict[str, Any]:
         fields = {k: getattr(self, k) for k in _PRICE_FIELDS}
         fields = {k: v.to_json() if isinstance(v, Interval) else v for k, v in fields.items()}
-        fields["gc_cycles_per_mib"] = _num(self.gc_cycles_per_mib)
+        fields["gc_cycles_per_mib"] = json_number(self.gc_cycles_per_mib)
         return {"kind": "price", **_cond_json(self.condition), **fields,
                 "warnings": list(self.warnings)}  # fmt: skip
 
@@ -127,7 +129,7 @@ class Segment:
             "fixed_ns": self.fixed_ns.to_json(),
             "per_kib_ns": self.per_kib_ns.to_json(),
             "n_points": self.n_points,
-            "residuals": [{"size": s, "ratio": _num(r)} for s, r in self.residuals],
+            "residuals": [{"size": s, "ratio": json_number(r)} for s, r in self.residuals],
             "poor": list(self.poor),
         }
 
@@ -148,7 +150,7 @@ class CostModel:
             **_cond_json(self.condition),
             "method": self.method,
             "segments": [s.to_json() for s in self.segments],
-            "gc_cpu_ns_per_kib": {k: _num(v) for k, v in self.gc_cpu_ns_per_kib.items()},
+            "gc_cpu_ns_per_kib": {k: json_number(v) for k, v in self.gc_cpu_ns_per_kib.items()},
             "notes": list(self.notes),
         }
 
@@ -168,7 +170,7 @@ def _cond_json(c: Condition) -> dict[str, str]:
             "gomaxprocs": c.gomaxprocs}  # fmt: skip
 
 
-def _num(x: float | None) -> float | None:
+def json_number(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
@@ -356,7 +358,9 @@ def _cond_key(c: Condition) -> tuple[str, ...]:
 # --- the model ---------------------------------------------------------------------
 
 
-def _fit(xs: Sequence[float], ys: Sequence[float], confidence: float) -> tuple[Interval, Interval]:
+def fit_line(
+    xs: Sequence[float], ys: Sequence[float], confidence: float
+) -> tuple[Interval, Interval]:
     """Weighted least squares ``y ≈ a + b·x``, weights ``1/y²``; t-intervals (df = n − 2)."""
     x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     w = 1 / np.maximum(np.abs(y), 1e-9) ** 2
@@ -380,7 +384,7 @@ def _fit(xs: Sequence[float], ys: Sequence[float], confidence: float) -> tuple[I
 def _segment(points: Sequence[PriceRecord], shape: str, rng: str, confidence: float) -> Segment:
     xs = [float(p.charged_bytes or p.size_class) / 1024 for p in points]
     ys = [p.ns_per_alloc.value for p in points]
-    fixed, per_kib = _fit(xs, ys, confidence)
+    fixed, per_kib = fit_line(xs, ys, confidence)
     residuals, poor = [], []
     for p, x, y in zip(points, xs, ys, strict=True):
         fitted = fixed.value + per_kib.value * x
@@ -417,108 +421,6 @@ def fit_models(records: Sequence[PriceRecord], confidence: float = 0.95) -> list
             if s.n_points < 3
         )
         out.append(CostModel(cond, tuple(segments), gc, tuple(notes)))
-    return out
-
-
-# --- GC cost across GC settings -----------------------------------------------------
-
-#: The GC's minimum total heap at GOGC=100 (``heapMinimum``): microbenchmarks sit on it.
-HEAP_MINIMUM = 4 << 20
-GC_METHOD = (
-    "GC guide: cycles per byte = 1 / (goal − live), goal = max(live × (1 + GOGC/100), "
-    "4 MiB × GOGC/100); ns per cycle = fixed + per_live_MiB × live, least squares"
-)
-_SIZE = re.compile(r"^\s*(\d+)\s*(KiB|MiB|GiB)?\s*$")
-
-
-def live_bytes(live_heap: str) -> int | None:
-    """``64MiB`` -> 67108864, ``0`` or ``""`` -> 0; None when it cannot be read."""
-    if not live_heap.strip():
-        return 0
-    m = _SIZE.match(live_heap)
-    if not m:
-        return None
-    return int(m.group(1)) * {None: 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m.group(2)]
-
-
-def headroom(gogc: str, live: int) -> float | None:
-    """Bytes the program may allocate between two cycles (the GC guide's model); None if off."""
-    if not gogc.isdigit() or int(gogc) == 0:
-        return None
-    g = int(gogc) / 100
-    return max(live * (1 + g), HEAP_MINIMUM * g) - live
-
-
-@dataclass(frozen=True)
-class GcModel:
-    """GC CPU per allocated KiB explained by GOGC and live heap, for one toolchain and shape."""
-
-    machine: str
-    go: str
-    gomaxprocs: str
-    shape: str
-    fixed_ns_per_cycle: Interval
-    ns_per_live_mib: Interval | None
-    points: tuple[dict[str, Any], ...]  # per condition: gogc, live_heap, measured, predicted
-    notes: tuple[str, ...]
-    method: str = GC_METHOD
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "gc_model",
-            "machine": self.machine,
-            "go": self.go,
-            "gomaxprocs": self.gomaxprocs,
-            "shape": self.shape,
-            "fixed_ns_per_cycle": self.fixed_ns_per_cycle.to_json(),
-            "ns_per_live_mib": None if (m := self.ns_per_live_mib) is None else m.to_json(),
-            "points": list(self.points),
-            "notes": list(self.notes),
-            "method": self.method,
-        }
-
-
-def fit_gc_models(models: Sequence[CostModel], confidence: float = 0.95) -> list[GcModel]:
-    """Per machine × Go × GOMAXPROCS × shape: ns per GC cycle ≈ fixed + per live MiB."""
-    groups: dict[tuple[str, str, str, str], list[tuple[CostModel, float, int]]] = {}
-    for m in models:
-        c, live = m.condition, live_bytes(m.condition.live_heap)
-        room = None if live is None else headroom(c.gogc, live)
-        for shape, per_kib in m.gc_cpu_ns_per_kib.items():
-            if per_kib is not None and per_kib > 0 and room and live is not None:
-                key = (c.machine, c.go, c.gomaxprocs, shape)
-                groups.setdefault(key, []).append((m, per_kib * room / 1024, live))
-    out = []
-    for (machine, go, procs, shape), pts in sorted(groups.items()):
-        lives = [live / MIB for _, _, live in pts]
-        per_cycle = [z for _, z, _ in pts]
-        notes = []
-        if len(set(lives)) >= 2:
-            fixed, slope = _fit(lives, per_cycle, confidence)
-            per_mib: Interval | None = slope
-        else:
-            x = np.asarray(per_cycle)
-            half = math.inf
-            if x.size >= 2:
-                t = float(sps.t.ppf((1 + confidence) / 2, x.size - 1))
-                half = t * float(x.std(ddof=1)) / math.sqrt(x.size)
-            fixed = Interval(float(x.mean()), float(x.mean()) - half, float(x.mean()) + half)
-            per_mib = None
-            notes.append("one live-heap size only: no per-MiB term (pass --live-heap 0,64MiB)")
-        points = []
-        for (m, z, _), lv in zip(pts, lives, strict=True):
-            pred = fixed.value + (per_mib.value * lv if per_mib else 0.0)
-            ratio = z / pred if pred > 0 else math.inf
-            points.append(
-                {"gogc": m.condition.gogc, "live_heap": m.condition.live_heap,
-                 "ns_per_cycle": _num(z), "model": _num(pred), "ratio": _num(ratio)}
-            )  # fmt: skip
-            if not (1 / POOR_RATIO <= ratio <= POOR_RATIO):
-                notes.append(
-                    f"GOGC={m.condition.gogc} live heap {m.condition.live_heap or 0}: "
-                    f"×{ratio:.2f} off the model"
-                )
-        out.append(GcModel(machine, go, procs, shape, fixed, per_mib, tuple(points), tuple(notes)))
     return out
 
 

@@ -120,10 +120,7 @@ def test_two_versions_in_one_ledger(go_old: Toolchain, go_new: Toolchain) -> Non
     rows = {r.id: r for r in ledger(ev.manifest, ev.reports, ev.results)}
     big = rows["3.6-big-struct"]
     assert [v.go for v in big.verdicts] == [go_old.version, go_new.version]  # sorted
-    assert (
-        overall_phrase(big) == "depends on the Go version: does not hold on 1.21; "
-        "holds on 1.27"
-    )
+    assert overall_phrase(big) == "depends on the Go version: does not hold on 1.21; holds on 1.27"
     for r in rows.values():  # no stored runs: no timing claim can be negative
         if r.claim.kind == manifest.COST:
             assert all(v.verdict != NOT or "ns/op" not in r.claim.metrics for v in r.verdicts)

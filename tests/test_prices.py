@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from analysis import prices
+from analysis import gc_model, prices
 from analysis.plots import prices as charts
 from bench import benchfmt
 from bench.cli import main
@@ -195,25 +195,25 @@ def test_gc_model_follows_the_gc_guide_across_gogc_and_live_heap() -> None:
     results = []
     for gogc in ("100", "400"):
         for live in ("0", "64MiB"):
-            lb = prices.live_bytes(live)
-            room = prices.headroom(gogc, lb or 0)
+            lb = gc_model.live_bytes(live)
+            room = gc_model.headroom(gogc, lb or 0)
             assert lb is not None and room is not None
             per_kib = (fixed + per_mib * lb / (1 << 20)) / (room / 1024)
             text = _raw(gogc=gogc, live=live, gc_per_kib=per_kib)
             results += benchfmt.parse(text, f"{gogc}-{live}").results
     models = prices.fit_models(prices.price_records(results))
     assert len(models) == 4
-    gcs = prices.fit_gc_models(models)
+    gcs = gc_model.fit_gc_models(models)
     assert {g.shape for g in gcs} == {"noscan", "scan"}
     for g in gcs:
         assert g.ns_per_live_mib is not None
         assert g.ns_per_live_mib.value == pytest.approx(per_mib, rel=0.15)
         assert g.fixed_ns_per_cycle.value == pytest.approx(fixed, rel=0.15)
         assert len(g.points) == 4 and not g.notes
-    one = prices.fit_gc_models(prices.fit_models(_records()))
+    one = gc_model.fit_gc_models(prices.fit_models(_records()))
     assert one and one[0].ns_per_live_mib is None and "one live-heap size" in one[0].notes[0]
-    assert prices.headroom("off", 0) is None and prices.live_bytes("64MB") is None
-    assert prices.headroom("100", 0) == 4 << 20 and prices.headroom("100", 64 << 20) == 64 << 20
+    assert gc_model.headroom("off", 0) is None and gc_model.live_bytes("64MB") is None
+    assert gc_model.headroom("100", 0) == 4 << 20 and gc_model.headroom("100", 64 << 20) == 64 << 20
     out = prices.to_json([], models, gcs)
     assert [o["kind"] for o in out].count("gc_model") == 2
 

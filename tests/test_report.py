@@ -580,7 +580,8 @@ def test_per_allocation_cost_is_said_in_words_when_it_is_not_a_cost() -> None:
 
     def rec(value: float, lo: float, hi: float, more: bool = True) -> SimpleNamespace:
         pa = SimpleNamespace(value=value, ci_low=lo, ci_high=hi, unit="ns/alloc")
-        return SimpleNamespace(per_alloc=pa, allocs_escape=1.0 if more else 0.0, allocs_noescape=0.0)
+        escape = 1.0 if more else 0.0
+        return SimpleNamespace(per_alloc=pa, allocs_escape=escape, allocs_noescape=0.0)
 
     assert _per_alloc(rec(46.4, 35.5, 57.5)) == "46.4 ns/alloc [35.5, 57.5]"
     assert _per_alloc(rec(-5, -9, -1)).startswith("none: the escape variant was faster")

@@ -29,8 +29,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.format import fmt_bytes, fmt_time
+from analysis.gc_model import live_bytes
 from analysis.plots.base import SERIES_COLORS, WIDTH, header, new_figure, save, style
-from analysis.prices import SHAPES, CostModel, PriceRecord, live_bytes
+from analysis.prices import SHAPES, CostModel, PriceRecord
 
 #: Size ticks, every 16×: 16 B, 256 B, 4 KiB, 64 KiB, 1 MiB (denser ticks overlap).
 SIZE_TICKS = (16, 256, 4096, 65536, 1 << 20)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis import price_check, prices
+from analysis import gc_model, price_check, prices
 from analysis.format import fmt_bytes
 from bench import prices as measuring
 from bench.errors import InputError, Interrupted
@@ -115,7 +115,7 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 err.write(f"{version}: price run stored in {d}\n")
     records = prices.price_records(results, kinds=measuring.kinds(grid))
     models = prices.fit_models(records)
-    gc_models = prices.fit_gc_models(models)
+    gc_models = gc_model.fit_gc_models(models)
     render = {"text": render_text, "json": render_json, "csv": render_csv}[args.format]
     render(records, models, gc_models, out)
     if args.charts is not None:
@@ -221,7 +221,7 @@ def _iv(x: prices.Interval | None, digits: str = ".3g") -> str:
 def render_text(
     records: Sequence[prices.PriceRecord],
     models: Sequence[prices.CostModel],
-    gc_models: Sequence[prices.GcModel],
+    gc_models: Sequence[gc_model.GcModel],
     out: TextIO,
 ) -> None:
     """One table per condition, then its model; then the GC models across conditions."""
@@ -281,7 +281,7 @@ def render_text(
 def render_json(
     records: Sequence[prices.PriceRecord],
     models: Sequence[prices.CostModel],
-    gc_models: Sequence[prices.GcModel],
+    gc_models: Sequence[gc_model.GcModel],
     out: TextIO,
 ) -> None:
     json.dump(prices.to_json(records, models, gc_models), out, indent=1, ensure_ascii=False)
@@ -301,7 +301,7 @@ CSV_FIELDS = (
 def render_csv(
     records: Sequence[prices.PriceRecord],
     models: Sequence[prices.CostModel],
-    gc_models: Sequence[prices.GcModel],
+    gc_models: Sequence[gc_model.GcModel],
     out: TextIO,
 ) -> None:
     """One tidy row per price record (the models are in the JSON)."""
