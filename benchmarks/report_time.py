@@ -32,7 +32,8 @@ from pathlib import Path
 
 T0 = time.perf_counter()
 
-from analysis.report import build_document, build_report, charts, collect  # noqa: E402
+from analysis.report import charts, collect  # noqa: E402
+from analysis.report.build import build_document, build_report  # noqa: E402
 from bench import store  # noqa: E402
 from bench.cases import load_module  # noqa: E402
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.report import ReportSummary, build_report
+from analysis.report.build import ReportSummary, build_report
 from bench import store
 from tests.test_report import SCRIPT, write_synthetic_raw
 

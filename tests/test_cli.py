@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench import machine, store
-from bench.cli import build_parser
+from bench.cli.options import build_parser
 from tests.conftest import PUBLISHED, PUBLISHED_MACHINE, ROOT, TINY, bench
 
 PUBLISHED_RUN = sorted((PUBLISHED / PUBLISHED_MACHINE / "go1.27.3").iterdir())[-1]

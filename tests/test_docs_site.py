@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from analysis.report import build_report
+from analysis.report.build import build_report
 from bench import store
 from tests.conftest import ROOT
 from tests.test_report import SCRIPT, SCRIPT_ESCAPED, write_synthetic_raw

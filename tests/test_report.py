@@ -21,8 +21,10 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from analysis import format as fmt
-from analysis import plots
-from analysis.report import ReportSummary, build_document, build_report, collect
+from analysis.plots import base as plot_base
+from analysis.plots import conditions as plot_conditions
+from analysis.plots import pairs as plot_pairs
+from analysis.report import collect
 from analysis.report import html as html_render
 from analysis.report import markdown as md_render
 from analysis.report.blocks import (
@@ -39,6 +41,7 @@ from analysis.report.blocks import (
     Text,
     plain_text,
 )
+from analysis.report.build import ReportSummary, build_document, build_report
 from analysis.report.markdown import md_escape
 from bench import cli, store
 from bench.cases import load_module
@@ -162,8 +165,8 @@ def test_no_escape_pairs_are_marked(
 def test_charts_mark_no_escape(published_data: collect.Collected) -> None:
     costs = published_data.costs[published_data.costs["setting"] == "GOGC=100"]
     gos = sorted(set(costs["go"]), key=collect.version_key)
-    with plots.style():
-        fig = plots.version_heatmap(costs, columns=gos, title="t", footer="f")
+    with plot_base.style():
+        fig = plot_conditions.version_heatmap(costs, columns=gos, title="t", footer="f")
     ratio_ax, allocs_ax = fig.axes[0], fig.axes[1]  # then their colour bars
     rows = [t.get_text().split()[0] for t in ratio_ax.get_yticklabels()]
     hatched = {
@@ -188,8 +191,8 @@ def test_charts_mark_no_escape(published_data: collect.Collected) -> None:
         for t in texts
     )
     primary = published_data.costs_of(published_data.primary)  # type: ignore[arg-type]
-    with plots.style():
-        fig = plots.ratio_overview(primary, title="t", footer="f")
+    with plot_base.style():
+        fig = plot_pairs.ratio_overview(primary, title="t", footer="f")
     hollow = [
         ln
         for ln in fig.axes[0].lines

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.report import build_document
 from analysis.report import markdown as md_render
 from analysis.report.blocks import Document
-from analysis.report.build import TITLE
+from analysis.report.build import TITLE, build_document
 from analysis.report.collect import gather
 from bench import store
 from bench.cases import load_module

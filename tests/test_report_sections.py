@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from analysis import prices
-from analysis.report import build_report
+from analysis.report.build import build_report
 from analysis.report.priced import interval_text
 from bench import benchfmt, store
 from bench.model import LoadedRun

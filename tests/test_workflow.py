@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import build_parser
+from bench.cli.options import build_parser
 
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "escapebench.yml"
 

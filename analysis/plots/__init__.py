@@ -12,46 +12,10 @@ the frames.
 * ``analysis.plots.pairs`` — one condition: every pair's ratio, each pair's
   samples, the noisiest pairs;
 * ``analysis.plots.conditions`` — across Go versions, machines and GC
-  settings, and GC cost per pair.
+  settings, and GC cost per pair;
+* ``analysis.plots.prices`` and ``analysis.plots.escapes`` — the price list
+  and a package's escape sites.
+
+Import each name from its module; the report names a chart function by its
+name in ``pairs`` or ``conditions``, or as ``module:function``.
 """
-
-from __future__ import annotations
-
-from analysis.plots.base import (
-    DPI,
-    ESCAPE_COLOR,
-    NEUTRAL_COLOR,
-    NOESCAPE_COLOR,
-    OKABE_ITO,
-    SERIES_COLORS,
-    VARIANT_COLORS,
-    WIDTH,
-    new_figure,
-    save,
-    slug,
-    style,
-)
-from analysis.plots.conditions import gc_cost, gc_pressure, machine_comparison, version_heatmap
-from analysis.plots.pairs import noise, pair_grid, ratio_overview
-
-__all__ = [
-    "DPI",
-    "ESCAPE_COLOR",
-    "NEUTRAL_COLOR",
-    "NOESCAPE_COLOR",
-    "OKABE_ITO",
-    "SERIES_COLORS",
-    "VARIANT_COLORS",
-    "WIDTH",
-    "gc_cost",
-    "gc_pressure",
-    "machine_comparison",
-    "new_figure",
-    "noise",
-    "pair_grid",
-    "ratio_overview",
-    "save",
-    "slug",
-    "style",
-    "version_heatmap",
-]

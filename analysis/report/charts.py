@@ -8,7 +8,7 @@ time of the report (measured by ``benchmarks/report_time.py``). An SVG is
 written only for the charts the document links to.
 
 The file bytes do not depend on the process that drew them: every figure is
-drawn from scratch under ``analysis.plots.style()`` with fixed metadata.
+drawn from scratch under ``analysis.plots.base.style()`` with fixed metadata.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import plots
+from analysis.plots.base import save, style
 from analysis.report.blocks import Block, Image, InlineLike
 
 CHARTS_DIR = "charts"
@@ -68,8 +68,7 @@ class DocBuilder:
         **kwargs: Any,
     ) -> None:
         """Add a figure block and the chart of ``costs`` it shows (SVG too when ``svg``: linked)."""
-        if not hasattr(plots, func):
-            raise ValueError(f"no chart function analysis.plots.{func}")
+        chart_function(func)  # an unknown name fails while building, not in a worker
         foot = self.footer(costs)
         self.charts.append(ChartSpec(stem, func, {**kwargs, "costs": costs, "footer": foot}, svg))
         png = f"{CHARTS_DIR}/{stem}.png"
@@ -89,20 +88,28 @@ class DocBuilder:
         self.blocks.append(Image(f"{CHARTS_DIR}/{stem}.png", f"{alt}, {foot}", caption))
 
 
+#: Where a chart function named without its module is looked up, in order.
+CHART_MODULES = ("analysis.plots.pairs", "analysis.plots.conditions")
+
+
 def chart_function(func: str) -> Callable[..., Any]:
-    """``name`` of ``analysis.plots``, or ``module:name`` of another chart module."""
+    """``name`` of a module in :data:`CHART_MODULES`, or ``module:name`` of another one."""
     if ":" in func:
         module, name = func.split(":", 1)
         return getattr(importlib.import_module(module), name)
-    return getattr(plots, func)
+    for module in CHART_MODULES:
+        found = getattr(importlib.import_module(module), func, None)
+        if callable(found):
+            return found
+    raise ValueError(f"no chart function {func} in {', '.join(CHART_MODULES)}")
 
 
 def draw(spec: ChartSpec, directory: Path) -> list[Path]:
     """Draw one chart and write its files (runs in a worker process)."""
-    with plots.style():
+    with style():
         fig = chart_function(spec.func)(**spec.kwargs)
         try:
-            return plots.save(fig, directory, spec.stem, svg=spec.svg)
+            return save(fig, directory, spec.stem, svg=spec.svg)
         finally:
             fig.clear()
 

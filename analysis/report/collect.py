@@ -75,7 +75,7 @@ def cost_records(
 
 
 @dataclass(frozen=True, order=True)
-class Condition:
+class ReportCondition:
     """The report's name for the settings a cost record was measured under.
 
     ``extra`` holds the estimator's other pooling settings (GOMAXPROCS,
@@ -112,10 +112,10 @@ class Condition:
         return ", ".join(f"{k} {v}" for k, v in self.extra if v)
 
 
-def condition_of(rec: Any) -> Condition:
+def report_condition(rec: Any) -> ReportCondition:
     """The condition of one cost record (the estimator's, in the report's terms)."""
     c = rec.condition
-    return Condition(
+    return ReportCondition(
         rec.machine or "unknown",
         rec.go or "unknown",
         rec.gogc or DEFAULT_GOGC,
@@ -139,27 +139,27 @@ class Collected:
     records: list[Any]  # escape_cost.CostRecord, in condition then article order
     costs: pd.DataFrame  # one row per record, the columns analysis.plots reads
     samples: pd.DataFrame  # one row per benchmark line of a pair
-    conditions: list[Condition]
+    conditions: list[ReportCondition]
     unpaired: list[tuple[str, str, list[Result]]]  # (run label, benchmark, records)
     machines: dict[str, dict[str, str]]  # machine -> {"cpu", "cores"}
     cases: dict[str, CaseLike] = field(default_factory=dict)
-    primary: Condition | None = None
+    primary: ReportCondition | None = None
     prices: list[Any] = field(default_factory=list)  # analysis.prices.PriceRecord, grid pairs
     escapes: list[Mapping[str, Any]] = field(default_factory=list)  # analysis.escapes.join
 
-    def records_of(self, cond: Condition) -> list[Any]:
-        return [r for r in self.records if condition_of(r) == cond]
+    def records_of(self, cond: ReportCondition) -> list[Any]:
+        return [r for r in self.records if report_condition(r) == cond]
 
-    def costs_of(self, cond: Condition) -> pd.DataFrame:
+    def costs_of(self, cond: ReportCondition) -> pd.DataFrame:
         return self.costs[self.costs["cond"] == cond]
 
 
-def setting_key(c: Condition) -> tuple[Any, ...]:
+def setting_key(c: ReportCondition) -> tuple[Any, ...]:
     """GC settings in a reading order: live heap, then GOGC, numerically."""
     return size_key(c.live_heap), gogc_key(c.gogc)
 
 
-def condition_key(c: Condition) -> tuple[Any, ...]:
+def condition_key(c: ReportCondition) -> tuple[Any, ...]:
     return c.machine, version_key(c.go), setting_key(c), c.extra
 
 
@@ -248,7 +248,7 @@ def _samples(runs: Sequence[LoadedRun], keep: set[tuple[str, str]], suffix: str)
     )
 
 
-def _cost_row(rec: Any, cond: Condition, order: int) -> dict[str, Any]:
+def _cost_row(rec: Any, cond: ReportCondition, order: int) -> dict[str, Any]:
     """The plotting columns of one record (contract in ``analysis.plots``' docstring)."""
     pa = rec.per_alloc
     across = rec.across_runs
@@ -349,11 +349,15 @@ def gather(
         cid = case_id(pair, cases)
         return case_order[cid] if cid is not None else len(case_order) + names.index(pair)
 
-    records.sort(key=lambda rec: (condition_key(condition_of(rec)), order_of(rec.pair), rec.pair))
+    records.sort(
+        key=lambda rec: (condition_key(report_condition(rec)), order_of(rec.pair), rec.pair)
+    )
     paired = {(file, rec.pair) for rec in records for file in rec.runs}  # Result.file
-    costs = pd.DataFrame([_cost_row(rec, condition_of(rec), order_of(rec.pair)) for rec in records])
+    costs = pd.DataFrame(
+        [_cost_row(rec, report_condition(rec), order_of(rec.pair)) for rec in records]
+    )
     samples = _samples(runs, paired, suffix)
-    conditions = sorted({condition_of(rec) for rec in records}, key=condition_key)
+    conditions = sorted({report_condition(rec) for rec in records}, key=condition_key)
     data = Collected(
         list(runs),
         records,
@@ -370,7 +374,7 @@ def gather(
     return data
 
 
-def samples_of(data: Collected, cond: Condition) -> pd.DataFrame:
+def samples_of(data: Collected, cond: ReportCondition) -> pd.DataFrame:
     """The samples behind the records of one condition, with each pair's section and order."""
     s = data.samples
     files = {f for rec in data.records_of(cond) for f in rec.runs}
@@ -385,7 +389,7 @@ def samples_of(data: Collected, cond: Condition) -> pd.DataFrame:
     return part.merge(costs, on="pair", how="inner")
 
 
-def _primary(data: Collected) -> Condition | None:
+def _primary(data: Collected) -> ReportCondition | None:
     """The machine with most rounds, its newest toolchain, the default GC setting, most rounds."""
     if not data.records:
         return None
@@ -404,14 +408,14 @@ def _primary(data: Collected) -> Condition | None:
 
 __all__ = [
     "Collected",
-    "Condition",
     "ManifestLike",
+    "ReportCondition",
     "case_id",
-    "condition_of",
     "cost_records",
     "gather",
     "meta",
     "pair_name",
+    "report_condition",
     "samples_of",
     "setting_key",
 ]
@@ -424,7 +428,7 @@ __all__ = [
 FREE = ("GOMAXPROCS",)
 
 
-def like_primary(costs: pd.DataFrame, primary: Condition) -> pd.DataFrame:
+def like_primary(costs: pd.DataFrame, primary: ReportCondition) -> pd.DataFrame:
     """The rows measured like ``primary`` (benchtime, count, order, module, sources).
 
     A chart comparing Go versions, machines or GC settings puts side by side

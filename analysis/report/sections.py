@@ -29,16 +29,16 @@ from analysis.format import (
     is_number,
 )
 from analysis.order import version_key
-from analysis.plots import slug
+from analysis.plots.base import slug
 from analysis.report.blocks import Bold, Heading, Inlines, List, Paragraph, Table, inlines
 from analysis.report.charts import DocBuilder
 from analysis.report.collect import (
     FREE,
     Collected,
-    Condition,
+    ReportCondition,
     case_id,
-    condition_of,
     like_primary,
+    report_condition,
     samples_of,
     setting_key,
 )
@@ -110,7 +110,7 @@ def _per_alloc(rec: Any) -> str:
 # --- the headline ---------------------------------------------------------------------------------
 
 
-def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def summary(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """What escaping cost, counting pairs that escaped apart from pairs that did not."""
     recs = data.records_of(primary)
     said = {id(r): esc.escaped(r.compiler_heap, r.allocs_escape, r.allocs_noescape) for r in recs}
@@ -134,7 +134,7 @@ def summary(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     doc.add(Heading(2, "Summary"), List(items))
 
 
-def _scope(data: Collected, primary: Condition) -> Inlines:
+def _scope(data: Collected, primary: ReportCondition) -> Inlines:
     """The condition the report shows unless a chart says otherwise."""
     return inlines(
         [
@@ -189,7 +189,7 @@ def _cost_text(data: Collected, recs: Sequence[Any], escaped: Sequence[Any]) -> 
     )
 
 
-def _no_escape_item(data: Collected, primary: Condition, other: Sequence[Any]) -> Inlines:
+def _no_escape_item(data: Collected, primary: ReportCondition, other: Sequence[Any]) -> Inlines:
     """The pairs in which nothing escaped, with what was measured anyway."""
     listed = [
         [
@@ -270,7 +270,7 @@ def pair_table(data: Collected, records: Sequence[Any]) -> Table:
     return Table(head, rows)
 
 
-def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def overview(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """The ratio chart, the pair table and how to read it."""
     pc = data.costs_of(primary)
     recs = data.records_of(primary)
@@ -313,7 +313,7 @@ def overview(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         doc.add(Paragraph("Statistical caveats:"), List(notes))
 
 
-def per_pair(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def per_pair(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """One chart of samples per article section, and what each pair is about."""
     pc = data.costs_of(primary)
     ps = samples_of(data, primary)
@@ -347,7 +347,7 @@ def per_pair(doc: DocBuilder, data: Collected, primary: Condition) -> None:
         doc.add(List(items))
 
 
-def gc_section(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def gc_section(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     pc = data.costs_of(primary)
     doc.add(Heading(2, "GC cost"))
     if pc[["gc_cpu_escape", "gc_cpu_noescape"]].fillna(0).gt(0).any(axis=None):
@@ -379,7 +379,7 @@ def _no_escape_list(part: pd.DataFrame, key: str) -> List | None:
 
 
 def _widest(
-    data: Collected, primary: Condition, fixed: str, along: str
+    data: Collected, primary: ReportCondition, fixed: str, along: str
 ) -> tuple[pd.DataFrame, list[str]] | None:
     """At the primary setting, the ``fixed`` value (machine or go) with the most ``along`` values.
 
@@ -402,7 +402,7 @@ _Chart: TypeAlias = Callable[[DocBuilder, Collected, pd.DataFrame, list[str]], N
 def _comparison(
     doc: DocBuilder,
     data: Collected,
-    primary: Condition,
+    primary: ReportCondition,
     heading: str,
     chart: _Chart,
     *,
@@ -421,12 +421,12 @@ def _comparison(
     chart(doc, data, part, values)
 
 
-def go_versions(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def go_versions(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """Pair × toolchain on the machine with the most toolchains, at the primary setting."""
     _comparison(doc, data, primary, "Go versions", _version_chart, fixed="machine", along="go")
 
 
-def machines(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def machines(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """The toolchain with the most machines, at the primary setting."""
     _comparison(doc, data, primary, "Machines", _machine_chart, fixed="go", along="machine")
 
@@ -465,9 +465,9 @@ def _machine_chart(doc: DocBuilder, data: Collected, part: pd.DataFrame, ms: lis
     )
 
 
-def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def gc_pressure(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """The machine × toolchain with the most GC settings."""
-    per_mg: dict[tuple[str, str], list[Condition]] = defaultdict(list)
+    per_mg: dict[tuple[str, str], list[ReportCondition]] = defaultdict(list)
     for c in data.conditions:
         if all(dict(c.extra).get(k) == v for k, v in primary.extra if k not in FREE):
             per_mg[(c.machine, c.go)].append(c)
@@ -501,7 +501,7 @@ def gc_pressure(doc: DocBuilder, data: Collected, primary: Condition) -> None:
     )
 
 
-def noise(doc: DocBuilder, data: Collected, primary: Condition) -> None:
+def noise(doc: DocBuilder, data: Collected, primary: ReportCondition) -> None:
     """The pairs with the widest intervals, sample by sample."""
     pc = data.costs_of(primary)
     ok = pc[pc["lo"].map(lambda v: is_number(v) and v > 0) & pc["hi"].map(is_number)]
@@ -539,7 +539,7 @@ def conditions_table(doc: DocBuilder, data: Collected) -> None:
         "pair",
         *(labels[c] + (f" ({c.details})" if labels[c] in dup else "") for c in conds),
     ]
-    by = {(r.pair, condition_of(r)): r for r in data.records}
+    by = {(r.pair, report_condition(r)): r for r in data.records}
     rows = []
     for pair in dict.fromkeys(r.pair for r in sorted(data.records, key=_article_key(data))):
         cells: list[Any] = [[Bold(pair)]]

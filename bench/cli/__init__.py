@@ -25,7 +25,7 @@ from bench.cli.options import build_parser, flag_message
 from bench.errors import BenchError, Interrupted
 from bench.plan import SettingError
 
-__all__ = ["build_parser", "entrypoint", "main"]
+__all__ = ["entrypoint", "main"]
 
 #: Exit status of a process whose output pipe was closed (128 + SIGPIPE), as `yes | head`.
 EXIT_PIPE = 141
