@@ -22,7 +22,9 @@ from bench.progress import Progress
 
 
 def add_parser(sub: Any) -> None:
-    """Register ``bench prices`` on the subcommand parser."""
+    """Register ``bench prices`` (its run settings checked as ``bench run``'s)."""
+    from bench.cli import options  # here: options imports this module to build the parser
+
     p = sub.add_parser(
         "prices",
         help="what one heap allocation costs here, by size class and shape",
@@ -34,23 +36,36 @@ def add_parser(sub: Any) -> None:
         ),
     )
     p.add_argument("--go", help="toolchains, e.g. 1.21,1.27 (default: the bundled one)")
-    p.add_argument("--gogc", default="100", help="GOGC values, e.g. 100,400 (default 100)")
-    p.add_argument("--live-heap", default="0", help="live heap sizes, e.g. 0,64MiB (default 0)")
+    p.add_argument(
+        "--gogc", type=options.GOGC, default="100", help="GOGC values, e.g. 100,400 (default 100)"
+    )
+    p.add_argument(
+        "--live-heap",
+        type=options.LIVE_HEAP,
+        default="0",
+        help="live heap sizes, e.g. 0,64MiB (default 0)",
+    )
     p.add_argument(
         "--gomaxprocs",
-        type=int,
+        type=options.REPEAT,  # an integer >= 1, checked as --repeat is
         help="GOMAXPROCS for the test binaries (default: the environment's, else every CPU)",
     )
     p.add_argument("--quick", action="store_true", help="a few sizes, short rounds (< 1 min)")
-    p.add_argument("--repeat", type=int, default=1, help="complete runs (default 1)")
-    p.add_argument("--count", type=int, help="rounds per pair (default as bench run)")
-    p.add_argument("--benchtime", help="time or loops per sample (default as bench run)")
+    p.add_argument("--repeat", type=options.REPEAT, default=1, help="complete runs (default 1)")
+    p.add_argument("--count", type=options.COUNT, help="rounds per pair (default as bench run)")
+    p.add_argument(
+        "--benchtime",
+        type=options.BENCHTIME,
+        help="time or loops per sample (default as bench run)",
+    )
     p.add_argument(
         "--sizes",
         help="only these grid sizes in bytes, e.g. 8,64,1024 (default: the whole grid)",
     )
     p.add_argument(
-        "--seed", type=int, help="shuffle seed of the round order (default: random, recorded)"
+        "--seed",
+        type=options.SEED,
+        help="shuffle seed of the round order (default: random, recorded)",
     )
     p.add_argument("--results", type=Path, default=Path("results"), help="results tree")
     p.add_argument(
