@@ -90,11 +90,16 @@ class PriceRecord:
     scope: str
     method: str
     warnings: tuple[str, ...] = ()
+    #: the share of the escape variant's GC CPU done by idle mark workers (median over its
+    #: samples; None before the runs reported it): what a program keeping every CPU busy
+    #: would pay instead of the idle CPUs
+    gc_idle_share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         fields = {k: getattr(self, k) for k in _PRICE_FIELDS}
         fields = {k: v.to_json() if isinstance(v, Interval) else v for k, v in fields.items()}
         fields["gc_cycles_per_mib"] = json_number(self.gc_cycles_per_mib)
+        fields["gc_idle_share"] = json_number(self.gc_idle_share)
         return {"kind": "price", **_cond_json(self.condition), **fields,
                 "warnings": list(self.warnings)}  # fmt: skip
 
@@ -221,6 +226,17 @@ def _cycled(results: Iterable[Result]) -> set[tuple[str, Condition]]:
     return {k for k, v in per.items() if float(np.median(v)) >= 0.5}
 
 
+def _idle_shares(results: Iterable[Result]) -> dict[tuple[str, Condition], float]:
+    """Median over escape samples with GC CPU of idle-worker GC CPU ÷ GC CPU."""
+    per: dict[tuple[str, Condition], list[float]] = {}
+    for r in results:
+        cpu, idle = r.get(units.GC_CPU), r.get(units.GC_IDLE_CPU)
+        if r.name.variant == "escape" and cpu and idle is not None and cpu > 0:
+            cond = condition_of(r)
+            per.setdefault((_pair_key(r, cond), cond), []).append(float(idle) / float(cpu))
+    return {k: float(np.median(v)) for k, v in per.items()}
+
+
 NO_CYCLE = (
     "the median escape sample completed no GC cycle (it allocated less than the heap goal's "
     "headroom): GC cost not measured here"
@@ -254,6 +270,7 @@ def price_records(
     gc = _diffs(grid, units.GC_CPU)
     cycles = {k: float(np.median(v)) for k, v in _diffs(grid, units.GC_CYCLES).items() if v}
     cycled = _cycled(grid)
+    idle = _idle_shares(grid)
     out = []
     for (pair, cond), c in costs.items():
         parsed = price_pair(pair)
@@ -262,7 +279,8 @@ def price_records(
         shape, size = parsed
         out.append(
             _record(c, shape, size, rounds[(pair, cond)], gc.get((pair, cond)),
-                    cycles.get((pair, cond)), kinds, confidence, (pair, cond) in cycled)
+                    cycles.get((pair, cond)), kinds, confidence, (pair, cond) in cycled,
+                    idle.get((pair, cond)))
         )  # fmt: skip
     return sorted(out, key=lambda p: (_cond_key(p.condition), SHAPES.index(p.shape), p.size))
 
@@ -277,6 +295,7 @@ def _record(
     kinds: Mapping[str, str] | None,
     confidence: float,
     cycled: bool = True,
+    idle_share: float | None = None,
 ) -> PriceRecord:
     warnings = list(c.warnings)
     if not cycled:
@@ -333,6 +352,7 @@ def _record(
         scope=scope,
         method=method,
         warnings=tuple(warnings),
+        gc_idle_share=idle_share if cycled else None,
     )
 
 

@@ -28,7 +28,7 @@ import random
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from bench.calibration import Calibration
 from bench.cases import Module, import_path, load_module, measured_sources
 from bench.client import PLAIN, Client
 from bench.errors import BenchError, CommandError, Interrupted
-from bench.model import ParsedFile
+from bench.model import ParsedFile, Result
 from bench.pairs_client import PAIRS
 from bench.plan import Cell, Failure, Plan, SettingError, parse_benchtime
 from bench.progress import Progress
@@ -77,8 +77,17 @@ def series_seed(base: int, index: int) -> int:
     return base if index == 0 else random.Random(f"{base}:repeat:{index}").randrange(1 << 31)
 
 
+#: A precision-target rule: the samples so far -> the pairs that met the target, each as
+#: ``(go, pair name, gogc, live heap, GOMAXPROCS)`` (``analysis.target``'s ``cell_match``;
+#: the CLI builds it, since ``bench`` does not import ``analysis``).
+TargetRule = Callable[[Sequence[Result]], Iterable[tuple[str, str, str, str, str]]]
+
+
 def run_series(
-    req: RunRequest, progress: Progress | None = None, client: Client = PAIRS
+    req: RunRequest,
+    progress: Progress | None = None,
+    client: Client = PAIRS,
+    rule: TargetRule | None = None,
 ) -> list[RunGroup]:
     """``req.repeat`` complete runs, one after the other; each its own directory and seed.
 
@@ -89,14 +98,18 @@ def run_series(
     seeds differ and are recorded (``escapebench-seed`` and
     ``meta["series"]``). An interruption keeps the finished runs; ``resume``
     finishes the cut one and then the rest of the series. ``client`` says
-    what the benchmarks are (``bench.client``): pairs unless told.
+    what the benchmarks are (``bench.client``): pairs unless told. With
+    ``req.target`` and ``rule``, a pair whose interval met the target gets no
+    more rounds; with ``req.budget`` the series ends after the round (and
+    starts no repeat) that reaches it.
     """
     progress = progress or Progress()
     req.check()  # the one check of the request's settings, before anything is built
     base = req.seed if req.seed is not None else random.SystemRandom().randrange(1 << 31)
     cal = calibration.load(Path(req.calibration)) if req.calibration is not None else None
+    deadline = None if req.budget is None else time.monotonic() + req.budget
     try:
-        return _series(_Series(req, progress, client, base, cal))
+        return _series(_Series(req, progress, client, base, cal, rule=rule, deadline=deadline))
     finally:
         progress.close()
 
@@ -112,6 +125,11 @@ class _Series:
     cal: Calibration | None = None
     first: int = 0  # the index (from 0) of the next run to make
     info: dict[str, Any] = field(default_factory=dict)  # id, last_stamp
+    rule: TargetRule | None = None  # --target: which pairs met it (see run_series)
+    deadline: float | None = None  # --budget: time.monotonic() at which to stop
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 def _series(sr: _Series) -> list[RunGroup]:
@@ -119,6 +137,8 @@ def _series(sr: _Series) -> list[RunGroup]:
     groups = []
     req = sr.req
     for i in range(sr.first, req.repeat):
+        if groups and sr.out_of_time():
+            break  # the budget ended: no further repeat starts
         info = {**sr.info, "index": i + 1, "of": req.repeat, "base_seed": sr.base}
         sr.progress.series(i + 1, req.repeat)
         groups.append(_run_one(sr, series_seed(sr.base, i), info))
@@ -183,6 +203,7 @@ def _run_one(sr: _Series, seed: int, series: dict[str, Any]) -> RunGroup:
         cpus=req.cpus(),
         timeout=req.timeout,
         samples_per_round=req.samples_per_round,
+        target=req.target,
     )
     _known_failures(plan, group, builds, progress)
     runner = Runner()
@@ -203,12 +224,36 @@ def _run_one(sr: _Series, seed: int, series: dict[str, Any]) -> RunGroup:
     group.series.update(id=series.get("id", stamp), stamp=stamp)
     rs = _RunSession(req, sr.client, module, machine.collect(), stamp, measured_sources(module))
     rs.group, rs.engine = group, Session(plan, builds, {}, module.root, runner, progress)
+    rs.engine.stop = sr.out_of_time if sr.deadline is not None else None
+    if sr.rule is not None and req.target is not None:
+        rs.engine.met = _met_cells(group, sr.rule)
     name = f"{stamp}-{machine.safe_segment(module.root.name, 'module')}-{rs.sources[:8]}"
     for tc_version in builds:
         group.dirs[tc_version] = store.new_run_dir(
             root, rs.machine_meta["machine"], tc_version, name
         )
     return _execute(rs, started)
+
+
+def _met_cells(group: RunGroup, rule: TargetRule) -> Callable[[], set[str]]:
+    """Which cell keys met the target: this run's raw.txt (fsynced per cell) read once per
+    check, every ABBA cycle; each run of a series stops on its own interval, as its table says."""
+
+    def met() -> set[str]:
+        results = [
+            r for d in group.dirs.values() for r in benchfmt.parse_file(str(d / store.RAW)).results
+        ]
+        done = set(rule(results))
+        assert group.plan is not None
+        return {
+            c.key
+            for c in group.plan.cells
+            for go, pair, gogc, live, procs in done
+            if (c.go, c.pair, c.setting.gogc, c.setting.live_heap) == (go, pair, gogc, live)
+            and (c.cpu is None or str(c.cpu) == procs)
+        }
+
+    return met
 
 
 def _known_failures(

@@ -55,12 +55,18 @@ def parse_benchtime(text: str) -> tuple[float | None, int | None]:
         raise SettingError("benchtime", text, "must be positive: pass e.g. 40ms or 500x")
     if t.endswith("x") and t[:-1].isdigit():
         return None, int(t[:-1])
-    m = _DURATION_RE.match(t)
-    if not m:
+    seconds = parse_duration(t)
+    if seconds is None:
         raise SettingError(
             "benchtime", text, "not a duration like 100ms or 1s, nor a count like 500x"
         )
-    return float(m.group(1)) * _UNITS[m.group(2)], None
+    return seconds, None
+
+
+def parse_duration(text: str) -> float | None:
+    """``100ms`` -> 0.1, ``3m`` -> 180.0 (Go's duration units); None when it is not one."""
+    m = _DURATION_RE.match(text.strip())
+    return None if m is None else float(m.group(1)) * _UNITS[m.group(2)]
 
 
 _SIZE_UNITS = {
@@ -171,6 +177,9 @@ class Plan:
     per_op: dict[str, float] = field(default_factory=dict)  # cell key -> pilot sec/op
     calibration_id: str = ""  # short hash of the loop counts (``bench.calibration``)
     calibration_from: str = ""  # the run directory a reused calibration came from
+    target: float | None = None  # --target: stop a pair once its interval is this narrow
+    stopped: dict[str, int] = field(default_factory=dict)  # cell key -> round it met the target
+    ended: str = ""  # why the rounds ended: count, target or budget ("" while running)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -209,6 +218,9 @@ class Plan:
             per_op={k: float(v) for k, v in d.get("per_op", {}).items()},
             calibration_id=str(d.get("calibration_id", "")),
             calibration_from=str(d.get("calibration_from", "")),
+            target=d.get("target"),
+            stopped={k: int(v) for k, v in d.get("stopped", {}).items()},
+            ended=str(d.get("ended", "")),
         )
 
     def samples_per_cell(self) -> int:

@@ -24,6 +24,7 @@ from bench.plan import (
     Setting,
     SettingError,
     parse_benchtime,
+    parse_duration,
     parse_size,
 )
 
@@ -83,6 +84,33 @@ def _timeout(text: str) -> float:
     return x
 
 
+def _target(text: str) -> float:
+    """``5%`` or ``0.05``: the relative half-width a pair's interval must reach."""
+    t = str(text).strip()
+    try:
+        x = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise SettingError("target", text, "not a fraction or percentage: pass e.g. 5%") from None
+    if not 0 < x < 1:
+        raise SettingError("target", text, "must be between 0 and 100 %: pass e.g. 5%")
+    return x
+
+
+def _budget(text: str) -> float:
+    """``3m``, ``90s`` or plain seconds: the wall time a run (or series) may take."""
+    t = str(text).strip()
+    try:
+        x = float(t)
+    except ValueError:
+        seconds = parse_duration(t)
+        if seconds is None:
+            raise SettingError("budget", text, "not a duration: pass e.g. 3m or 90s") from None
+        x = seconds
+    if not x > 0:
+        raise SettingError("budget", text, "must be more than 0 seconds")
+    return x
+
+
 def _order(text: str) -> str:
     if text not in ("interleaved", "sequential"):
         raise SettingError("order", text, "must be interleaved or sequential")
@@ -101,6 +129,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "cpu": _cpu,
     "timeout": _timeout,
     "order": _order,
+    "target": _target,
+    "budget": _budget,
 }
 
 
@@ -125,6 +155,8 @@ class RunRequest:
     samples_per_round: int = 1
     repeat: int = 1  # complete runs, each its own run directory and seed
     calibration: Path | None = None  # a run directory whose loop counts to reuse
+    target: float | None = None  # stop a pair when its interval is this narrow (0.05: ±5 %)
+    budget: float | None = None  # seconds the whole series may take; whole rounds only
 
     @staticmethod
     def parse(setting: str, text: str) -> Any:

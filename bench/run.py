@@ -64,6 +64,7 @@ from bench import benchfmt, machine
 from bench.build import Build
 from bench.errors import BenchError, Interrupted
 from bench.plan import (
+    ABBA,
     Cell,
     Failure,
     Plan,
@@ -315,7 +316,7 @@ def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:
         per_op = plan.per_op.get(c.key)
         predicted[c.key] = k * (n * per_op if per_op is not None else (target_s or 0.0))
         todo = plan.count - done.get(c.key, 0) // k
-        left[c.key] = 0 if c.key in failed else max(0, todo)
+        left[c.key] = 0 if c.key in failed or c.key in plan.stopped else max(0, todo)
     return EtaModel(predicted, left)
 
 
@@ -329,6 +330,8 @@ class Session:
     cell; ``stop`` is asked before each interleaved round (a time budget: the
     run ends after whole rounds); ``on_round`` is called after each round;
     ``load`` receives one entry per round (``bench.machine.load_entry``);
+    ``met`` (a precision target) is asked after every whole ABBA cycle for the
+    cells whose pair has met it: they get no more rounds (``plan.stopped``);
     ``messages`` collects the lines about failed cells, as values.
     """
 
@@ -341,6 +344,7 @@ class Session:
     done: dict[str, int] = field(default_factory=dict)
     on_round: Callable[[int], None] | None = None
     stop: Callable[[], bool] | None = None
+    met: Callable[[], set[str]] | None = None
     load: list[dict[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
@@ -390,8 +394,13 @@ def rounds(s: Session) -> None:
         ) as ph,
     ):
         last = 0
+        plan.ended = "count"
         for rnd in range(1, plan.count + 1):
             if s.stop is not None and s.stop():
+                plan.ended = "budget"
+                break
+            if _all_stopped(plan):
+                plan.ended = "target"
                 break
             last = rnd
             log.start(rnd)
@@ -401,10 +410,29 @@ def rounds(s: Session) -> None:
                 f"round {rnd}/{plan.count} · {ph.elapsed:.0f}s elapsed · "
                 f"~{clock(eta.seconds_left())} left"
             )
+            if s.met is not None and rnd % len(ABBA) == 0:
+                _stop_met(s, rnd, eta)
             if s.on_round:
                 s.on_round(rnd)
         log.end(last, force=True)  # the last group, however short
         ph.update(detail=f"{ph.completed:.0f} of {total} processes")
+
+
+def _stop_met(s: Session, rnd: int, eta: EtaModel) -> None:
+    """Cells whose pair met the precision target leave the rounds (kept in ``plan.stopped``)."""
+    assert s.met is not None
+    for key in s.met():
+        if key not in s.plan.stopped:
+            s.plan.stopped[key] = rnd
+            eta.drop(key)
+
+
+def _all_stopped(plan: Plan) -> bool:
+    """Every cell met the target or failed: nothing is left to measure."""
+    if not plan.stopped:
+        return False
+    failed = {f.cell for f in plan.failures}
+    return all(c.key in plan.stopped or c.key in failed for c in plan.cells)
 
 
 def _round(s: Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
@@ -415,7 +443,7 @@ def _round(s: Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
     failed = {f.cell for f in plan.failures}
     order = round_order(plan.cells, plan.seed, rnd)
     for i, cell in enumerate(order):
-        if cell.key in failed or done.get(cell.key, 0) >= rnd * k:
+        if cell.key in failed or cell.key in plan.stopped or done.get(cell.key, 0) >= rnd * k:
             continue
         ph.update(
             detail=f"round {rnd}/{plan.count} · {i + 1}/{len(order)} · {cell.bench}",

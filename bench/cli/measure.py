@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from bench import cases, matrix, pairs_client, selection, store, toolchain, verify
 from bench.cli import analyse
 from bench.errors import Interrupted
+from bench.model import Result
 from bench.progress import Progress
 from bench.request import RunRequest
 
@@ -34,7 +36,40 @@ _RUN_OPTIONS = (
     "module",
     "repeat",
     "calibration",
+    "target",
+    "budget",
 )
+
+
+def _target_check(results: Sequence[Result], target: float) -> Any:
+    """``analysis.target.check`` with the runner's floor: the rule's 12 rounds, or more when
+    fewer could not pass Holm over this many records (``target.resolvable_rounds``)."""
+    from analysis import escape_cost
+    from analysis import target as rule
+
+    samples = escape_cost.pair_samples(results)
+    m = len({(s.pair, s.condition) for s in samples})
+    floor = max(rule.MIN_ROUNDS, rule.resolvable_rounds(m))
+    return rule.check(samples, target, min_rounds=floor)
+
+
+def target_rule(target: float) -> matrix.TargetRule:
+    """``analysis.target`` as the runner's rule: the pairs whose interval met ``target``."""
+
+    def met(results: Sequence[Result]) -> list[tuple[str, str, str, str, str]]:
+        return [p.cell_match for p in _target_check(results, target).met]
+
+    return met
+
+
+def _target_line(target: float, groups: list[matrix.RunGroup]) -> str:
+    """One line under the table: how many pairs met ``--target`` and, if not all, why."""
+    from analysis import target as rule
+
+    g = groups[-1]
+    results = [r for p in g.parsed.values() if p is not None for r in p.results]
+    ended = g.plan is not None and g.plan.ended == "budget"
+    return rule.summary(_target_check(results, target), out_of_budget=ended)
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -46,7 +81,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         groups = (
             matrix.resume_series(args.results, progress)
             if args.resume
-            else matrix.run_series(req, progress)
+            else matrix.run_series(
+                req, progress, rule=target_rule(req.target) if req.target else None
+            )
         )
     except Interrupted as e:
         raise Interrupted(
@@ -59,6 +96,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     module = groups[-1].module if groups else None  # loaded once, by the run
     manifest = module.manifest if module is not None else None
     analyse.print_cost(runs, manifest, out, wide=analyse.wide(args, out))
+    if req.target and groups and not args.resume:
+        out.write(_target_line(req.target, groups) + "\n")
     for (version, d), run in zip(dirs, runs, strict=True):
         out.write(f"{version}: {len(run.parsed.results)} samples in {d}\n")
     failures = [f for g in groups if g.plan for f in g.plan.failures]

@@ -123,6 +123,8 @@ LIVE_HEAP = _setting("live_heap", "size list")
 CPUS = _setting("cpu", "GOMAXPROCS list")
 BENCHTIME = _setting("benchtime", "benchtime")
 SECONDS = _setting("timeout", "seconds")
+TARGET = _setting("target", "fraction or percentage")
+BUDGET = _setting("budget", "duration")
 FRACTION = _checked("fraction", _open_unit)
 NON_NEGATIVE = _checked("number >= 0", _non_negative)
 
@@ -249,6 +251,20 @@ def _add_run(sub: Any) -> None:
         help="your own Go module, or a package directory inside one, with benchmarks: "
         "escape/noescape pairs go in the pair table (default: the bundled cases); see "
         "README, 'Your own pairs'",
+    )
+    p.add_argument(
+        "--target",
+        type=TARGET,
+        metavar="PCT",
+        help="stop measuring a pair once its interval is this narrow (±5%%: 5%%), after at "
+        "least 12 rounds; --count is then the most rounds (default: every pair gets --count)",
+    )
+    p.add_argument(
+        "--budget",
+        type=BUDGET,
+        metavar="DURATION",
+        help="end after the round that reaches this wall time, e.g. 3m (a series starts no "
+        "further repeat); with --target the table says which pairs ran out",
     )
     _add_run_checks(p)
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")

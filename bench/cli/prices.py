@@ -308,8 +308,8 @@ CSV_FIELDS = (
     "charged_bytes", "ns_per_alloc", "ns_per_alloc_ci_low", "ns_per_alloc_ci_high",
     "gc_cpu_ns_per_alloc", "gc_cpu_ns_per_alloc_ci_low", "gc_cpu_ns_per_alloc_ci_high",
     "gc_cpu_ns_per_kib", "gc_cpu_ns_per_kib_ci_low", "gc_cpu_ns_per_kib_ci_high",
-    "gc_cycles_per_mib", "allocs_escape", "allocs_noescape", "escaped", "noescape_kind",
-    "n_rounds", "n_runs", "scope", "method",
+    "gc_cycles_per_mib", "gc_idle_share", "allocs_escape", "allocs_noescape", "escaped",
+    "noescape_kind", "n_rounds", "n_runs", "scope", "method",
 )  # fmt: skip
 
 

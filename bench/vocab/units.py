@@ -17,11 +17,13 @@ from collections.abc import Iterator
 TIME = "sec/op"
 BYTES = "B/op"
 ALLOCS = "allocs/op"
-#: allocations per op as a fraction: ``/gc/heap/allocs:objects`` delta ÷ b.N (internal/gcstat)
+#: allocations per op as a fraction: ``runtime.MemStats.Mallocs`` delta ÷ b.N (internal/gcstat)
 ALLOCS_EXACT = "allocs-exact/op"
 GC_CYCLES = "gc-cycles/op"
 GC_CPU = "gc-cpu-sec/op"
 GC_PAUSE = "gc-pause-sec/op"
+#: the part of GC_CPU done by idle mark workers (``/cpu/classes/gc/mark/idle``, internal/gcstat)
+GC_IDLE_CPU = "gc-idle-cpu-sec/op"
 
 #: Units whose values are exact counts: medians are compared directly, no test.
 COUNTS = frozenset({ALLOCS, BYTES})
