@@ -285,10 +285,10 @@ def test_cli_measures_missing_prices_quickly(toolchains, tmp_path):
             "--bench", "BenchmarkAll"]  # fmt: skip
     out, err = io.StringIO(), io.StringIO()
     assert main(argv, out, err) == 0, err.getvalue()
-    assert "measuring their prices now: bench prices --quick" in err.getvalue()
+    assert "measuring their prices now: bench prices --count 8" in err.getvalue()
     report = json.loads(out.getvalue())
     slice_site = next(s for s in report["sites"] if s["function"] == "Slice")
-    assert slice_site["price_source"].startswith("quick measurement: interpolated between")
+    assert slice_site["price_source"].startswith("measured for this run: interpolated between")
     assert slice_site["est_ns_per_op"]["value"] > 0
     _totals_add_up(report)
     out, err = io.StringIO(), io.StringIO()  # the second time the stored list is found
@@ -315,7 +315,7 @@ def test_a_stored_list_lacking_sizes_is_completed_by_the_quick_one():
     merged = _Merged(stored, quick)
     assert merged.price(64, True).source == "measured: X"
     far = merged.price(4096, True)
-    assert far.source == "quick measurement: measured: X" and far.value == 1 << 20
+    assert far.source == "measured for this run: measured: X" and far.value == 1 << 20
     p = _payload()
     p["benchmarks"][0]["allocs"][0]["size"] = 4096
     assert _needed([p], stored) == {4096}

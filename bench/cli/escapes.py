@@ -68,7 +68,7 @@ def add_parser(sub: Any) -> None:
         "--no-price-measure",
         action="store_true",
         help="with no stored price list, leave sites unpriced instead of measuring the "
-        "needed sizes with `bench prices --quick`",
+        "needed sizes with `bench prices --count 8 --sizes …`",
     )
     p.set_defaults(func=cmd_escapes)
 
@@ -123,10 +123,10 @@ def _off_grid(p: Any) -> bool:
 
 
 class _Merged:
-    """A stored price table with a quick measurement just made for the sizes it lacks.
+    """A stored price table with a measurement just made for the sizes it lacks.
 
     The stored table answers where it has measured grid points around the
-    size; elsewhere the quick one does, and says so (``quick measurement``).
+    size; elsewhere the new one does, and says so (``measured for this run``).
     """
 
     def __init__(self, primary: Any, quick: Any) -> None:
@@ -142,7 +142,7 @@ class _Merged:
         q = self.quick.price(size, pointers)
         if q is None or (p is not None and _off_grid(q)):
             return p
-        return replace(q, source=f"quick measurement: {q.source}")
+        return replace(q, source=f"measured for this run: {q.source}")
 
 
 def _needed(payloads: list[dict[str, Any]], table: Any) -> set[int]:
@@ -154,6 +154,10 @@ def _needed(payloads: list[dict[str, Any]], table: Any) -> set[int]:
     return {z for z in sizes if _off_grid(table.price(z, True)) or _off_grid(table.price(z, False))}
 
 
+#: Rounds of the price measurement ``bench escapes`` makes when no price list has the sizes.
+PRICE_ROUNDS = 8
+
+
 def _quick_table(args: argparse.Namespace, tc_version: str, gogc: str,
                  payloads: list[dict[str, Any]], table: Any, err: TextIO) -> Any:  # fmt: skip
     """Measure the grid sizes ``table`` lacks (``bench prices --quick``); the merged table."""
@@ -162,12 +166,15 @@ def _quick_table(args: argparse.Namespace, tc_version: str, gogc: str,
     sizes = [z for z in grid_sizes(_needed(payloads, table), grid) if z not in have]
     if not sizes:
         return table
+    # Full-length samples (40 ms), fewer rounds: --quick's 4 ms samples pay each process's
+    # first GC cycles over a few thousand allocations and overstate small prices (×1.5–2).
     err.write(f"bench: measuring {'their' if table is None else 'the missing'} prices now: "
-              f"bench prices --quick --go {tc_version.removeprefix('go')} --gogc {gogc} "
-              f"--sizes {','.join(map(str, sizes))}\n")  # fmt: skip
-    req = price_runs.PricesRequest(go=args.go, gogc=gogc, quick=True,
-                                   sizes=",".join(map(str, sizes)), results=args.results,
-                                   argv=["bench", "prices", "--quick"])  # fmt: skip
+              f"bench prices --count {PRICE_ROUNDS} --go {tc_version.removeprefix('go')} "
+              f"--gogc {gogc} --sizes {','.join(map(str, sizes))}\n")  # fmt: skip
+    argv = ["bench", "prices", "--count", str(PRICE_ROUNDS)]
+    sizes_text = ",".join(map(str, sizes))
+    req = price_runs.PricesRequest(go=args.go, gogc=gogc, count=PRICE_ROUNDS, argv=argv,
+                                   sizes=sizes_text, results=args.results)  # fmt: skip
     groups = price_runs.measure(req, Progress(err, err, quiet=True))
     for g in groups:
         for version, d in g.dirs.items():
