@@ -95,14 +95,23 @@ def load_module(root: str | Path | None = None) -> Module:
 
 def source_hash(root: Path) -> str:
     """A hash of every file that goes into the test binary (cache key for builds)."""
+    files = [
+        p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and (p.suffix in {".go", ".s"} or p.name in {"go.mod", "go.sum"})
+    ]
+    return _files_hash(root, files)[:16]
+
+
+def _files_hash(root: Path, files: list[Path]) -> str:
+    """sha256 over each file's path below ``root`` and its bytes, in the order given."""
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and (p.suffix in {".go", ".s"} or p.name in {"go.mod", "go.sum"}):
-            h.update(p.relative_to(root).as_posix().encode())
-            h.update(b"\0")
-            h.update(p.read_bytes())
-            h.update(b"\0")
-    return h.hexdigest()[:16]
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 _GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
@@ -170,14 +179,7 @@ def measured_files(module: Module) -> list[Path]:
 
 def measured_sources(module: Module) -> str:
     """A short hash of :func:`measured_files`: which version of the code a run measured."""
-    root = module.root.resolve()
-    h = hashlib.sha256()
-    for p in measured_files(module):
-        h.update(p.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()[:12]
+    return _files_hash(module.root.resolve(), measured_files(module))[:12]
 
 
 _FUNC = re.compile(r"^func\s+Benchmark(\w+)\s*\(\s*\w+\s+\*testing\.B\s*\)", re.M)

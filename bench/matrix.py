@@ -77,9 +77,8 @@ def series_seed(base: int, index: int) -> int:
     return base if index == 0 else random.Random(f"{base}:repeat:{index}").randrange(1 << 31)
 
 
-#: A precision-target rule: the samples so far -> the pairs that met the target, each as
-#: ``(go, pair name, gogc, live heap, GOMAXPROCS)`` (``analysis.target``'s ``cell_match``;
-#: the CLI builds it, since ``bench`` does not import ``analysis``).
+#: samples so far -> pairs that met ``--target`` as ``(go, pair, gogc, live heap, GOMAXPROCS)``
+#: (``analysis.target``'s ``cell_match``; built by the CLI: ``bench`` never imports ``analysis``)
 TargetRule = Callable[[Sequence[Result]], Iterable[tuple[str, str, str, str, str]]]
 
 
@@ -151,14 +150,16 @@ def _series(sr: _Series) -> list[RunGroup]:
     return groups
 
 
-def run(req: RunRequest, progress: Progress | None = None, client: Client = PAIRS) -> RunGroup:
-    """One run (``req.repeat`` must be 1; see :func:`run_series`).
-
-    Raises ``Interrupted`` after saving on SIGINT/SIGTERM.
-    """
+def run(
+    req: RunRequest,
+    progress: Progress | None = None,
+    client: Client = PAIRS,
+    rule: TargetRule | None = None,
+) -> RunGroup:
+    """One run (``req.repeat`` must be 1; see :func:`run_series`); ``Interrupted`` after saving."""
     if req.repeat != 1:
         raise BenchError(f"repeat {req.repeat}: call bench.matrix.run_series for a series")
-    (group,) = run_series(req, progress, client)
+    (group,) = run_series(req, progress, client, rule)
     return group
 
 

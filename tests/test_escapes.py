@@ -275,8 +275,11 @@ def test_grid_sizes_bracket_what_is_needed():
     assert grid_sizes({16, 112, 5, 1 << 21}, grid) == [8, 16, 96, 128, 1 << 20]
 
 
-def test_cli_measures_missing_prices_quickly(toolchains, tmp_path):
+def test_cli_measures_missing_prices_quickly(toolchains, tmp_path, monkeypatch):
+    from bench.cli import escapes as escapes_cli
     from bench.cli import main
+
+    monkeypatch.setattr(escapes_cli, "PRICE_ROUNDS", 2)  # what is measured, not how well
 
     mod = tmp_path / "m"
     shutil.copytree(MODULE, mod)
@@ -285,7 +288,7 @@ def test_cli_measures_missing_prices_quickly(toolchains, tmp_path):
             "--bench", "BenchmarkAll"]  # fmt: skip
     out, err = io.StringIO(), io.StringIO()
     assert main(argv, out, err) == 0, err.getvalue()
-    assert "measuring their prices now: bench prices --count 8" in err.getvalue()
+    assert "measuring their prices now: bench prices --count 2" in err.getvalue()
     report = json.loads(out.getvalue())
     slice_site = next(s for s in report["sites"] if s["function"] == "Slice")
     assert slice_site["price_source"].startswith("measured for this run: interpolated between")

@@ -1,6 +1,6 @@
 """The published price list: quiet runs of the whole grid, and charts its command redraws.
 
-Reads the committed ``results/published/prices`` (no toolchain): every run is
+Reads the committed ``results/published-prices`` (no toolchain): every run is
 complete with a quiet load record, the live-heap-0 runs hold every grid pair
 for each published toolchain, and ``bench prices --from … --charts`` draws
 exactly the figures committed under ``docs/figures/prices``.
@@ -20,7 +20,7 @@ from tests.conftest import bench
 from tests.test_published_runs import QUIET_PCT
 
 ROOT = Path(__file__).resolve().parents[1]
-PRICES = ROOT / "results" / "published" / "prices"
+PRICES = ROOT / "results" / "published-prices"
 FIGURES = ROOT / "docs" / "figures" / "prices"
 GOS = {"go1.21.13", "go1.24.11", "go1.27.3"}
 

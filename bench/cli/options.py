@@ -264,7 +264,7 @@ def _add_run(sub: Any) -> None:
         type=BUDGET,
         metavar="DURATION",
         help="end after the round that reaches this wall time, e.g. 3m (a series starts no "
-        "further repeat); with --target the table says which pairs ran out",
+        "further repeat; default: no budget, --count rounds)",
     )
     _add_run_checks(p)
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
