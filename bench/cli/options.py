@@ -183,6 +183,24 @@ def _add_run_checks(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_run_stopping(p: argparse.ArgumentParser) -> None:
+    """``--target`` and ``--budget``: when a run may end before ``--count`` rounds."""
+    p.add_argument(
+        "--target",
+        type=TARGET,
+        metavar="PCT",
+        help="stop measuring a pair once its interval is this narrow (±5%%: 5%%), after at "
+        "least 12 rounds; --count is then the most rounds (default: every pair gets --count)",
+    )
+    p.add_argument(
+        "--budget",
+        type=BUDGET,
+        metavar="DURATION",
+        help="end after the round that reaches this wall time, e.g. 3m (a series starts no "
+        "further repeat; default: no budget, --count rounds)",
+    )
+
+
 def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
@@ -252,20 +270,7 @@ def _add_run(sub: Any) -> None:
         "escape/noescape pairs go in the pair table (default: the bundled cases); see "
         "README, 'Your own pairs'",
     )
-    p.add_argument(
-        "--target",
-        type=TARGET,
-        metavar="PCT",
-        help="stop measuring a pair once its interval is this narrow (±5%%: 5%%), after at "
-        "least 12 rounds; --count is then the most rounds (default: every pair gets --count)",
-    )
-    p.add_argument(
-        "--budget",
-        type=BUDGET,
-        metavar="DURATION",
-        help="end after the round that reaches this wall time, e.g. 3m (a series starts no "
-        "further repeat; default: no budget, --count rounds)",
-    )
+    _add_run_stopping(p)
     _add_run_checks(p)
     p.add_argument("--resume", action="store_true", help="continue the last interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress line")
