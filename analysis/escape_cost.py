@@ -536,6 +536,7 @@ def to_dicts(records: Sequence[CostRecord]) -> list[dict[str, object]]:
                 "benchtime": r.condition.benchtime,
                 "count": r.condition.count,
                 "order": r.condition.order,
+                "process": r.condition.process,
                 "ratio": _num(r.ratio),
                 "ci_low": _num(r.ci_low),
                 "ci_high": _num(r.ci_high),

@@ -56,4 +56,5 @@ def condition_key(c: Condition) -> tuple[object, ...]:
         c.module,
         c.sources,
         c.calibration,
+        c.process,
     )

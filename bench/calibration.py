@@ -70,6 +70,7 @@ class Calibration:
     per_op: dict[str, float] = field(default_factory=dict)  # cell key -> pilot sec/op
     id: str = ""  # calibration_id of the pilot's loop counts
     source: str = ""  # the run directory it was read from; "" when piloted in this series
+    together: dict[str, str] = field(default_factory=dict)  # pairs sharing a process
 
     @classmethod
     def of(cls, plan: Plan, source: str = "") -> Calibration:
@@ -82,6 +83,7 @@ class Calibration:
             per_op=dict(plan.per_op),
             id=plan.calibration_id or calibration_id(plan.calibration),
             source=source or plan.calibration_from,
+            together={k: v for k, v in plan.together.items() if k in plan.calibration},
         )
 
     @property
@@ -134,6 +136,11 @@ def apply(
             f"{plan.order} {plan.benchtime}: pass the same --benchtime/--order or leave "
             "--calibration out"
         )
+    if cal.together and plan.process != "pair":
+        raise BenchError(
+            f"{what} gives pairs one process and one loop count, this run asks for "
+            f"--process {plan.process}: pass --process pair or leave --calibration out"
+        )
     for go in gos:
         for setting in plan.settings:
             cells = [
@@ -157,6 +164,9 @@ def apply(
                 plan.calibration[c.key] = cal.loops[c.key]
                 if c.key in cal.per_op:
                     plan.per_op[c.key] = cal.per_op[c.key]
+    plan.together.update(
+        {a: b for a, b in cal.together.items() if a in plan.calibration and b in plan.calibration}
+    )
     plan.calibration_id = cal.id
     plan.calibration_from = cal.source
 
@@ -194,6 +204,7 @@ class Where:
     sources: str  # hash of its sources (``bench.cases.measured_sources``)
     cases: str = ""  # the --cases filter ("" = all)
     cpus: tuple[int, ...] = ()
+    process: str = "cell"  # --process: pair calibrations give a pair one loop count
 
     def key(self, go: str, setting: Setting) -> dict[str, object]:
         return {
@@ -207,6 +218,7 @@ class Where:
             "sources": self.sources,
             "cases": self.cases,
             "cpus": list(self.cpus),
+            "process": self.process,
         }
 
     def path(self, root: Path, go: str, setting: Setting) -> Path:
@@ -240,6 +252,7 @@ def save(cal: Calibration, root: Path, where: Where) -> list[Path]:
                 "cells": [{"bench": c.bench, "cpu": c.cpu} for c in cells],
                 "loops": loops,
                 "per_op": {k: cal.per_op[k] for k in loops if k in cal.per_op},
+                "together": {k: v for k, v in cal.together.items() if k in loops},
                 "hash": calibration_id(loops),
             },
         )
@@ -297,5 +310,41 @@ def lookup(
         per_op={k: float(x) for d in found for k, x in d.get("per_op", {}).items()},
         id=found[0]["id"],
         source=str(found[0].get("source", "")),
+        together={str(k): str(v) for d in found for k, v in d.get("together", {}).items()},
     )
     return cal, warnings
+
+
+def reuse(
+    root: Path,
+    where: Where,
+    plan: Plan,
+    gos: list[str],
+    wanted: re.Pattern[str],
+    broken: Mapping[str, set[str]],
+) -> tuple[bool, list[str]]:
+    """Fill ``plan`` from the stored calibration of this condition, if one fits whole.
+
+    False (pilot anew) when none is stored, when a slice is missing or from
+    another pilot, or when it no longer fits the cells asked for (a case that
+    stopped compiling); the warnings name damaged files, as values.
+    """
+    cal, warnings = lookup(root, where, gos, plan.settings)
+    if cal is None:
+        return False, warnings
+    try:
+        apply(cal, plan, gos, wanted, broken)
+    except BenchError:
+        plan.cells.clear()
+        plan.calibration.clear()
+        plan.per_op.clear()
+        plan.calibration_id = plan.calibration_from = ""
+        return False, warnings
+    return True, warnings
+
+
+def remember(plan: Plan, root: Path, where: Where) -> None:
+    """Store a new pilot's loop counts for later runs of this condition (none: nothing)."""
+    cal = Calibration.of(plan)
+    if not cal.empty:
+        save(cal, root, where)

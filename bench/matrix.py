@@ -41,10 +41,11 @@ from bench.client import PLAIN, Client
 from bench.errors import BenchError, CommandError, Interrupted
 from bench.model import ParsedFile, Result
 from bench.pairs_client import PAIRS
-from bench.plan import Cell, Failure, Plan, SettingError, parse_benchtime
+from bench.pilot import plan_cells
+from bench.plan import Failure, Plan, SettingError
 from bench.progress import Progress
 from bench.request import RunRequest
-from bench.run import RawSink, Runner, Session, count_samples, iterations, pilot, rounds
+from bench.run import RawSink, Runner, Session, count_samples, rounds
 from bench.runmeta import meta_for, raw_header
 from bench.toolchain import Toolchain, find_all, split_specs
 
@@ -205,15 +206,22 @@ def _run_one(sr: _Series, seed: int, series: dict[str, Any]) -> RunGroup:
         timeout=req.timeout,
         samples_per_round=req.samples_per_round,
         target=req.target,
+        process=req.process if req.order == "interleaved" else "cell",
     )
     _known_failures(plan, group, builds, progress)
     runner = Runner()
-    if sr.cal is not None:
-        broken = {v: set(b.broken) for v, b in builds.items()}
-        calibration.apply(sr.cal, plan, list(builds), re.compile(req.cases or "."), broken)
-    else:
-        plan_cells(plan, builds, module, req, runner, progress, sr.client)
-        plan.calibration_id = calibration.calibration_id(plan.calibration)
+    machine_meta, sources = machine.collect(), measured_sources(module)
+    where = calibration.Where(
+        machine_meta["machine"],
+        plan.benchtime,
+        plan.order,
+        import_path(module) or store.portable_path(module.root),
+        sources,
+        req.cases or "",
+        tuple(plan.cpus),
+        plan.process,
+    )
+    piloted = _calibrate(sr, plan, builds, module, runner, group, where)
     if not plan.cells:
         raise SettingError("cases", req.cases or ".", "no benchmark ran: check `bench cases`")
     group.plan, group.module = plan, module
@@ -223,32 +231,62 @@ def _run_one(sr: _Series, seed: int, series: dict[str, Any]) -> RunGroup:
         stamp = store.utc_stamp()
     group.series = {k: v for k, v in series.items() if k != "last_stamp"}
     group.series.update(id=series.get("id", stamp), stamp=stamp)
-    rs = _RunSession(req, sr.client, module, machine.collect(), stamp, measured_sources(module))
+    rs = _RunSession(req, sr.client, module, machine_meta, stamp, sources)
     rs.group, rs.engine = group, Session(plan, builds, {}, module.root, runner, progress)
     rs.engine.stop = sr.out_of_time if sr.deadline is not None else None
     if sr.rule is not None and req.target is not None:
-        rs.engine.met = _met_cells(group, sr.rule)
+        rs.engine.met = _met_cells(rs, sr.rule)
     name = f"{stamp}-{machine.safe_segment(module.root.name, 'module')}-{rs.sources[:8]}"
     for tc_version in builds:
         group.dirs[tc_version] = store.new_run_dir(
             root, rs.machine_meta["machine"], tc_version, name
         )
+    if piloted:  # later runs of this condition reuse it (``bench.calibration``)
+        plan.calibration_from = store.portable_path(next(iter(group.dirs.values())))
+        calibration.remember(plan, root, where)
+        plan.calibration_from = ""
     return _execute(rs, started)
 
 
-def _met_cells(group: RunGroup, rule: TargetRule) -> Callable[[], set[str]]:
-    """Which cell keys met the target: this run's raw.txt (fsynced per cell) read once per
-    check, every ABBA cycle; each run of a series stops on its own interval, as its table says."""
+def _calibrate(
+    sr: _Series,
+    plan: Plan,
+    builds: dict[str, Build],
+    module: Module,
+    runner: Runner,
+    group: RunGroup,
+    where: calibration.Where,
+) -> bool:
+    """The loop counts of this run: the series', a stored one, or a new pilot (True)."""
+    req, broken = sr.req, {v: set(b.broken) for v, b in builds.items()}
+    wanted = re.compile(req.cases or ".")
+    if sr.cal is not None:
+        calibration.apply(sr.cal, plan, list(builds), wanted, broken)
+        return False
+    if not req.recalibrate:
+        root = Path(req.results)
+        reused, warnings = calibration.reuse(root, where, plan, list(builds), wanted, broken)
+        for w in warnings:
+            _note(group, sr.progress, w.removeprefix("bench: "))
+        if reused:
+            line = f"reusing the stored calibration of {plan.calibration_from or 'a pilot'}"
+            _note(group, sr.progress, f"{line} (--recalibrate pilots anew)")
+            return False
+    plan_cells(plan, builds, module, req, runner, sr.progress, sr.client)
+    plan.calibration_id = calibration.calibration_id(plan.calibration)
+    return True
+
+
+def _met_cells(rs: _RunSession, rule: TargetRule) -> Callable[[], set[str]]:
+    """Which cell keys met the target, from the records the raw sinks kept as they wrote
+    them (nothing read back); each run of a series stops on its own interval."""
 
     def met() -> set[str]:
-        results = [
-            r for d in group.dirs.values() for r in benchfmt.parse_file(str(d / store.RAW)).results
-        ]
-        done = set(rule(results))
-        assert group.plan is not None
+        assert rs.engine is not None and rs.group.plan is not None
+        done = set(rule([r for s in rs.engine.sinks.values() for r in s.results or ()]))
         return {
             c.key
-            for c in group.plan.cells
+            for c in rs.group.plan.cells
             for go, pair, gogc, live, procs in done
             if (c.go, c.pair, c.setting.gogc, c.setting.live_heap) == (go, pair, gogc, live)
             and (c.cpu is None or str(c.cpu) == procs)
@@ -271,58 +309,6 @@ def _known_failures(
                 Failure(f"{version} {name.removeprefix('Benchmark')}/*", "build", msg)
             )
             _note(group, progress, f"{version}: {name} does not compile, left out: {msg}")
-
-
-def plan_cells(
-    plan: Plan,
-    builds: dict[str, Build],
-    module: Module,
-    req: RunRequest,
-    runner: Runner,
-    progress: Progress,
-    client: Client = PAIRS,
-) -> None:
-    """Fill ``plan.cells`` and, interleaved, ``plan.calibration`` (one pilot per setting).
-
-    The sequential order needs no pilot (Go ramps b.N itself), so its cells
-    come from the client when it knows them (a manifest). Pilot failures go
-    to ``plan.failures``.
-    """
-    pattern = client.pattern(module, req.cases)
-    target_s, fixed_n = parse_benchtime(plan.benchtime)
-    for tc_version, b in builds.items():
-        listed = client.listed(module, req.cases, b.broken) if plan.order == "sequential" else []
-        for setting in plan.settings:
-            if listed:
-                per_op = dict.fromkeys(listed, 0.0)
-            else:
-                with progress.phase(
-                    "pilot",
-                    f"{tc_version} gogc={setting.gogc} live-heap={setting.live_heap}: pilot",
-                ) as ph:
-                    per_op, failed = pilot(
-                        runner,
-                        b,
-                        pattern,
-                        setting,
-                        target_s or 0.01,
-                        module.root,
-                        plan.timeout,
-                        client.alone,
-                    )
-                    ph.update(detail=f"{len(per_op)} benchmarks")
-                for f in failed:
-                    plan.failures.append(f)
-                    progress.message(f"bench: {f.cell}: {f.kind}: {f.message}")
-            for name, sec in sorted(per_op.items()):
-                parallel = name.split("/")[0].endswith("Parallel")
-                for cpu in plan.cpus if parallel and plan.cpus else [None]:
-                    cell = Cell(tc_version, name, setting, cpu)
-                    plan.cells.append(cell)
-                    if plan.order != "sequential":
-                        plan.per_op[cell.key] = sec
-                    if fixed_n is None and target_s is not None and plan.order != "sequential":
-                        plan.calibration[cell.key] = iterations(sec, target_s)
 
 
 def _build_all(
@@ -370,7 +356,7 @@ def _execute(rs: _RunSession, started: float) -> RunGroup:
                 module=import_path(rs.module) or store.portable_path(rs.module.root),
                 sources=rs.sources,
             )
-            engine.sinks[tc_version] = RawSink(d / store.RAW, header)
+            engine.sinks[tc_version] = RawSink(d / store.RAW, header, keep=engine.met is not None)
         _save(rs, "running")  # meta.json only: results.json is written at the end
         engine.load = group.load
         engine.on_round = lambda _r: _save(rs, "running")

@@ -180,6 +180,8 @@ class Plan:
     target: float | None = None  # --target: stop a pair once its interval is this narrow
     stopped: dict[str, int] = field(default_factory=dict)  # cell key -> round it met the target
     ended: str = ""  # why the rounds ended: count, target or budget ("" while running)
+    process: str = "cell"  # "pair": a pair's variants share one process where they can
+    together: dict[str, str] = field(default_factory=dict)  # cell key -> its partner's, both ways
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -221,11 +223,29 @@ class Plan:
             target=d.get("target"),
             stopped={k: int(v) for k, v in d.get("stopped", {}).items()},
             ended=str(d.get("ended", "")),
+            process=str(d.get("process", "cell")),
+            together={str(k): str(v) for k, v in d.get("together", {}).items()},
         )
 
     def samples_per_cell(self) -> int:
         """Samples each cell gets in total (rounds × samples per round when interleaved)."""
         return self.count * (max(1, self.samples_per_round) if self.order != "sequential" else 1)
+
+
+#: How a round's samples are grouped into processes (``--process``): ``pair`` runs both
+#: variants of a pair in one process, the first one chosen per round through
+#: :data:`FIRST_ENV` (``gcstat.Variants`` in the cases reads it); ``cell`` one process per
+#: variant. A pair whose benchmark does not follow the variable runs as cells.
+PROCESSES = ("pair", "cell")
+DEFAULT_PROCESS = "pair"
+#: The environment variable naming the variant a pair process runs first.
+FIRST_ENV = "ESCAPEBENCH_FIRST"
+
+
+def variant(cell: Cell) -> str:
+    """``Foo/variant=noescape`` -> ``noescape`` ("" for a benchmark without variants)."""
+    m = re.search(r"/variant=([^/]*)", cell.bench)
+    return m.group(1) if m else ""
 
 
 #: One ABBA cycle over rounds: escape first (A) in the 1st and 4th round of every

@@ -19,6 +19,8 @@ from typing import Any
 from bench.plan import (
     DEFAULT_BENCHTIME,
     DEFAULT_COUNT,
+    DEFAULT_PROCESS,
+    PROCESSES,
     QUICK_BENCHTIME,
     QUICK_COUNT,
     Setting,
@@ -117,6 +119,12 @@ def _order(text: str) -> str:
     return str(text)
 
 
+def _process(text: str) -> str:
+    if text not in PROCESSES:
+        raise SettingError("process", text, f"must be {' or '.join(PROCESSES)}")
+    return str(text)
+
+
 #: setting -> its parser: the one rule for each setting's values
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "count": _integer("count", 1, "rounds per benchmark"),
@@ -129,6 +137,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "cpu": _cpu,
     "timeout": _timeout,
     "order": _order,
+    "process": _process,
     "target": _target,
     "budget": _budget,
 }
@@ -145,6 +154,7 @@ class RunRequest:
     results: Path = Path("results")
     quick: bool = False
     order: str = "interleaved"
+    process: str = DEFAULT_PROCESS  # pair: a pair's variants share one process (bench.plan)
     seed: int | None = None
     gogc: str = "100"
     live_heap: str = "0"
@@ -155,6 +165,7 @@ class RunRequest:
     samples_per_round: int = 1
     repeat: int = 1  # complete runs, each its own run directory and seed
     calibration: Path | None = None  # a run directory whose loop counts to reuse
+    recalibrate: bool = False  # pilot anew even when a stored calibration fits
     target: float | None = None  # stop a pair when its interval is this narrow (0.05: ±5 %)
     budget: float | None = None  # seconds the whole series may take; whole rounds only
 
@@ -169,6 +180,12 @@ class RunRequest:
             value = getattr(self, name)
             if value is not None:
                 self.parse(name, str(value))
+        if self.calibration is not None and self.recalibrate:
+            raise SettingError(
+                "recalibrate",
+                "true",
+                "a new pilot and a stored run's calibration exclude each other: leave one out",
+            )
         self.parse("count", str(self.resolved_count()))
         self.parse("benchtime", self.resolved_benchtime())
         return self.settings()

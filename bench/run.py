@@ -50,7 +50,6 @@ Neighbours: ``bench.plan`` (the data), ``bench.matrix`` (plans and stores),
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
 import subprocess
@@ -62,9 +61,11 @@ from typing import Any, TextIO
 
 from bench import benchfmt, machine
 from bench.build import Build
-from bench.errors import BenchError, Interrupted
+from bench.errors import Interrupted
+from bench.model import Result
 from bench.plan import (
     ABBA,
+    FIRST_ENV,
     Cell,
     Failure,
     Plan,
@@ -72,17 +73,31 @@ from bench.plan import (
     bench_regex,
     parse_benchtime,
     round_order,
+    variant,
 )
 from bench.progress import EtaModel, Phase, Progress, clock
+from bench.vocab import keys
 
 
 class RawSink:
-    """Appends benchmark text to one raw.txt, flushed and fsynced per cell."""
+    """Appends benchmark text to one raw.txt, flushed and fsynced per cell.
 
-    def __init__(self, path: Path, header: str) -> None:
+    With ``keep``, it also keeps the records written so far (``results``), as
+    ``benchfmt.parse_file`` of the file would give them: each output is parsed
+    once, with the header's and its setting's config lines before it, so a
+    precision-target check between rounds reads nothing back from disk (a
+    resumed file is parsed once, at opening).
+    """
+
+    def __init__(self, path: Path, header: str, *, keep: bool = False) -> None:
         self.path = path
         self._setting: Setting | None = None
+        self._process: str | None = None
+        self._header = header
+        self.results: list[Result] | None = None
         new = not path.exists() or path.stat().st_size == 0
+        if keep:
+            self.results = [] if new else list(benchfmt.parse_file(path, str(path)).results)
         self._f: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         if new:
             self.write(header)
@@ -92,10 +107,18 @@ class RawSink:
         self._f.flush()
         os.fsync(self._f.fileno())
 
-    def write_cell(self, setting: Setting, output: str) -> None:
+    def write_cell(self, setting: Setting, output: str, process: str | None = None) -> None:
+        """One process's output, after its GC setting's and process kind's config lines
+        (each written when it changes; ``process`` None for the sequential workflow)."""
         lines = "" if setting == self._setting else setting.config_lines()
-        self._setting = setting
+        kind = "" if process is None else f"{keys.PROCESS}: {process}\n"
+        if process is not None and process != self._process:
+            lines += kind
+        self._setting, self._process = setting, process or self._process
         self.write(lines + output)
+        if self.results is not None:
+            text = self._header + setting.config_lines() + kind + output
+            self.results.extend(benchfmt.parse(text, str(self.path)).results)
 
     def close(self) -> None:
         self._f.close()
@@ -197,7 +220,7 @@ def default_timeout(seconds_expected: float) -> float:
     return max(60.0, 10.0 * seconds_expected + 30.0)
 
 
-def _failure_text(out: Outcome) -> str:
+def failure_text(out: Outcome) -> str:
     lines = [ln for ln in out.output.splitlines() if ln.strip()]
     if out.timed_out:
         return f"timed out after {out.seconds:.0f}s"
@@ -207,101 +230,6 @@ def _failure_text(out: Outcome) -> str:
         if ln.startswith(("panic", "--- FAIL", "fatal error", "FAIL")) or "error" in ln.lower()
     ] or lines
     return " | ".join(keep[:4])[:400] or f"exit {out.returncode}"
-
-
-#: Pilot samples per cell; the fastest sets the loop count (see :func:`pilot`).
-PILOT_COUNT = 2
-
-
-def alone(top: str) -> list[str]:
-    """The cells to pilot one by one when ``top`` failed: the benchmark itself (a client
-    with sub-benchmarks to keep apart passes its own, e.g. ``bench.pairs_client.PAIRS``)."""
-    return [top.removeprefix("Benchmark")]
-
-
-def pilot(
-    runner: Runner,
-    build: Build,
-    names_regex: str,
-    setting: Setting,
-    benchtime_s: float,
-    cwd: Path,
-    timeout: float | None,
-    split: Callable[[str], list[str]] = alone,
-) -> tuple[dict[str, float], list[Failure]]:
-    """Run everything at a short benchtime: discovers cells and their time per op.
-
-    Each cell is piloted :data:`PILOT_COUNT` times and its fastest sample is
-    kept: a single sample hit by a neighbour's burst would set a loop count
-    several times too small for the whole run (seen on a shared VM: 730
-    instead of 6600 loops), and a sample has fixed costs that then weigh on
-    every sample of that run (measured there: MakeAboveImplicitLimit's escape
-    variant took ~25 µs/op at 300 loops and ~20 µs/op at 3000).
-
-    If a benchmark panics or hangs, the process dies with it; the top-level
-    benchmarks that produced nothing are then piloted one by one (each as
-    ``split`` divides it), so one bad case is reported as a failure and the
-    others are still measured.
-    """
-    secs = max(0.001, min(benchtime_s, 0.05))
-    env = build.toolchain.env(**setting.env())
-    go = build.toolchain.version
-    out = runner.run(
-        build.binary, bench_args(names_regex, f"{secs:g}s", PILOT_COUNT), env, cwd, timeout or 300
-    )
-    results = benchfmt.parse(out.output, "pilot").results
-    failures: list[Failure] = []
-    if out.returncode != 0 or out.timed_out:
-        listed = runner.run(build.binary, ["-test.list", names_regex.split("/")[0]], env, cwd, 60)
-        tops = [ln.strip() for ln in listed.output.splitlines() if ln.startswith("Benchmark")]
-        seen = {r.name.base for r in results}
-        for top in tops:
-            if top.removeprefix("Benchmark") in seen:
-                continue
-            for cell in split(top):
-                alone = runner.run(
-                    build.binary,
-                    bench_args(bench_regex([cell]), f"{secs:g}s", 1),
-                    env,
-                    cwd,
-                    timeout or 60,
-                )
-                got = benchfmt.parse(alone.output, "pilot").results
-                results.extend(got)
-                if alone.returncode != 0 or alone.timed_out:
-                    kind = "timeout" if alone.timed_out else "panic"
-                    failures.append(
-                        Failure(Cell(go, cell, setting).key, kind, _failure_text(alone))
-                    )
-    if not results:
-        raise BenchError(
-            f"{go}: the benchmarks failed before measuring anything "
-            f"({_failure_text(out)}): select other cases to leave the failing one out"
-        )
-    per_op: dict[str, float] = {}
-    for r in results:
-        if (sec := r.get("sec/op")) is not None:
-            name = r.name.without_procs
-            per_op[name] = min(sec, per_op.get(name, math.inf))
-    return per_op, failures
-
-
-def iterations(per_op_seconds: float, target_seconds: float) -> int:
-    """Loops per sample so that one sample lasts about ``target_seconds``: a power of two.
-
-    Powers of two, as pyperf calibrates loops: a pilot that is 30 % off
-    still gives the same count, so repeated runs on one machine measure the
-    same loop count — per-op time depends a little on it (a sample's fixed
-    costs are spread over its loops), and that must not differ between runs
-    by chance. Rounded in log scale, so a sample lasts between 0.71x and
-    1.41x the target.
-    """
-    if per_op_seconds <= 0:
-        return 1 << 20
-    want = target_seconds / per_op_seconds
-    if want <= 1:
-        return 1
-    return 1 << min(30, round(math.log2(want)))
 
 
 def eta_model(plan: Plan, done: dict[str, int]) -> EtaModel:
@@ -436,42 +364,105 @@ def _all_stopped(plan: Plan) -> bool:
 
 
 def _round(s: Session, rnd: int, eta: EtaModel, ph: Phase) -> None:
-    """Run every cell still missing round ``rnd``; a failed cell leaves the plan."""
+    """Run every cell still missing round ``rnd``; a failed cell leaves the plan.
+
+    A cell with a partner in ``plan.together`` runs in one process with it,
+    the one the round order puts first running first (``FIRST_ENV``).
+    """
     plan, done = s.plan, s.done
-    _, fixed_n = parse_benchtime(plan.benchtime)
     k = max(1, plan.samples_per_round)
-    failed = {f.cell for f in plan.failures}
     order = round_order(plan.cells, plan.seed, rnd)
     for i, cell in enumerate(order):
+        failed = {f.cell for f in plan.failures}
         if cell.key in failed or cell.key in plan.stopped or done.get(cell.key, 0) >= rnd * k:
             continue
         ph.update(
             detail=f"round {rnd}/{plan.count} · {i + 1}/{len(order)} · {cell.bench}",
             eta=eta.seconds_left(),
         )
-        n = fixed_n or plan.calibration.get(cell.key, 1)
-        timeout = plan.timeout or default_timeout(eta.predicted[cell.key] + 0.05 * k)
-        b = s.builds[cell.go]
-        out = s.runner.run(
-            b.binary,
-            bench_args(cell.regex(), f"{n}x", k, cell.cpu),
-            b.toolchain.env(**cell.setting.env()),
-            s.cwd,
-            timeout,
-        )
-        results = benchfmt.parse(out.output, "cell").results
-        if out.returncode != 0 or out.timed_out or len(results) != k:
-            # nothing of a failed process is kept: rounds stay whole (see module doc)
-            kind = "timeout" if out.timed_out else ("panic" if out.returncode else "missing")
-            plan.failures.append(Failure(cell.key, kind, _failure_text(out)))
-            failed.add(cell.key)
-            eta.drop(cell.key)
-            s.note(f"{cell.key}: {kind}: {_failure_text(out)}")
+        partner = next((c for c in order if c.key == plan.together.get(cell.key)), None)
+        if partner is not None and (
+            partner.key in failed
+            or partner.key in plan.stopped
+            or done.get(partner.key, 0) >= rnd * k
+        ):
+            partner = None  # e.g. a resumed round that has the partner's sample already
+        if partner is not None and _pair_process(s, cell, partner, eta):
+            ph.update(advance=2, eta=eta.seconds_left())
             continue
-        s.sinks[cell.go].write_cell(cell.setting, out.output)
-        done[cell.key] = done.get(cell.key, 0) + k
-        eta.observe(cell.key, out.seconds)
-        ph.update(advance=1, eta=eta.seconds_left())
+        if _cell_process(s, cell, eta):
+            ph.update(advance=1, eta=eta.seconds_left())
+
+
+def _launch(s: Session, cells: Sequence[Cell], env: dict[str, str], eta: EtaModel) -> Outcome:
+    """One process measuring ``cells`` (one cell, or a pair sharing its loop count)."""
+    plan, first = s.plan, cells[0]
+    _, fixed_n = parse_benchtime(plan.benchtime)
+    k = max(1, plan.samples_per_round)
+    n = fixed_n or plan.calibration.get(first.key, 1)
+    expected = sum(eta.predicted[c.key] for c in cells) + 0.05 * k * len(cells)
+    b = s.builds[first.go]
+    return s.runner.run(
+        b.binary,
+        bench_args(bench_regex(c.bench for c in cells), f"{n}x", k, first.cpu),
+        b.toolchain.env(**first.setting.env(), **env),
+        s.cwd,
+        plan.timeout or default_timeout(expected),
+    )
+
+
+def _failed(s: Session, cells: Sequence[Cell], out: Outcome, eta: EtaModel) -> None:
+    """The process of ``cells`` failed: nothing of it is kept (rounds stay whole)."""
+    kind = "timeout" if out.timed_out else ("panic" if out.returncode else "missing")
+    for c in cells:
+        s.plan.failures.append(Failure(c.key, kind, failure_text(out)))
+        eta.drop(c.key)
+        s.note(f"{c.key}: {kind}: {failure_text(out)}")
+
+
+def _cell_process(s: Session, cell: Cell, eta: EtaModel) -> bool:
+    """One sample process of one cell; False when it failed."""
+    k = max(1, s.plan.samples_per_round)
+    out = _launch(s, [cell], {}, eta)
+    results = benchfmt.parse(out.output, "cell").results
+    if out.returncode != 0 or out.timed_out or len(results) != k:
+        _failed(s, [cell], out, eta)
+        return False
+    s.sinks[cell.go].write_cell(cell.setting, out.output, _process(s.plan, "cell"))
+    s.done[cell.key] = s.done.get(cell.key, 0) + k
+    eta.observe(cell.key, out.seconds)
+    return True
+
+
+def _pair_process(s: Session, first: Cell, second: Cell, eta: EtaModel) -> bool:
+    """Both variants of a pair in one process, ``first`` first; False to run them as cells.
+
+    A benchmark that did not run its variants in the order asked (it does not
+    read ``FIRST_ENV``) leaves ``plan.together`` and its output is dropped, so
+    no pair sample is kept whose order was not chosen.
+    """
+    plan, k = s.plan, max(1, s.plan.samples_per_round)
+    out = _launch(s, [first, second], {FIRST_ENV: variant(first)}, eta)
+    results = benchfmt.parse(out.output, "pair").results
+    if out.returncode != 0 or out.timed_out or len(results) != 2 * k:
+        _failed(s, [first, second], out, eta)
+        return True
+    if [r.name.without_procs for r in results] != [first.bench] * k + [second.bench] * k:
+        plan.together.pop(first.key, None)
+        plan.together.pop(second.key, None)
+        s.note(f"{first.pair}: its variants ignore {FIRST_ENV}: measured as one process each")
+        return False
+    s.sinks[first.go].write_cell(first.setting, out.output, "pair")
+    predicted = [eta.predicted[c.key] for c in (first, second)]
+    for c, p in zip((first, second), predicted, strict=True):
+        s.done[c.key] = s.done.get(c.key, 0) + k
+        eta.observe(c.key, out.seconds * (p / sum(predicted) if sum(predicted) > 0 else 0.5))
+    return True
+
+
+def _process(plan: Plan, kind: str) -> str | None:
+    """The process config line's value of an interleaved run's sample (None: sequential)."""
+    return None if plan.order == "sequential" else kind
 
 
 def _sequential(s: Session) -> None:
@@ -541,8 +532,8 @@ def _one_by_one(s: Session, go: str, cells: list[Cell]) -> None:
             s.done[c.key] = plan.count
         else:
             kind = "timeout" if alone.timed_out else "panic"
-            plan.failures.append(Failure(c.key, kind, _failure_text(alone)))
-            s.note(f"{c.key}: {kind}: {_failure_text(alone)}")
+            plan.failures.append(Failure(c.key, kind, failure_text(alone)))
+            s.note(f"{c.key}: {kind}: {failure_text(alone)}")
 
 
 def _bench_lines(output: str) -> str:

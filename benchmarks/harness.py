@@ -68,7 +68,7 @@ from analysis import escape_cost  # noqa: E402
 from bench import benchfmt, machine, plan, run  # noqa: E402
 from bench.build import Build, build  # noqa: E402
 from bench.cases import load_module  # noqa: E402
-from bench.matrix import plan_cells  # noqa: E402
+from bench.pilot import plan_cells  # noqa: E402
 from bench.plan import Plan, Setting  # noqa: E402
 from bench.progress import Progress  # noqa: E402
 from bench.request import RunRequest  # noqa: E402

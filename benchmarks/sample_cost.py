@@ -58,8 +58,9 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 from bench import benchfmt, doctor, machine  # noqa: E402
 from bench.build import Build, build  # noqa: E402
 from bench.cases import load_module  # noqa: E402
+from bench.pilot import iterations  # noqa: E402
 from bench.plan import DEFAULT_BENCHTIME, Setting, bench_regex, parse_benchtime  # noqa: E402
-from bench.run import RawSink, Runner, bench_args, iterations  # noqa: E402
+from bench.run import RawSink, Runner, bench_args  # noqa: E402
 from bench.toolchain import find_all  # noqa: E402
 
 #: Cells spanning fast and slow per-op times (names as in go_cases).

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import benchfmt, matrix, store
+from bench import benchfmt, pilot, store
 from bench.calibration import Calibration, calibration_id
 from bench.plan import Cell, Plan, Setting
 from bench.vocab import keys
@@ -19,13 +19,13 @@ CASES = "^(ReturnPointer|BigStruct)$"
 def pilots(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every pilot a run makes (the toolchain of each), counted in-process."""
     calls: list[str] = []
-    real = matrix.pilot
+    real = pilot.measure
 
     def counting(runner, build, *a, **kw):  # type: ignore[no-untyped-def]
         calls.append(build.toolchain.version)
         return real(runner, build, *a, **kw)
 
-    monkeypatch.setattr(matrix, "pilot", counting)
+    monkeypatch.setattr(pilot, "measure", counting)
     return calls
 
 
@@ -112,3 +112,39 @@ def test_calibration_id_is_a_stable_hash_of_the_loop_counts() -> None:
     assert calibration_id({}) == ""
     plan = Plan("interleaved", 8, "4ms", 1, [Setting()], calibration=loops, cells=[a, b])
     assert Calibration.of(Plan.from_json(plan.to_json())).id == calibration_id(loops)
+
+
+@pytest.mark.toolchain
+def test_a_later_run_reuses_the_stored_pilot_and_recalibrate_pilots_anew(
+    tmp_path: Path, pilots: list[str]
+) -> None:
+    results = tmp_path / "results"
+    run = ("run", "--quick", "--cases", CASES, "--results", str(results), "--quiet")
+    code, _out, err = bench(*run)
+    assert code == 0, err
+    assert len(pilots) == 1
+    code, _out, err = bench(*run, "--cases", "^ReturnPointer$")  # --cases is part of the key
+    assert code == 0, err
+    assert len(pilots) == 2, pilots
+    code, _out, err = bench(*run)
+    assert code == 0, err
+    assert len(pilots) == 2, pilots
+    first, _part, again = _runs(results)
+    assert _header(again, keys.CALIBRATION_ID) == _header(first, keys.CALIBRATION_ID)
+    assert store.read_json(again / store.META)["plan"]["calibration_from"] == store.portable_path(
+        first
+    )
+    assert "reusing the stored calibration of" in err
+    code, _out, err = bench(*run, "--recalibrate")
+    assert code == 0, err
+    assert len(pilots) == 3
+    fresh = _runs(results)[-1]
+    assert store.read_json(fresh / store.META)["plan"]["calibration_from"] == ""
+    code, _out, err = bench(*run)  # the new pilot replaced the stored one
+    assert code == 0 and len(pilots) == 3, err
+    latest = _runs(results)[-1]
+    assert store.read_json(latest / store.META)["plan"]["calibration_from"] == store.portable_path(
+        fresh
+    )
+    code, _out, err = bench(*run, "--recalibrate", "--calibration", str(first))
+    assert code == 1 and err.count("bench: ") == 1 and "--recalibrate" in err, err

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import escape_cost
-from bench import benchfmt, matrix, run, store
+from bench import benchfmt, matrix, pilot, run, store
 from bench.plan import Cell, Plan, Setting, round_order
 from bench.progress import Progress
 from bench.vocab import keys
@@ -34,7 +34,7 @@ from bench.vocab import keys
 def test_iterations_are_powers_of_two_near_the_target(
     per_op: float, target: float, want: int
 ) -> None:
-    n = run.iterations(per_op, target)
+    n = pilot.iterations(per_op, target)
     assert n == want
     if per_op > 0 and n > 1:
         assert 0.7 * target <= n * per_op <= 1.42 * target
@@ -100,7 +100,7 @@ def test_stop_ends_between_rounds(tiny: Path, tmp_path: Path, go_bundled) -> Non
     module = load_module(tiny)
     b = build(go_bundled, module)
     plan = Plan(order="interleaved", count=50, benchtime="1ms", seed=3, settings=[Setting()])
-    matrix.plan_cells(
+    pilot.plan_cells(
         plan,
         {go_bundled.version: b},
         module,
@@ -152,7 +152,7 @@ def test_pilot_runs_each_cell_twice_and_keeps_the_fastest() -> None:
     runner = _CannedRunner(out)
     tc = SimpleNamespace(env=lambda **kw: dict(kw), version="go1.x")
     b = SimpleNamespace(toolchain=tc, binary=Path("/nonexistent"))
-    per_op, failures = run.pilot(
+    per_op, failures = pilot.measure(
         runner,
         b,
         "^(BenchmarkP)$",
@@ -166,4 +166,4 @@ def test_pilot_runs_each_cell_twice_and_keeps_the_fastest() -> None:
         "P/variant=escape": pytest.approx(300e-9),
         "P/variant=noescape": pytest.approx(20e-9),
     }
-    assert f"-test.count={run.PILOT_COUNT}" in runner.argv[0] and run.PILOT_COUNT == 2
+    assert f"-test.count={pilot.PILOT_COUNT}" in runner.argv[0] and pilot.PILOT_COUNT == 2

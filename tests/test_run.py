@@ -13,7 +13,7 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from bench import benchfmt, build, cases, machine, matrix, run, store
+from bench import benchfmt, build, calibration, cases, machine, matrix, pilot, run, store
 from bench.cli import main
 from bench.cli.options import flag_message
 from bench.errors import BenchError
@@ -272,7 +272,8 @@ def test_resume_after_interruption_runs_only_what_is_missing(tiny: Path, tmp_pat
         counts[r.name.full] = counts.get(r.name.full, 0) + 1
     assert set(counts.values()) == {40}, counts  # each cell exactly --count samples
     assert json.loads((raw.parent / "meta.json").read_text())["status"] == "complete"
-    assert os.listdir(results / meta["machine"]["machine"]) == [meta["toolchain"]["version"]]
+    runs = set(os.listdir(results / meta["machine"]["machine"]))  # resume made no new run
+    assert runs == {meta["toolchain"]["version"], calibration.STORE_DIR}
 
 
 # --- progress and its ETA -------------------------------------------------------------
@@ -307,7 +308,7 @@ def test_eta_after_the_first_round_is_within_2x_of_the_real_remaining_time(
     )
     req = RunRequest(cases="^(ReturnPointer|BoxLargeInt)$")
     runner = _RecordingRunner()
-    matrix.plan_cells(plan, {go_bundled.version: b}, module, req, runner, Progress(enabled=False))
+    pilot.plan_cells(plan, {go_bundled.version: b}, module, req, runner, Progress(enabled=False))
     assert set(plan.per_op) == {c.key for c in plan.cells} and len(plan.cells) == 4
     runner.calls.clear()  # the pilot is not part of the rounds
     sink = run.RawSink(

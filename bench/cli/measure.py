@@ -28,6 +28,7 @@ _RUN_OPTIONS = (
     "results",
     "quick",
     "order",
+    "process",
     "seed",
     "gogc",
     "live_heap",
@@ -36,6 +37,7 @@ _RUN_OPTIONS = (
     "module",
     "repeat",
     "calibration",
+    "recalibrate",
     "target",
     "budget",
 )

@@ -173,7 +173,15 @@ def _add_run_checks(p: argparse.ArgumentParser) -> None:
         metavar="RUN_DIR",
         help="reuse the loop counts of this stored run instead of a new pilot, so runs made "
         "on different days pool (same --benchtime, toolchains and GC settings; refused "
-        "otherwise) (default: one pilot per series, shared by its --repeat runs)",
+        "otherwise) (default: the calibration stored for this machine, toolchain and "
+        "condition by an earlier run, else one pilot per series, shared by its --repeat runs)",
+    )
+    p.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="pilot anew even when an earlier run stored a calibration for this machine, "
+        "toolchain and condition, and store the new one (later runs then pool with this one, "
+        "not with the earlier ones)",
     )
     p.add_argument(
         "--strict",
@@ -243,6 +251,14 @@ def _add_run(sub: Any) -> None:
         default="interleaved",
         help="interleaved: one sample of every benchmark per round, in shuffled "
         "order; sequential: all samples of one benchmark, then the next (go test)",
+    )
+    p.add_argument(
+        "--process",
+        choices=list(plan.PROCESSES),
+        default=plan.DEFAULT_PROCESS,
+        help="interleaved rounds: pair runs both variants of a pair in one process, the "
+        "first one alternating ABBA over rounds (a pair whose benchmark ignores "
+        "ESCAPEBENCH_FIRST runs as cells); cell: one process per variant",
     )
     p.add_argument(
         "--seed",

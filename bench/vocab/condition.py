@@ -19,8 +19,9 @@ class Condition:
     """The settings that must agree before samples may be pooled ("" where unknown).
 
     ``module`` and ``sources`` say what was measured (module path and a hash
-    of its sources), ``calibration`` the loop counts (a hash): runs that
-    measured other code, or the same code with other iteration counts, are
+    of its sources), ``calibration`` the loop counts (a hash), ``process``
+    whether a pair's variants shared a process: runs that measured other
+    code, or the same code with other iteration counts or processes, are
     different conditions.
     """
 
@@ -35,6 +36,7 @@ class Condition:
     module: str = ""
     sources: str = ""
     calibration: str = ""
+    process: str = ""  # pair or cell: how a round's samples shared processes
 
     def differs(self, other: Condition) -> str | None:
         """The first setting in which ``other`` differs, as ``name (a vs b)``, or None."""
@@ -56,6 +58,7 @@ class Condition:
             self.benchtime and f"benchtime {self.benchtime}",
             self.count and f"count {self.count}",
             self.order or "sequential",
+            self.process == "pair" and "pair processes",
         ]
         return " · ".join(p for p in parts if p)
 
@@ -75,7 +78,14 @@ def condition_of(r: Result) -> Condition:
         module=r.config_value(keys.MODULE) or "",
         sources=r.config_value(keys.SOURCES) or "",
         calibration=r.config_value(keys.CALIBRATION_ID) or "",
+        process=_process(r),
     )
+
+
+def _process(r: Result) -> str:
+    """``pair`` or ``cell``; an interleaved run from before the key was one process per cell."""
+    kind = r.config_value(keys.PROCESS) or ""
+    return kind or ("cell" if r.config_value(keys.ORDER) == "interleaved" else "")
 
 
 def differing_fields(conditions: list[Condition]) -> list[str]:

@@ -33,6 +33,9 @@ CALIBRATION = "escapebench-calibration"
 #: a short hash of the loop counts: runs pool only under one calibration
 CALIBRATION_ID = "escapebench-calibration-id"
 SAMPLES_PER_ROUND = "escapebench-samples-per-round"
+#: how the samples after it were grouped into processes: ``pair`` (both variants of a
+#: pair in one process) or ``cell`` (one each); written before a block when it changes
+PROCESS = "escapebench-process"
 
 # what was measured: a catalogue run and an own module's run never pool
 MODULE = "escapebench-module"
