@@ -18,8 +18,10 @@ It compares, on the real toolchain and five real pairs spanning ~2 ns to
   times with the Mann–Whitney interval);
 * **default** — ``bench run``'s default mode: pilot calibration, then
   interleaved ABBA rounds of one fixed ``-test.benchtime=<N>x`` process per
-  cell; the paired estimator (Hodges–Lehmann of the per-round log-ratios with
-  the Wilcoxon signed-rank interval).
+  pair (both variants, the first alternating; ``--with-cell-process`` adds
+  the one-process-per-variant mode beside it); the paired estimator
+  (Hodges–Lehmann of the per-round log-ratios with the Wilcoxon signed-rank
+  interval).
 
 The default mode gets the sequential workflow's wall time as its budget
 (rounds stop when the next one would overrun it on average), and the modes
@@ -27,7 +29,9 @@ alternate, ``--repeats`` times each (4 by default: the across-runs figure
 needs 3 runs and a 4th), so both see the same machine. Figures, per mode:
 
 (a) overhead ratio: wall time of pilot + rounds (with a warm build cache)
-    divided by the time the Go benchmarks measured (Σ ns/op × N);
+    divided by the time the Go benchmarks measured (Σ ns/op × N); the default
+    mode pilots once and its later runs reuse that calibration, as later
+    ``bench run`` s reuse the one stored for their condition;
 (b) interval half-width (mean over pairs and runs, % of the ratio) and the
     default mode's ÷ the sequential one's;
 (c) this-run coverage: for each pair and each ordered pair of runs of one
@@ -50,6 +54,7 @@ import math
 import os
 import platform
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -65,8 +70,9 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 from harness_figures import Mode, RunOut, report  # noqa: E402  (beside this script)
 
 from analysis import escape_cost  # noqa: E402
-from bench import benchfmt, machine, plan, run  # noqa: E402
+from bench import benchfmt, calibration, machine, plan, run  # noqa: E402
 from bench.build import Build, build  # noqa: E402
+from bench.calibration import Calibration  # noqa: E402
 from bench.cases import load_module  # noqa: E402
 from bench.pilot import plan_cells  # noqa: E402
 from bench.plan import Plan, Setting  # noqa: E402
@@ -96,10 +102,15 @@ def measure(
     seed: int,
     budget: float | None,
     machine_meta: dict[str, Any],
+    calibrated: dict[str, Calibration] | None = None,
 ) -> RunOut:
-    """Run one mode once, like ``bench run`` does after its (cached) build; time it."""
+    """Run one mode once, like ``bench run`` does after its (cached) build; time it.
+
+    ``calibrated`` keeps each mode's first pilot: later runs reuse it, as a
+    later ``bench run`` reuses the calibration stored for its condition.
+    """
     how = {"order": mode.order, "count": mode.count, "benchtime": mode.benchtime,
-           "samples_per_round": mode.samples_per_round}  # fmt: skip
+           "samples_per_round": mode.samples_per_round, "process": mode.process}  # fmt: skip
     req = RunRequest(cases=cases, **how)  # type: ignore[arg-type]
     plan = Plan(seed=seed, settings=[Setting()], **how)  # type: ignore[arg-type]
     raw = out_dir / f"{mode.name}-{repeat}.txt"
@@ -107,7 +118,13 @@ def measure(
     runner, progress = Runner(), Progress(enabled=False)
     load_before = _load()
     started = time.monotonic()
-    plan_cells(plan, builds, module, req, runner, progress)
+    cal = (calibrated or {}).get(mode.name)
+    if cal is not None:
+        calibration.apply(cal, plan, list(builds), re.compile("."), {})
+    else:
+        plan_cells(plan, builds, module, req, runner, progress)
+        if calibrated is not None and mode.order == "interleaved":
+            calibrated[mode.name] = Calibration.of(plan)
     go = next(iter(builds))
     sink = RawSink(raw, raw_header(plan, machine_meta, go))
     ends: list[float] = [time.monotonic()]
@@ -169,6 +186,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0,
         help="also measure the default mode with K samples per process",
     )
+    ap.add_argument(
+        "--with-cell-process",
+        action="store_true",
+        help="also measure the default mode with one process per variant (--process cell)",
+    )
     ap.add_argument("--seed", type=int, default=1, help="base seed of the round orders")
     ap.add_argument("--go", help="toolchain spec (default: bundled)")
     ap.add_argument("--out", type=Path, help="where raw texts and summary.json go")
@@ -191,10 +213,12 @@ def modes_of(args: argparse.Namespace) -> list[Mode]:
         args.seq_count or (6 if quick else 10),
     )
     bt = args.benchtime or (plan.QUICK_BENCHTIME if quick else plan.DEFAULT_BENCHTIME)
-    modes = [seq, Mode("default", "interleaved", bt, 100_000)]
+    modes = [seq, Mode("default", "interleaved", bt, 100_000, process=plan.DEFAULT_PROCESS)]
+    if args.with_cell_process:
+        modes.append(Mode("default-cell", "interleaved", bt, 100_000, process="cell"))
     if args.with_samples_per_round > 1:
         k = args.with_samples_per_round
-        modes.append(Mode(f"default-k{k}", "interleaved", bt, 100_000, k))
+        modes.append(Mode(f"default-k{k}", "interleaved", bt, 100_000, k, plan.DEFAULT_PROCESS))
     return modes
 
 
@@ -235,7 +259,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
     for m in modes[1:]:
         out(
             f"          {m.name} = pilot + ABBA rounds of -test.benchtime=<N>x -test.count="
-            f"{m.samples_per_round} per cell (N for {m.benchtime}), "
+            f"{m.samples_per_round} per {m.process} (N for {m.benchtime}), "
             f"{escape_cost.PAIRED_METHOD}, budget = sequential wall time"
         )
     out(f"raw:      {out_dir}")
@@ -254,6 +278,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
                 "benchtime": m.benchtime,
                 "count": m.count,
                 "samples_per_round": m.samples_per_round,
+                "process": m.process,
             }
             for m in modes
         ],
@@ -283,6 +308,7 @@ def measure_all(
     seq = modes[0]
     runs: dict[str, list[RunOut]] = {m.name: [] for m in modes}
     rng = random.Random(args.seed)
+    calibrated: dict[str, Calibration] = {}  # the pilot paid once per mode, as bench run does
     for rep in range(1, args.repeats + 1):
         # ABBA: sequential first in odd repeats (the first sets the budget), last in even
         # ones, so each mode follows each other mode equally often (carry-over effects)
@@ -292,7 +318,7 @@ def measure_all(
             if m.order == "interleaved":
                 budget = sum(r.wall for r in runs[seq.name]) / len(runs[seq.name])
             seed = rng.randrange(1 << 31)
-            r = measure(m, builds, module, cases, out_dir, rep, seed, budget, meta)
+            r = measure(m, builds, module, cases, out_dir, rep, seed, budget, meta, calibrated)
             runs[m.name].append(r)
             out(
                 f"run {rep} {m.name:<12} wall {r.wall:6.1f}s  measured {r.measured:6.1f}s  "

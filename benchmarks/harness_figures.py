@@ -33,6 +33,7 @@ class Mode:
     benchtime: str
     count: int  # sequential: -test.count; interleaved: an upper bound, the budget decides
     samples_per_round: int = 1
+    process: str = "cell"  # interleaved: pair (both variants in one process) or cell
 
 
 @dataclass

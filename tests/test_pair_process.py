@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import benchfmt, matrix, store
-from bench.plan import FIRST_ENV, round_order
+from bench import benchfmt, matrix, run, store
+from bench.plan import FIRST_ENV, Cell, Plan, Setting, round_order
 from bench.progress import Progress
 from bench.request import RunRequest
 from bench.vocab import keys
@@ -86,7 +86,7 @@ def test_only_a_pair_that_reads_the_variable_shares_a_process_in_abba_order(
         "Honours/variant=escape",
         "Honours/variant=noescape",
     ]
-    ((go, d),) = group.dirs.items()
+    ((_go, d),) = group.dirs.items()
     results = benchfmt.parse_file(d / store.RAW).results
     kinds = {(r.name.without_procs.split("/")[0], r.config_value(keys.PROCESS)) for r in results}
     assert kinds == {("Honours", "pair"), ("EscapeFirst", "cell"), ("NoescapeFirst", "cell")}
@@ -117,3 +117,55 @@ def test_cell_process_keeps_one_process_per_variant(tmp_path: Path) -> None:
     ((_, d),) = group.dirs.items()
     results = benchfmt.parse_file(d / store.RAW).results
     assert {r.config_value(keys.PROCESS) for r in results} == {"cell"}
+
+
+class _EscapeFirstRunner(run.Runner):
+    """Answers every process with its cells' lines, escape first whatever was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.firsts: list[str] = []
+
+    def run(self, binary, args, env, cwd, timeout):  # type: ignore[no-untyped-def]
+        pattern = next(a for a in args if a.startswith("-test.bench=")).split("=", 1)[1]
+        self.firsts.append(env.get(FIRST_ENV, ""))
+        lines = [
+            f"BenchmarkP/variant={v}-2 \t 1024\t {ns} ns/op\n"
+            for v, ns in (("escape", "30.0"), ("noescape", "3.0"))
+            if f"variant={v})" in pattern or f"variant={v}|" in pattern
+        ]
+        return run.Outcome(0, "".join(lines) + "PASS\n", False, 0.01)
+
+
+def test_a_pair_process_out_of_the_asked_order_is_dropped_and_the_pair_runs_as_cells(
+    tmp_path: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    cells = [Cell("go1.x", f"P/variant={v}", Setting()) for v in ("escape", "noescape")]
+    esc, noesc = (c.key for c in cells)
+    plan = Plan("interleaved", 4, "40ms", 1, [Setting()], process="pair")
+    plan.cells = cells
+    plan.calibration = {esc: 1024, noesc: 1024}
+    plan.together = {esc: noesc, noesc: esc}
+    tc = SimpleNamespace(env=lambda **kw: dict(kw), version="go1.x")
+    b = SimpleNamespace(toolchain=tc, binary=Path("/nonexistent"))
+    sink = run.RawSink(tmp_path / "raw.txt", "goos: linux\nescapebench-order: interleaved\n")
+    runner = _EscapeFirstRunner()
+    session = run.Session(plan, {"go1.x": b}, {"go1.x": sink}, tmp_path, runner)  # type: ignore[dict-item]
+    run.rounds(session)
+    sink.close()
+    assert plan.together == {}
+    assert [m for m in session.messages if "ignore" in m] == [
+        f"P: its variants ignore {FIRST_ENV}: measured as one process each"
+    ]
+    results = benchfmt.parse_file(tmp_path / "raw.txt").results
+    paired = [r for r in results if r.config_value(keys.PROCESS) == "pair"]
+    # every kept pair sample ran in the order its round asked for: escape first
+    asked = [round_order(cells, plan.seed, rnd)[0].bench for rnd in range(1, 5)]
+    kept = asked[: asked.index("P/variant=noescape")]
+    assert [r.name.without_procs for r in paired] == [
+        name for first in kept for name in (first, "P/variant=noescape")
+    ]
+    names = [r.name.without_procs for r in results]
+    assert names.count("P/variant=escape") == names.count("P/variant=noescape") == 4
