@@ -168,7 +168,9 @@ def test_pair_samples_builds_rounds_once() -> None:
     (s,) = ec.pair_samples(_parse(_raw("interleaved", _interleaved(e, n))))
     assert s.paired and s.pair == "P-2" and s.case == "P" and s.run == "run1"
     assert s.escape == tuple(x * 1e-9 for x in e)
-    assert s.condition == ec.Condition("m", "go1.26.6", "100", "0", "2", "", "", "interleaved")
+    assert s.condition == ec.Condition(
+        "m", "go1.26.6", "100", "0", "2", "", "", "interleaved", process="cell"
+    )
     assert s.allocs_escape == 1 and s.allocs_noescape == 0
 
 
