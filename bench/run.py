@@ -343,7 +343,7 @@ def rounds(s: Session) -> None:
             if s.on_round:
                 s.on_round(rnd)
         log.end(last, force=True)  # the last group, however short
-        ph.update(detail=f"{ph.completed:.0f} of {total} processes")
+        ph.update(detail=f"{ph.completed:.0f} of {total} samples")
 
 
 def _stop_met(s: Session, rnd: int, eta: EtaModel) -> None:

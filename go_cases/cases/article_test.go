@@ -28,7 +28,7 @@ func intValue() int {
 }
 
 func BenchmarkNewInt(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -36,8 +36,7 @@ func BenchmarkNewInt(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -66,7 +65,7 @@ func escapeString() *string {
 }
 
 func BenchmarkNoEscapeString(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -74,8 +73,7 @@ func BenchmarkNoEscapeString(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -103,7 +101,7 @@ func intIdentity(val int) int {
 }
 
 func BenchmarkEscapeInterface(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -111,8 +109,7 @@ func BenchmarkEscapeInterface(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -140,7 +137,7 @@ func resetLargeArray(dst *[100000]int) { // escape:stack
 }
 
 func BenchmarkLargeArray(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -149,8 +146,7 @@ func BenchmarkLargeArray(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		dst := new([100000]int) // once, outside the timed loop
 		sum := 0
 		s := gcstat.Start(b)

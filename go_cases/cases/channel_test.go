@@ -12,7 +12,7 @@ import (
 // channel.
 
 func BenchmarkChannelSendPointer(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		ch := make(chan *int, 1)
 		sum := 0
 		s := gcstat.Start(b)
@@ -23,8 +23,7 @@ func BenchmarkChannelSendPointer(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		ch := make(chan int, 1)
 		sum := 0
 		s := gcstat.Start(b)

@@ -36,7 +36,7 @@ func countThrice() int {
 }
 
 func BenchmarkClosureCounter(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -45,8 +45,7 @@ func BenchmarkClosureCounter(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {

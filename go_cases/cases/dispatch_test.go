@@ -28,7 +28,7 @@ func (arrayTotaler) Total(p *[8]int) int {
 var opaqueTotaler totaler = arrayTotaler{}
 
 func BenchmarkInterfaceDispatch(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -38,8 +38,7 @@ func BenchmarkInterfaceDispatch(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var t arrayTotaler
 		sum := 0
 		s := gcstat.Start(b)
@@ -59,7 +58,7 @@ func BenchmarkInterfaceDispatch(b *testing.B) {
 // in -m output) before escape analysis and buf stays on the stack. Go
 // 1.21.13, 1.24.11, 1.26.6 and 1.27.3 all devirtualize it.
 func BenchmarkDevirtualized(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -69,8 +68,7 @@ func BenchmarkDevirtualized(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var t totaler = arrayTotaler{}
 		sum := 0
 		s := gcstat.Start(b)

@@ -4,6 +4,9 @@
 //
 // Each BenchmarkX has exactly two sub-benchmarks, variant=escape and
 // variant=noescape, doing the same work; only where the data lives differs.
+// They run through gcstat.Variants, in the order ESCAPEBENCH_FIRST names, so
+// that bench run can measure both in one process and alternate which goes
+// first.
 // The line where the compiler decides ends in an annotation comment, heap or
 // stack, optionally conditioned on the Go version (see ../README.md), which
 // the bench tool checks against the compiler's -gcflags=-m output.

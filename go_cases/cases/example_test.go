@@ -53,7 +53,7 @@ func printStringMain() {
 // nothing is allocated on any Go version; BoxString shows a non-constant
 // string, which does allocate.
 func BenchmarkArticlePrintInterface(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -62,8 +62,7 @@ func BenchmarkArticlePrintInterface(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -80,7 +79,7 @@ func BenchmarkArticlePrintInterface(b *testing.B) {
 // but runtime.convT64 boxes values below 256 from runtime.staticuint64s, so
 // nothing is allocated. BenchmarkEscapeInterface passes values from 256 up.
 func BenchmarkArticleEscapeInterface(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -88,8 +87,7 @@ func BenchmarkArticleEscapeInterface(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {

@@ -55,7 +55,7 @@ func inspectAny(x any) int {
 // escapes, but runtime.convT64 returns a pointer into runtime.staticuint64s
 // for values below 256, so nothing is allocated.
 func BenchmarkBoxSmallInt(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -64,8 +64,7 @@ func BenchmarkBoxSmallInt(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -78,7 +77,7 @@ func BenchmarkBoxSmallInt(b *testing.B) {
 }
 
 func BenchmarkBoxLargeInt(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -87,8 +86,7 @@ func BenchmarkBoxLargeInt(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -101,7 +99,7 @@ func BenchmarkBoxLargeInt(b *testing.B) {
 }
 
 func BenchmarkBoxString(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -110,8 +108,7 @@ func BenchmarkBoxString(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -124,7 +121,7 @@ func BenchmarkBoxString(b *testing.B) {
 }
 
 func BenchmarkBoxStruct(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -133,8 +130,7 @@ func BenchmarkBoxStruct(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -159,7 +155,7 @@ func (w *countWriter) Write(p []byte) (int, error) {
 // ...any parameter (the article's fmt.Println) versus strconv into a stack
 // buffer handed to a concrete writer.
 func BenchmarkFprintlnVsAppendInt(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -169,8 +165,7 @@ func BenchmarkFprintlnVsAppendInt(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var w countWriter
 		sum := 0
 		s := gcstat.Start(b)
@@ -201,7 +196,7 @@ func retainIn(h *anyHolder, x any) int {
 
 // BenchmarkBoxLargeIntParallel is BenchmarkBoxLargeInt on all Ps at once.
 func BenchmarkBoxLargeIntParallel(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		var total atomic.Int64
 		s := gcstat.Start(b)
 		b.RunParallel(func(pb *testing.PB) {
@@ -216,8 +211,7 @@ func BenchmarkBoxLargeIntParallel(b *testing.B) {
 		})
 		s.Stop()
 		sinkInt = int(total.Load())
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var total atomic.Int64
 		s := gcstat.Start(b)
 		b.RunParallel(func(pb *testing.PB) {

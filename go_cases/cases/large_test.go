@@ -14,7 +14,7 @@ import (
 const explicitStackLimit = 128 << 10
 
 func BenchmarkExplicitArrayLimit(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -23,8 +23,7 @@ func BenchmarkExplicitArrayLimit(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -37,7 +36,7 @@ func BenchmarkExplicitArrayLimit(b *testing.B) {
 }
 
 func BenchmarkNewAboveImplicitLimit(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -46,8 +45,7 @@ func BenchmarkNewAboveImplicitLimit(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -72,7 +70,7 @@ type (
 )
 
 func BenchmarkCompositeLitAboveImplicitLimit(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -81,8 +79,7 @@ func BenchmarkCompositeLitAboveImplicitLimit(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -120,7 +117,7 @@ func resetBigStruct(dst *BigStruct) { // escape:stack
 }
 
 func BenchmarkBigStruct(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -129,8 +126,7 @@ func BenchmarkBigStruct(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		dst := new(BigStruct) // once, outside the timed loop
 		sum := 0
 		s := gcstat.Start(b)

@@ -20,7 +20,7 @@ type item struct {
 // heap-allocates the object even though nothing leaves the function. Created
 // once before the loop and reset each time, it stays on the stack.
 func BenchmarkLoopAllocation(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		var last *item
 		sum := 0
 		s := gcstat.Start(b)
@@ -32,8 +32,7 @@ func BenchmarkLoopAllocation(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum + last.id
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var last *item
 		sum := 0
 		it := &item{} // escape:stack

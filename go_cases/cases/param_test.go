@@ -66,7 +66,7 @@ func keepUserValue(u User) int {
 // and passing by value has nothing to avoid. The loop scaffolding repeats the
 // other pairs' on purpose: escape analysis must see each variant separately.
 func BenchmarkArticleProcessUser(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -75,8 +75,7 @@ func BenchmarkArticleProcessUser(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -93,7 +92,7 @@ func BenchmarkArticleProcessUser(b *testing.B) {
 // (processUserLeak), while a value argument is copied and the caller's User
 // stays on its stack (keepUserValue).
 func BenchmarkKeptParamByValue(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -102,8 +101,7 @@ func BenchmarkKeptParamByValue(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -116,7 +114,7 @@ func BenchmarkKeptParamByValue(b *testing.B) {
 }
 
 func BenchmarkLeakingPointerParam(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -125,8 +123,7 @@ func BenchmarkLeakingPointerParam(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -165,7 +162,7 @@ func scoreByPointer(u *bigUser) int { // escape:stack
 // variant escapes. variant=escape is the by-value call the article warns
 // about for large structs.
 func BenchmarkLargeStructParam(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		var u bigUser // escape:stack
 		sum := 0
 		s := gcstat.Start(b)
@@ -175,8 +172,7 @@ func BenchmarkLargeStructParam(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var u bigUser // escape:stack
 		sum := 0
 		s := gcstat.Start(b)

@@ -32,7 +32,7 @@ func makePoint(x int) point {
 }
 
 func BenchmarkReturnPointer(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -41,8 +41,7 @@ func BenchmarkReturnPointer(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -72,7 +71,7 @@ func fillPoint(dst *point, x int) { // escape:stack
 }
 
 func BenchmarkReturnPointerVsOutParam(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -81,8 +80,7 @@ func BenchmarkReturnPointerVsOutParam(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -99,7 +97,7 @@ func BenchmarkReturnPointerVsOutParam(b *testing.B) {
 // heap allocation contends on shared allocator and GC state, stack
 // allocation does not.
 func BenchmarkReturnPointerParallel(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		var total atomic.Int64
 		s := gcstat.Start(b)
 		b.RunParallel(func(pb *testing.PB) {
@@ -113,8 +111,7 @@ func BenchmarkReturnPointerParallel(b *testing.B) {
 		})
 		s.Stop()
 		sinkInt = int(total.Load())
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		var total atomic.Int64
 		s := gcstat.Start(b)
 		b.RunParallel(func(pb *testing.PB) {

@@ -64,7 +64,7 @@ func sumFixedBacking() int {
 }
 
 func BenchmarkAppendGrowth(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -72,8 +72,7 @@ func BenchmarkAppendGrowth(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -89,7 +88,7 @@ func BenchmarkAppendGrowth(b *testing.B) {
 // allocation by runtime.growslice (Go 1.26+ serves the first 32 bytes from a
 // stack buffer).
 func BenchmarkAppendGrowthLocal(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -101,8 +100,7 @@ func BenchmarkAppendGrowthLocal(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -122,7 +120,7 @@ func BenchmarkAppendGrowthLocal(b *testing.B) {
 // "does not escape" and reserves a 32-byte stack buffer, used only when the
 // length fits, so 16 ints still come from the heap.
 func BenchmarkMakeNonConstLen(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -131,8 +129,7 @@ func BenchmarkMakeNonConstLen(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -147,7 +144,7 @@ func BenchmarkMakeNonConstLen(b *testing.B) {
 // BenchmarkMakeNonConstLenSmall is BenchmarkMakeNonConstLen with a length
 // that fits the 32-byte buffer: from Go 1.25 neither variant allocates.
 func BenchmarkMakeNonConstLenSmall(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -156,8 +153,7 @@ func BenchmarkMakeNonConstLenSmall(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -189,7 +185,7 @@ func sumSmallSlice(x int) int {
 }
 
 func BenchmarkMakeSmallConst(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -197,8 +193,7 @@ func BenchmarkMakeSmallConst(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -218,7 +213,7 @@ func touch(p []byte, x int) int {
 // BenchmarkMakeAboveImplicitLimit: a constant-size make one byte above and
 // exactly at ir.MaxImplicitStackVarSize; neither escapes by lifetime.
 func BenchmarkMakeAboveImplicitLimit(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -227,8 +222,7 @@ func BenchmarkMakeAboveImplicitLimit(b *testing.B) {
 		}
 		s.Stop()
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {

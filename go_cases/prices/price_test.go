@@ -15,7 +15,7 @@ var sinkNoscan8 *objNoscan8
 
 // BenchmarkPriceNoscan8: one 8-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan8(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -26,8 +26,7 @@ func BenchmarkPriceNoscan8(b *testing.B) {
 		s.Stop()
 		sinkNoscan8 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -46,7 +45,7 @@ var sinkNoscan12 *objNoscan12
 
 // BenchmarkPriceNoscan12: one 12-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan12(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -57,8 +56,7 @@ func BenchmarkPriceNoscan12(b *testing.B) {
 		s.Stop()
 		sinkNoscan12 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -77,7 +75,7 @@ var sinkNoscan16 *objNoscan16
 
 // BenchmarkPriceNoscan16: one 16-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan16(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -88,8 +86,7 @@ func BenchmarkPriceNoscan16(b *testing.B) {
 		s.Stop()
 		sinkNoscan16 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -108,7 +105,7 @@ var sinkNoscan24 *objNoscan24
 
 // BenchmarkPriceNoscan24: one 24-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan24(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -119,8 +116,7 @@ func BenchmarkPriceNoscan24(b *testing.B) {
 		s.Stop()
 		sinkNoscan24 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -139,7 +135,7 @@ var sinkNoscan32 *objNoscan32
 
 // BenchmarkPriceNoscan32: one 32-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan32(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -150,8 +146,7 @@ func BenchmarkPriceNoscan32(b *testing.B) {
 		s.Stop()
 		sinkNoscan32 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -170,7 +165,7 @@ var sinkNoscan48 *objNoscan48
 
 // BenchmarkPriceNoscan48: one 48-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan48(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -181,8 +176,7 @@ func BenchmarkPriceNoscan48(b *testing.B) {
 		s.Stop()
 		sinkNoscan48 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -201,7 +195,7 @@ var sinkNoscan64 *objNoscan64
 
 // BenchmarkPriceNoscan64: one 64-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan64(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -212,8 +206,7 @@ func BenchmarkPriceNoscan64(b *testing.B) {
 		s.Stop()
 		sinkNoscan64 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -232,7 +225,7 @@ var sinkNoscan80 *objNoscan80
 
 // BenchmarkPriceNoscan80: one 80-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan80(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -243,8 +236,7 @@ func BenchmarkPriceNoscan80(b *testing.B) {
 		s.Stop()
 		sinkNoscan80 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -263,7 +255,7 @@ var sinkNoscan96 *objNoscan96
 
 // BenchmarkPriceNoscan96: one 96-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan96(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -274,8 +266,7 @@ func BenchmarkPriceNoscan96(b *testing.B) {
 		s.Stop()
 		sinkNoscan96 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -294,7 +285,7 @@ var sinkNoscan128 *objNoscan128
 
 // BenchmarkPriceNoscan128: one 128-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan128(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -305,8 +296,7 @@ func BenchmarkPriceNoscan128(b *testing.B) {
 		s.Stop()
 		sinkNoscan128 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -325,7 +315,7 @@ var sinkNoscan256 *objNoscan256
 
 // BenchmarkPriceNoscan256: one 256-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan256(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -336,8 +326,7 @@ func BenchmarkPriceNoscan256(b *testing.B) {
 		s.Stop()
 		sinkNoscan256 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -356,7 +345,7 @@ var sinkNoscan512 *objNoscan512
 
 // BenchmarkPriceNoscan512: one 512-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan512(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -367,8 +356,7 @@ func BenchmarkPriceNoscan512(b *testing.B) {
 		s.Stop()
 		sinkNoscan512 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -387,7 +375,7 @@ var sinkNoscan576 *objNoscan576
 
 // BenchmarkPriceNoscan576: one 576-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan576(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -398,8 +386,7 @@ func BenchmarkPriceNoscan576(b *testing.B) {
 		s.Stop()
 		sinkNoscan576 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -418,7 +405,7 @@ var sinkNoscan1024 *objNoscan1024
 
 // BenchmarkPriceNoscan1024: one 1024-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan1024(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -429,8 +416,7 @@ func BenchmarkPriceNoscan1024(b *testing.B) {
 		s.Stop()
 		sinkNoscan1024 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -449,7 +435,7 @@ var sinkNoscan1152 *objNoscan1152
 
 // BenchmarkPriceNoscan1152: one 1152-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan1152(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -460,8 +446,7 @@ func BenchmarkPriceNoscan1152(b *testing.B) {
 		s.Stop()
 		sinkNoscan1152 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -480,7 +465,7 @@ var sinkNoscan2048 *objNoscan2048
 
 // BenchmarkPriceNoscan2048: one 2048-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan2048(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -491,8 +476,7 @@ func BenchmarkPriceNoscan2048(b *testing.B) {
 		s.Stop()
 		sinkNoscan2048 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -511,7 +495,7 @@ var sinkNoscan4096 *objNoscan4096
 
 // BenchmarkPriceNoscan4096: one 4096-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan4096(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -522,8 +506,7 @@ func BenchmarkPriceNoscan4096(b *testing.B) {
 		s.Stop()
 		sinkNoscan4096 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -542,7 +525,7 @@ var sinkNoscan8192 *objNoscan8192
 
 // BenchmarkPriceNoscan8192: one 8192-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan8192(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -553,8 +536,7 @@ func BenchmarkPriceNoscan8192(b *testing.B) {
 		s.Stop()
 		sinkNoscan8192 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -573,7 +555,7 @@ var sinkNoscan16384 *objNoscan16384
 
 // BenchmarkPriceNoscan16384: one 16384-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan16384(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -584,8 +566,7 @@ func BenchmarkPriceNoscan16384(b *testing.B) {
 		s.Stop()
 		sinkNoscan16384 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -604,7 +585,7 @@ var sinkNoscan32768 *objNoscan32768
 
 // BenchmarkPriceNoscan32768: one 32768-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan32768(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -615,8 +596,7 @@ func BenchmarkPriceNoscan32768(b *testing.B) {
 		s.Stop()
 		sinkNoscan32768 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -635,7 +615,7 @@ var sinkNoscan65536 *objNoscan65536
 
 // BenchmarkPriceNoscan65536: one 65536-byte noscan object per op on the heap vs on the stack.
 func BenchmarkPriceNoscan65536(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -646,8 +626,7 @@ func BenchmarkPriceNoscan65536(b *testing.B) {
 		s.Stop()
 		sinkNoscan65536 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -666,7 +645,7 @@ var sinkNoscan262144 *objNoscan262144
 
 // BenchmarkPriceNoscan262144: one 262144-byte noscan object per op on the heap vs in reused caller-owned storage (above the 64 KiB stack limit for new).
 func BenchmarkPriceNoscan262144(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -677,8 +656,7 @@ func BenchmarkPriceNoscan262144(b *testing.B) {
 		s.Stop()
 		sinkNoscan262144 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		dst := new(objNoscan262144) // once, outside the timed loop
 		s := gcstat.Start(b)
@@ -698,7 +676,7 @@ var sinkNoscan1048576 *objNoscan1048576
 
 // BenchmarkPriceNoscan1048576: one 1048576-byte noscan object per op on the heap vs in reused caller-owned storage (above the 64 KiB stack limit for new).
 func BenchmarkPriceNoscan1048576(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -709,8 +687,7 @@ func BenchmarkPriceNoscan1048576(b *testing.B) {
 		s.Stop()
 		sinkNoscan1048576 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		dst := new(objNoscan1048576) // once, outside the timed loop
 		s := gcstat.Start(b)
@@ -730,7 +707,7 @@ var sinkScan8 *objScan8
 
 // BenchmarkPriceScan8: one 8-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan8(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -741,8 +718,7 @@ func BenchmarkPriceScan8(b *testing.B) {
 		s.Stop()
 		sinkScan8 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -761,7 +737,7 @@ var sinkScan16 *objScan16
 
 // BenchmarkPriceScan16: one 16-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan16(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -772,8 +748,7 @@ func BenchmarkPriceScan16(b *testing.B) {
 		s.Stop()
 		sinkScan16 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -792,7 +767,7 @@ var sinkScan24 *objScan24
 
 // BenchmarkPriceScan24: one 24-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan24(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -803,8 +778,7 @@ func BenchmarkPriceScan24(b *testing.B) {
 		s.Stop()
 		sinkScan24 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -823,7 +797,7 @@ var sinkScan32 *objScan32
 
 // BenchmarkPriceScan32: one 32-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan32(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -834,8 +808,7 @@ func BenchmarkPriceScan32(b *testing.B) {
 		s.Stop()
 		sinkScan32 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -854,7 +827,7 @@ var sinkScan48 *objScan48
 
 // BenchmarkPriceScan48: one 48-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan48(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -865,8 +838,7 @@ func BenchmarkPriceScan48(b *testing.B) {
 		s.Stop()
 		sinkScan48 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -885,7 +857,7 @@ var sinkScan64 *objScan64
 
 // BenchmarkPriceScan64: one 64-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan64(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -896,8 +868,7 @@ func BenchmarkPriceScan64(b *testing.B) {
 		s.Stop()
 		sinkScan64 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -916,7 +887,7 @@ var sinkScan80 *objScan80
 
 // BenchmarkPriceScan80: one 80-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan80(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -927,8 +898,7 @@ func BenchmarkPriceScan80(b *testing.B) {
 		s.Stop()
 		sinkScan80 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -947,7 +917,7 @@ var sinkScan96 *objScan96
 
 // BenchmarkPriceScan96: one 96-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan96(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -958,8 +928,7 @@ func BenchmarkPriceScan96(b *testing.B) {
 		s.Stop()
 		sinkScan96 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -978,7 +947,7 @@ var sinkScan128 *objScan128
 
 // BenchmarkPriceScan128: one 128-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan128(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -989,8 +958,7 @@ func BenchmarkPriceScan128(b *testing.B) {
 		s.Stop()
 		sinkScan128 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1009,7 +977,7 @@ var sinkScan256 *objScan256
 
 // BenchmarkPriceScan256: one 256-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan256(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1020,8 +988,7 @@ func BenchmarkPriceScan256(b *testing.B) {
 		s.Stop()
 		sinkScan256 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1040,7 +1007,7 @@ var sinkScan512 *objScan512
 
 // BenchmarkPriceScan512: one 512-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan512(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1051,8 +1018,7 @@ func BenchmarkPriceScan512(b *testing.B) {
 		s.Stop()
 		sinkScan512 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1071,7 +1037,7 @@ var sinkScan576 *objScan576
 
 // BenchmarkPriceScan576: one 576-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan576(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1082,8 +1048,7 @@ func BenchmarkPriceScan576(b *testing.B) {
 		s.Stop()
 		sinkScan576 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1102,7 +1067,7 @@ var sinkScan1024 *objScan1024
 
 // BenchmarkPriceScan1024: one 1024-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan1024(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1113,8 +1078,7 @@ func BenchmarkPriceScan1024(b *testing.B) {
 		s.Stop()
 		sinkScan1024 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1133,7 +1097,7 @@ var sinkScan1152 *objScan1152
 
 // BenchmarkPriceScan1152: one 1152-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan1152(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1144,8 +1108,7 @@ func BenchmarkPriceScan1152(b *testing.B) {
 		s.Stop()
 		sinkScan1152 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1164,7 +1127,7 @@ var sinkScan2048 *objScan2048
 
 // BenchmarkPriceScan2048: one 2048-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan2048(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1175,8 +1138,7 @@ func BenchmarkPriceScan2048(b *testing.B) {
 		s.Stop()
 		sinkScan2048 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1195,7 +1157,7 @@ var sinkScan4096 *objScan4096
 
 // BenchmarkPriceScan4096: one 4096-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan4096(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1206,8 +1168,7 @@ func BenchmarkPriceScan4096(b *testing.B) {
 		s.Stop()
 		sinkScan4096 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1226,7 +1187,7 @@ var sinkScan8192 *objScan8192
 
 // BenchmarkPriceScan8192: one 8192-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan8192(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1237,8 +1198,7 @@ func BenchmarkPriceScan8192(b *testing.B) {
 		s.Stop()
 		sinkScan8192 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1257,7 +1217,7 @@ var sinkScan16384 *objScan16384
 
 // BenchmarkPriceScan16384: one 16384-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan16384(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1268,8 +1228,7 @@ func BenchmarkPriceScan16384(b *testing.B) {
 		s.Stop()
 		sinkScan16384 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1288,7 +1247,7 @@ var sinkScan32768 *objScan32768
 
 // BenchmarkPriceScan32768: one 32768-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan32768(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1299,8 +1258,7 @@ func BenchmarkPriceScan32768(b *testing.B) {
 		s.Stop()
 		sinkScan32768 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1319,7 +1277,7 @@ var sinkScan65536 *objScan65536
 
 // BenchmarkPriceScan65536: one 65536-byte scan object per op on the heap vs on the stack.
 func BenchmarkPriceScan65536(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1330,8 +1288,7 @@ func BenchmarkPriceScan65536(b *testing.B) {
 		s.Stop()
 		sinkScan65536 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1350,7 +1307,7 @@ var sinkScan262144 *objScan262144
 
 // BenchmarkPriceScan262144: one 262144-byte scan object per op on the heap vs in reused caller-owned storage (above the 64 KiB stack limit for new).
 func BenchmarkPriceScan262144(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1361,8 +1318,7 @@ func BenchmarkPriceScan262144(b *testing.B) {
 		s.Stop()
 		sinkScan262144 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		dst := new(objScan262144) // once, outside the timed loop
 		s := gcstat.Start(b)
@@ -1382,7 +1338,7 @@ var sinkScan1048576 *objScan1048576
 
 // BenchmarkPriceScan1048576: one 1048576-byte scan object per op on the heap vs in reused caller-owned storage (above the 64 KiB stack limit for new).
 func BenchmarkPriceScan1048576(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -1393,8 +1349,7 @@ func BenchmarkPriceScan1048576(b *testing.B) {
 		s.Stop()
 		sinkScan1048576 = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 		dst := new(objScan1048576) // once, outside the timed loop
 		s := gcstat.Start(b)

@@ -2,7 +2,9 @@
 // loop caused, and optionally keeps a ballast of live heap for the whole
 // process so that every collection has something to scan.
 //
-// Every escapebench benchmark brackets its timed loop:
+// Every escapebench pair runs its two variants through Variants, which orders
+// them as the environment variable ESCAPEBENCH_FIRST says, and every
+// benchmark brackets its timed loop:
 //
 //	... setup ...
 //	s := gcstat.Start(b) // resets the timer: setup is not measured
@@ -80,6 +82,30 @@ const (
 
 // EnvLiveHeap names the environment variable that sizes the ballast.
 const EnvLiveHeap = "ESCAPEBENCH_LIVE_HEAP"
+
+// EnvFirst names the environment variable that says which variant of a pair
+// runs first in the process: "escape" (also when unset or empty) or
+// "noescape".
+const EnvFirst = "ESCAPEBENCH_FIRST"
+
+// Variants runs a pair's two sub-benchmarks, variant=escape and
+// variant=noescape, in the order EnvFirst names. bench run measures both
+// variants of a pair in one process (one process start per pair and round
+// instead of two) and alternates the first one over rounds in an ABBA order,
+// so that whatever running first or second in a process does to a sample
+// cancels within the pair. Any other value of EnvFirst fails the benchmark.
+func Variants(b *testing.B, escape, noescape func(*testing.B)) {
+	switch first := os.Getenv(EnvFirst); first {
+	case "", "escape":
+		b.Run("variant=escape", escape)
+		b.Run("variant=noescape", noescape)
+	case "noescape":
+		b.Run("variant=noescape", noescape)
+		b.Run("variant=escape", escape)
+	default:
+		b.Fatalf("%s=%q: want escape or noescape", EnvFirst, first)
+	}
+}
 
 // sampleNames are the metrics this runtime supports, in the order cycles,
 // CPU, pause, idle CPU; an unsupported one is "" and its unit is not reported.

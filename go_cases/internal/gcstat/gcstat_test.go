@@ -261,3 +261,39 @@ func TestHistogramTotal(t *testing.T) {
 		t.Errorf("bucket (-Inf, +Inf): got %v, want 0", got)
 	}
 }
+
+// ranFirst runs Variants once through testing.Benchmark and returns the
+// variants in the order they first ran.
+func ranFirst() ([]string, testing.BenchmarkResult) {
+	var order []string
+	note := func(name string) func(*testing.B) {
+		return func(b *testing.B) {
+			if len(order) == 0 || order[len(order)-1] != name {
+				order = append(order, name)
+			}
+		}
+	}
+	r := testing.Benchmark(func(b *testing.B) { Variants(b, note("escape"), note("noescape")) })
+	return order, r
+}
+
+func TestVariantsRunInTheOrderTheEnvironmentNames(t *testing.T) {
+	for _, tc := range []struct {
+		env   string
+		first string
+	}{{"", "escape"}, {"escape", "escape"}, {"noescape", "noescape"}} {
+		t.Setenv(EnvFirst, tc.env)
+		order, _ := ranFirst()
+		if len(order) != 2 || order[0] != tc.first {
+			t.Errorf("%s=%q: ran %v, want %s first and both", EnvFirst, tc.env, order, tc.first)
+		}
+	}
+}
+
+func TestVariantsRefuseAnotherValue(t *testing.T) {
+	t.Setenv(EnvFirst, "both")
+	order, r := ranFirst()
+	if len(order) != 0 || r.N != 0 {
+		t.Errorf("%s=both: ran %v (N=%d), want nothing run", EnvFirst, order, r.N)
+	}
+}

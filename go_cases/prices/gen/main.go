@@ -94,7 +94,7 @@ var sink{{.Short}} *{{.Type}}
 
 // Benchmark{{.ID}}: one {{.Size}}-byte {{.Shape}} object per op on the heap{{if eq .Kind "stack"}} vs on the stack{{else}} vs in reused caller-owned storage (above the 64 KiB stack limit for new){{end}}.
 func Benchmark{{.ID}}(b *testing.B) {
-	b.Run("variant=escape", func(b *testing.B) {
+	gcstat.Variants(b, func(b *testing.B) {
 		sum := 0
 		s := gcstat.Start(b)
 		for i := 0; i < b.N; i++ {
@@ -105,8 +105,7 @@ func Benchmark{{.ID}}(b *testing.B) {
 		s.Stop()
 		sink{{.Short}} = nil
 		sinkInt = sum
-	})
-	b.Run("variant=noescape", func(b *testing.B) {
+	}, func(b *testing.B) {
 		sum := 0
 {{- if eq .Kind "stack"}}
 		s := gcstat.Start(b)
