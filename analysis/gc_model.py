@@ -10,7 +10,6 @@ bytes allocated). Neighbours: ``analysis.prices`` (its records and models),
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import scipy.stats as sps
 
 from analysis.prices import MIB, POOR_RATIO, CostModel, Interval, fit_line, json_number
+from bench.vocab.sizes import size_bytes
 
 #: The GC's minimum total heap at GOGC=100 (``heapMinimum``): microbenchmarks sit on it.
 HEAP_MINIMUM = 4 << 20
@@ -26,17 +26,11 @@ GC_METHOD = (
     "GC guide: cycles per byte = 1 / (goal − live), goal = max(live × (1 + GOGC/100), "
     "4 MiB × GOGC/100); ns per cycle = fixed + per_live_MiB × live, least squares"
 )
-_SIZE = re.compile(r"^\s*(\d+)\s*(KiB|MiB|GiB)?\s*$")
 
 
 def live_bytes(live_heap: str) -> int | None:
-    """``64MiB`` -> 67108864, ``0`` or ``""`` -> 0; None when it cannot be read."""
-    if not live_heap.strip():
-        return 0
-    m = _SIZE.match(live_heap)
-    if not m:
-        return None
-    return int(m.group(1)) * {None: 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m.group(2)]
+    """A recorded live heap in bytes (``bench.vocab.sizes``); a run without one had none."""
+    return size_bytes(live_heap) if live_heap.strip() else 0
 
 
 def headroom(gogc: str, live: int) -> float | None:

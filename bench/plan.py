@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.errors import BenchError
+from bench.vocab.sizes import size_bytes
 
 #: The default run: 20 interleaved rounds of 40 ms samples. Twice the rounds of the
 #: former 10 × 100 ms in about the same wall time (a process costs ~25 ms of overhead
@@ -69,24 +70,12 @@ def parse_duration(text: str) -> float | None:
     return None if m is None else float(m.group(1)) * _UNITS[m.group(2)]
 
 
-_SIZE_UNITS = {
-    "B": 1,
-    None: 1,
-    "KiB": 1 << 10,
-    "MiB": 1 << 20,
-    "GiB": 1 << 30,
-    "KB": 1000,
-    "MB": 1000**2,
-    "GB": 1000**3,
-}
-
-
 def parse_size(text: str) -> int:
-    """``256MiB`` -> 268435456; plain integers are bytes."""
-    m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
-    if not m:
+    """``256MiB`` -> 268435456; plain integers are bytes (``bench.vocab.sizes``)."""
+    size = size_bytes(text)
+    if size is None:
         raise SettingError("live_heap", text, "not a size like 0, 64MiB or 1GiB")
-    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
+    return size
 
 
 @dataclass(frozen=True)

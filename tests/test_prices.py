@@ -13,7 +13,7 @@ from PIL import Image
 
 from analysis import gc_model, prices
 from analysis.plots import prices as charts
-from bench import benchfmt
+from bench import benchfmt, plan
 from bench.cli import main
 from bench.vocab.sizeclass import price_pair, size_class
 
@@ -212,7 +212,8 @@ def test_gc_model_follows_the_gc_guide_across_gogc_and_live_heap() -> None:
         assert len(g.points) == 4 and not g.notes
     one = gc_model.fit_gc_models(prices.fit_models(_records()))
     assert one and one[0].ns_per_live_mib is None and "one live-heap size" in one[0].notes[0]
-    assert gc_model.headroom("off", 0) is None and gc_model.live_bytes("64MB") is None
+    assert gc_model.headroom("off", 0) is None and gc_model.live_bytes("64 parsecs") is None
+    assert gc_model.live_bytes("64MB") == 64_000_000 == plan.parse_size("64MB")
     assert gc_model.headroom("100", 0) == 4 << 20 and gc_model.headroom("100", 64 << 20) == 64 << 20
     out = prices.to_json([], models, gcs)
     assert [o["kind"] for o in out].count("gc_model") == 2
