@@ -26,6 +26,9 @@ DEFAULT_BENCHTIME = "40ms"
 #: ``--quick``: 8 rounds (two ABBA cycles; the estimator wants at least 6) of 4 ms.
 QUICK_COUNT = 8
 QUICK_BENCHTIME = "4ms"
+#: ``--target`` without ``--count``: at most 60 rounds, a pair stopping once it meets the
+#: target (the most the simulation of the rule, ``simulate_target.MAX_ROUNDS``, checked).
+TARGET_COUNT = 60
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 

@@ -23,6 +23,7 @@ from bench.plan import (
     PROCESSES,
     QUICK_BENCHTIME,
     QUICK_COUNT,
+    TARGET_COUNT,
     Setting,
     SettingError,
     parse_benchtime,
@@ -203,6 +204,8 @@ class RunRequest:
     def resolved_count(self) -> int:
         if self.count is not None:  # 0 is a value to refuse, not "the default"
             return self.count
+        if self.target is not None:  # the target decides, up to TARGET_COUNT rounds
+            return TARGET_COUNT
         return QUICK_COUNT if self.quick else DEFAULT_COUNT
 
     def resolved_benchtime(self) -> str:

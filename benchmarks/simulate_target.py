@@ -32,9 +32,10 @@ from scipy import stats as sps
 
 from analysis import run_aware
 from analysis import target as rule
+from bench.plan import TARGET_COUNT
 
 #: Targets, the rules compared (decision level, minimum rounds), most rounds, runs of a series.
-TARGETS, MAX_ROUNDS, SERIES = (0.05, 0.07, 0.10), 60, 3
+TARGETS, MAX_ROUNDS, SERIES = (0.05, 0.07, 0.10), TARGET_COUNT, 3
 RULES = ((0.95, 8), (0.95, 12), (0.97, 12))
 _Z95 = 1.959963984540054
 

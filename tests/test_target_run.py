@@ -111,3 +111,12 @@ def test_bench_run_target_reports_which_pairs_met_it(tmp_path: Path) -> None:
     (d,) = store.find_runs(tmp_path / "r")
     plan = json.loads((d / store.META).read_text())["plan"]
     assert plan["ended"] in ("target", "count") and plan["target"] == 0.5
+
+
+def test_a_target_without_count_may_take_up_to_the_simulated_most_rounds() -> None:
+    from bench.plan import DEFAULT_COUNT, TARGET_COUNT
+    from bench.request import RunRequest as Req
+
+    assert Req(target=0.05).resolved_count() == TARGET_COUNT == 60
+    assert Req(target=0.05, count=24).resolved_count() == 24
+    assert Req().resolved_count() == DEFAULT_COUNT

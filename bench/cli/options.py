@@ -198,7 +198,8 @@ def _add_run_stopping(p: argparse.ArgumentParser) -> None:
         type=TARGET,
         metavar="PCT",
         help="stop measuring a pair once its interval is this narrow (±5%%: 5%%), after at "
-        "least 12 rounds; --count is then the most rounds (default: every pair gets --count)",
+        f"least 12 rounds; --count is then the most rounds ({plan.TARGET_COUNT} unless given; "
+        "default: no target, every pair gets --count)",
     )
     p.add_argument(
         "--budget",
