@@ -82,3 +82,17 @@ def test_a_changed_figure_is_caught() -> None:
     assert missing_lines("header\n…\nrow b  2.00\n", out) == []
     assert missing_lines("header\nrow b  2.01\n", out) == ["row b  2.01"]
     assert missing_lines("row b  2.00\nrow a  1.00\n", out) == ["row a  1.00"]
+
+
+def test_the_readme_quotes_the_simulation_table_it_summarises() -> None:
+    """README's coverage ranges are the range of method.md's (computed, tested) real-noise rows."""
+    method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
+    cmd = "python benchmarks/simulate_cost.py"
+    block = next(m["body"] for m in MARKER.finditer(method) if m["cmd"] == cmd)
+    rows = re.findall(r"^\| real \| \S+ \| (\d+) \| ([\d.]+)% ·", block, re.M)
+    many = [float(c) for runs, c in rows if int(runs) > 1]
+    one = [float(c) for runs, c in rows if int(runs) == 1]
+    assert len(many) == 12 and len(one) == 4, rows
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"covers the long-run ratio {min(many):.1f}–{max(many):.1f} % of the time" in readme
+    assert f"covers its own run's ratio {min(one):.1f}–{max(one):.1f} %" in readme
