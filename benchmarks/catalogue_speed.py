@@ -38,7 +38,6 @@ import json
 import math
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,8 +47,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from a checkout
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "benchmarks"):  # run as a script, or loaded by a test
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from provenance import commit  # noqa: E402  (beside this script)
 
 from analysis import escape_cost, witness  # noqa: E402
 from analysis import target as target_rule_  # noqa: E402
@@ -191,16 +193,6 @@ def precision(records: Sequence[CostRecord]) -> dict[str, Any]:
     }
 
 
-def _git(args: Sequence[str]) -> str:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10
-        )
-        return done.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-
-
 def busy_verdict(meta: Mapping[str, Any]) -> str:
     """``bench doctor``'s busy checks at the run's start (meta.json ``doctor``), in a phrase."""
     checks = (meta.get("doctor") or {}).get("checks") or {}
@@ -260,6 +252,7 @@ def figures(m: Measured, cmd: str, runs: Sequence[LoadedRun]) -> dict[str, Any]:
     prec = precision(cost_records(runs, g.module.manifest if g.module else None))
     rounds = [x["rounds"] for x in prec["rows"]]
     default = not (req.quick or req.cases or req.target or req.budget or req.go)
+    head, dirty = commit()
     met = {
         "wall": m.wall <= TARGET_WALL,
         "median": prec["median"] <= TARGET_MEDIAN,
@@ -267,8 +260,8 @@ def figures(m: Measured, cmd: str, runs: Sequence[LoadedRun]) -> dict[str, Any]:
     }
     return {
         "command": cmd,
-        "commit": _git(["rev-parse", "--short", "HEAD"]),
-        "dirty": bool(_git(["status", "--porcelain"])),
+        "commit": head,
+        "dirty": dirty,
         "machine": mach.get("machine", ""),
         "cpu_model": mach.get("cpu_model", ""),
         "cpu_count": mach.get("cpu_count"),

@@ -56,7 +56,6 @@ import platform
 import random
 import re
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -68,6 +67,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from harness_figures import Mode, RunOut, report  # noqa: E402  (beside this script)
+from provenance import commit  # noqa: E402  (beside this script)
 
 from analysis import escape_cost  # noqa: E402
 from bench import benchfmt, calibration, machine, plan, run  # noqa: E402
@@ -151,16 +151,6 @@ def measure(
     return RunOut(mode.name, repeat, seed, wall, measured, n_rounds, raw, load_before, _load())
 
 
-def _git(args: Sequence[str]) -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -239,11 +229,9 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) 
     t0 = time.monotonic()
     b = build(tc, module)
     build_s = time.monotonic() - t0
+    head, dirty = commit()
     out(f"command:  {cmd}")
-    out(
-        f"commit:   {_git(['rev-parse', '--short', 'HEAD'])}"
-        f"{' (+ uncommitted changes)' if _git(['status', '--porcelain']) else ''}"
-    )
+    out(f"commit:   {head}{' (+ uncommitted changes)' if dirty else ''}")
     out(
         f"machine:  {meta['machine']} · {meta.get('cpu_model', '')} · "
         f"{meta.get('cpu_count', os.cpu_count())} cores · {platform.platform()} · "
