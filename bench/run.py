@@ -2,28 +2,35 @@
 
 Two orders (``--order``):
 
-* ``interleaved`` (default): a short pilot calibrates each cell's iteration
-  count once (like pyperf calibrates loops); then ``--count`` rounds each run
-  every cell once, as its own process, with ``-test.benchtime=<N>x
-  -test.count=k`` (``k`` = ``samples_per_round``, 1 unless asked). Within a
-  round the pairs are shuffled with a recorded seed, and the two variants of a
-  pair run back to back in ABBA order over rounds (escape first, then
-  noescape first twice, then escape first: see :func:`round_order`), so drift
-  on a noisy machine spreads over all cells and, with any effect of going
-  first, cancels within a pair. Go's own b.N ramp-up is paid once, in the
-  pilot.
+* ``interleaved`` (default): a short pilot (``bench.pilot``) calibrates each
+  cell's iteration count once (like pyperf calibrates loops); then
+  ``--count`` rounds each run every cell once with ``-test.benchtime=<N>x
+  -test.count=k`` (``k`` = ``samples_per_round``, 1 unless asked): a pair in
+  ``plan.together`` as one process for both variants (``--process pair``,
+  the default, where the pair's benchmark follows ``FIRST_ENV``), any other
+  cell as its own process. Within a round the pairs are shuffled with a
+  recorded seed, and the two variants of a pair run back to back in ABBA
+  order over rounds (escape first, then noescape first twice, then escape
+  first: see :func:`round_order`; in a pair process ``FIRST_ENV`` names the
+  first), so drift on a noisy machine spreads over all cells and, with any
+  effect of going first, cancels within a pair. Go's own b.N ramp-up is paid
+  once, in the pilot.
 * ``sequential``: the plain workflow, one ``-test.count=N -test.benchtime=D``
   invocation per toolchain and GC setting.
 
-Why one short process per cell and round rather than many samples per process
-(which would amortise the ~15-30 ms a process costs: exec, Go's init and the
-``runtime.GC()`` the testing package runs before every ``b.N`` loop): on a
-shared machine the noise is other processes taking the CPU, and it changes
-over hundreds of milliseconds, so samples taken back to back in one process
-share it and add little information. Measured on a 2-core shared VM with
-``benchmarks/harness.py`` (README, "Precision and overhead"), five samples per
-process brought the overhead ratio from 1.14-1.22 to 1.06-1.11 but widened
-the ratio intervals 1.2-1.5x at equal wall time. ``samples_per_round`` > 1 is
+Why one short process per pair (or cell) and round rather than many samples
+per process (which would amortise the ~10 ms a process costs: exec, Go's
+init and the ``runtime.GC()`` the testing package runs around every ``b.N``
+loop): on a shared machine the noise is other processes taking the CPU, and
+it changes over hundreds of milliseconds, so samples of one variant taken
+back to back in one process share it and add little information. The two
+variants of a pair, on the other hand, are what the estimator compares, so
+sharing a process (and its moment of the machine) is what pairing wants: the
+harness measured the same interval width at an overhead of 1.13 instead of
+1.31 (README, "Precision and overhead"). Measured earlier on a 2-core shared
+VM with ``benchmarks/harness.py``, five samples of one cell per process
+brought the overhead ratio from 1.14-1.22 to 1.06-1.11 but widened the ratio
+intervals 1.2-1.5x at equal wall time. ``samples_per_round`` > 1 is
 for processes whose start is dear, e.g. with ``--live-heap``: a process with
 a 64 MiB ballast took about a second to start there.
 
